@@ -1,0 +1,5 @@
+import sys
+
+from qcli.main import main
+
+sys.exit(main())

@@ -1,0 +1,74 @@
+"""Extensions API (/api/v1/extensions): seven operations, named as in the reference."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from qcli.http.client import HttpClient
+from qcli.transfer.archive import Archive
+
+BASE = "/api/v1/extensions"
+
+
+def _id(extension_id: str) -> str:
+    return quote(extension_id, safe="")
+
+
+class ExtensionsApi:
+    def __init__(self, http: HttpClient):
+        self.http = http
+
+    def list_extensions(self) -> list[dict[str, Any]]:
+        """GET /v1/extensions: lists all imported extensions."""
+        return list(self.http.paginate(BASE))
+
+    def get_extension(self, extension_id: str) -> dict[str, Any]:
+        """GET /v1/extensions/{id}: by ID or qextFilename."""
+        return self.http.json("GET", f"{BASE}/{_id(extension_id)}")  # type: ignore[no-any-return]
+
+    def create_extension(
+        self, archive: Archive | None, data: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """POST /v1/extensions: multipart parts `file` (the archive) and `data` (the model)."""
+        return self.http.json("POST", BASE, files=_parts(archive, data))  # type: ignore[no-any-return]
+
+    def patch_extension(
+        self, extension_id: str, archive: Archive | None, data: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """PATCH /v1/extensions/{id}: a new archive and/or changed fields."""
+        return self.http.json(  # type: ignore[no-any-return]
+            "PATCH", f"{BASE}/{_id(extension_id)}", files=_parts(archive, data)
+        )
+
+    def delete_extension(self, extension_id: str) -> None:
+        """DELETE /v1/extensions/{id}: soft delete."""
+        self.http.request("DELETE", f"{BASE}/{_id(extension_id)}")
+
+    @contextlib.contextmanager
+    def download_extension(self, extension_id: str) -> Iterator[httpx.Response]:
+        """GET /v1/extensions/{id}/file: the whole archive, streamed."""
+        with self.http.stream("GET", f"{BASE}/{_id(extension_id)}/file",
+                              headers={"Accept": "*/*"}) as response:
+            yield response
+
+    @contextlib.contextmanager
+    def download_extension_file(self, extension_id: str, filepath: str) -> Iterator[httpx.Response]:
+        """GET /v1/extensions/{id}/file/{filepath}: one file from the archive, streamed."""
+        path = f"{BASE}/{_id(extension_id)}/file/{quote(filepath.lstrip('/'), safe='/')}"
+        with self.http.stream("GET", path, headers={"Accept": "*/*"}) as response:
+            yield response
+
+
+def _parts(archive: Archive | None, data: dict[str, Any] | None) -> dict[str, Any]:
+    parts: dict[str, Any] = {}
+    if data:
+        parts["data"] = (None, json.dumps(data), "application/json")
+    if archive is not None:
+        parts["file"] = (archive.filename, archive.content, "application/zip")
+    return parts

@@ -1,0 +1,121 @@
+"""The Application: one object per invocation, handed to every command (after hatch).
+
+It holds the IO streams and the global options, and builds lazily what a command asks for:
+the resolved connection, the HTTP client, the API objects, the printer.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from qcli.config.settings import GlobalOptions
+from qcli.errors import UsageError
+from qcli.iostreams import IOStreams
+
+if TYPE_CHECKING:
+    from qcli.api.extensions import ExtensionsApi
+    from qcli.config.contexts import ContextStore
+    from qcli.config.credentials import CredentialStore
+    from qcli.config.settings import Connection
+    from qcli.http.client import HttpClient
+    from qcli.output.printer import Printer
+
+
+class Application:
+    def __init__(self, io: IOStreams | None = None):
+        self.io = io or IOStreams()
+        self.options = GlobalOptions()
+        self._closers: list[Any] = []
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.io.env
+
+    def apply_options(self) -> None:
+        """Called once the command line is parsed: options that change the streams."""
+        if self.options.no_color:
+            self.io.color_disabled = True
+        if self.options.no_progress:
+            self.io.progress_disabled = True
+
+    # -- configuration ---------------------------------------------------------------------------
+    @cached_property
+    def contexts(self) -> ContextStore:
+        from qcli.config.contexts import ContextStore
+        from qcli.config.paths import config_dir
+
+        return ContextStore(config_dir(self.env))
+
+    @cached_property
+    def credentials(self) -> CredentialStore:
+        from qcli.config.credentials import CredentialStore
+
+        return CredentialStore(self.contexts.directory, self.io)
+
+    @cached_property
+    def connection(self) -> Connection:
+        from qcli.config.settings import resolve_connection
+
+        return resolve_connection(self.options, self.env, self.contexts, self.credentials)
+
+    # -- network ---------------------------------------------------------------------------------
+    @cached_property
+    def http(self) -> HttpClient:
+        from qcli.http.client import HttpClient
+
+        conn = self.connection
+        client = HttpClient(
+            conn,
+            log=self._verbose_line if self.options.verbose else None,
+            warn=self.io.warn,
+            credential_cache=self.credentials if conn.auth == "oauth" else None,
+        )
+        self._closers.append(client)
+        return client
+
+    @cached_property
+    def extensions(self) -> ExtensionsApi:
+        from qcli.api.extensions import ExtensionsApi
+
+        return ExtensionsApi(self.http)
+
+    def _verbose_line(self, line: str) -> None:
+        self.io.err(self.redact(line))
+
+    def redact(self, text: str) -> str:
+        """Remove every secret this invocation knows of from a line meant for people."""
+        secrets: list[str] = []
+        if "connection" in self.__dict__:
+            secrets.extend(self.connection.secrets)
+        key = self.env.get("QCLI_API_KEY")
+        if key:
+            secrets.append(key.strip())
+        for secret in secrets:
+            if secret and len(secret) >= 4:
+                text = text.replace(secret, "***")
+        return text
+
+    # -- output ----------------------------------------------------------------------------------
+    @cached_property
+    def printer(self) -> Printer:
+        from qcli.config.settings import resolve_output
+        from qcli.output.printer import Printer
+
+        fmt = resolve_output(self.options, self.env, self.io.stdout_is_tty)
+        return Printer(self.io, fmt, quiet=self.options.quiet, query=self.options.query)
+
+    # -- interaction -----------------------------------------------------------------------------
+    def confirm_destructive(self, what: str, *, yes: bool) -> None:
+        """Ask on a terminal; without one, `--yes` is required (exit 2, before any request)."""
+        if yes:
+            return
+        if not self.io.can_prompt:
+            raise UsageError(f"refusing to {what} without confirmation: pass --yes")
+        if not self.io.confirm(f"{what[0].upper()}{what[1:]}?"):
+            raise UsageError("cancelled", exit_code=1)
+
+    def close(self) -> None:
+        for closer in self._closers:
+            closer.close()
+        self._closers.clear()

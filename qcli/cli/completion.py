@@ -1,0 +1,66 @@
+"""qcli completion SHELL: print the completion script."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import typer
+
+from qcli.cli._typer import application, command, new_typer
+
+app = new_typer("Print a shell completion script.")
+
+
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+
+
+def script(shell: str) -> str:
+    from typer._completion_shared import get_completion_script
+
+    text = get_completion_script(prog_name="qcli", complete_var="_QCLI_COMPLETE", shell=shell)
+    # typer's zsh script starts with a blank line; zsh's autoloader needs '#compdef' first.
+    return text.lstrip("\n") + ("" if text.endswith("\n") else "\n")
+
+
+def _make(shell: Shell) -> None:
+    def run(ctx: typer.Context) -> None:
+        application(ctx).io.out(script(shell.value))
+
+    run.__doc__ = {
+        "bash": """Print the bash completion script.
+
+        \b
+        Install:
+          qcli completion bash > ~/.local/share/bash-completion/completions/qcli
+        or, for this shell only:
+          source <(qcli completion bash)
+        """,
+        "zsh": """Print the zsh completion script.
+
+        \b
+        Install (a folder on your $fpath):
+          qcli completion zsh > "${fpath[1]}/_qcli"
+        then start a new shell (compinit must run in ~/.zshrc).
+        """,
+        "fish": """Print the fish completion script.
+
+        \b
+        Install:
+          qcli completion fish > ~/.config/fish/completions/qcli.fish
+        """,
+        "powershell": """Print the PowerShell completion script.
+
+        \b
+        Install:
+          qcli completion powershell >> $PROFILE
+        """,
+    }[shell.value]
+    command(app, shell.value)(run)
+
+
+for _shell in Shell:
+    _make(_shell)

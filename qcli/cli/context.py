@@ -1,0 +1,380 @@
+"""qcli context: saved tenants. Secrets go to the OS keyring (or a 0600 file where none exists)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from qcli.cli._typer import application, command, new_typer
+from qcli.cli.completers import complete_context
+from qcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from qcli.app import Application
+    from qcli.config.contexts import Context, ContextFile
+
+app = new_typer("Manage contexts: saved tenants and their credentials.")
+
+COLUMNS = [("NAME", "name"), ("CURRENT", "current"), ("SERVER", "server"), ("AUTH", "auth"),
+           ("COMMENT", "comment")]
+
+NameArg = typer.Argument(..., help="Context name", autocompletion=complete_context)
+ServerOpt = typer.Option(None, "-s", "--server", help="Tenant URL, e.g. https://acme.eu.qlikcloud.com")
+ApiKeyStdinOpt = typer.Option(False, "--api-key-stdin", help="Read the API key from stdin")
+OauthIdOpt = typer.Option(None, "--oauth-client-id", help="OAuth2 client ID (client credentials)")
+OauthSecretStdinOpt = typer.Option(False, "--oauth-client-secret-stdin",
+                                   help="Read the OAuth2 client secret from stdin")
+CaCertOpt = typer.Option(None, "--ca-cert", help="Extra CA bundle for this tenant")
+HeaderOpt = typer.Option(None, "-H", "--header", help="Header sent on every request, 'K: V' "
+                         "(repeatable; 'K:' removes it on update)")
+CommentOpt = typer.Option(None, "--comment", help="Free text shown by 'context ls'")
+
+
+def _read_stdin_secret(a: Application, what: str) -> str:
+    secret = a.io.stdin.read().strip()
+    if not secret:
+        raise UsageError(f"no {what} on stdin")
+    if "\n" in secret:
+        raise UsageError(f"the {what} on stdin spans several lines")
+    return secret
+
+
+def _obtain_secret(a: Application, what: str, from_stdin: bool, env_var: str | None) -> str:
+    """stdin flag > environment > hidden prompt on a terminal; never a command-line value."""
+    if from_stdin:
+        return _read_stdin_secret(a, what)
+    if env_var and a.env.get(env_var, "").strip():
+        return a.env[env_var].strip()
+    if a.io.can_prompt:
+        secret = a.io.read_secret(f"{what[0].upper()}{what[1:]}: ").strip()
+        if secret:
+            return secret
+    flag = "--api-key-stdin" if what == "API key" else "--oauth-client-secret-stdin"
+    hint = f"pass {flag}" + (f" or set {env_var}" if env_var else "")
+    raise UsageError(f"no {what} given", hint=hint)
+
+
+def _apply_headers(ctx: Context, headers: list[str] | None) -> None:
+    from qcli.config.settings import parse_header
+
+    for raw in headers or []:
+        name, sep, value = raw.partition(":")
+        if sep and not value.strip() and name.strip():
+            ctx.headers.pop(name.strip(), None)
+            continue
+        key, val = parse_header(raw)
+        ctx.headers[key] = val
+
+
+def _check_ca(path: str | None) -> str | None:
+    if path is None:
+        return None
+    from pathlib import Path
+
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise UsageError(f"CA bundle not found: {path}")
+    return str(p.resolve())
+
+
+@command(app, "create")
+def create(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Name of the new context"),
+    server: str = typer.Option(..., "-s", "--server", help="Tenant URL, e.g. "
+                               "https://acme.eu.qlikcloud.com"),
+    api_key_stdin: bool = ApiKeyStdinOpt,
+    oauth_client_id: str | None = OauthIdOpt,
+    oauth_client_secret_stdin: bool = OauthSecretStdinOpt,
+    insecure: bool = typer.Option(False, "--insecure", help="Skip TLS verification for this tenant"),
+    ca_cert: str | None = CaCertOpt,
+    header: list[str] | None = HeaderOpt,
+    comment: str | None = CommentOpt,
+) -> None:
+    """Create a context. The API key is read from a hidden prompt, --api-key-stdin or QCLI_API_KEY.
+
+    \b
+    Examples:
+      qcli context create prod --server https://acme.eu.qlikcloud.com
+      printf %s "$KEY" | qcli context create ci --server acme.eu.qlikcloud.com --api-key-stdin
+      qcli context create svc --server acme.eu.qlikcloud.com --oauth-client-id ID \\
+          --oauth-client-secret-stdin < secret.txt
+    """
+    from qcli.config.contexts import Context, normalize_server, validate_name
+    from qcli.config.settings import API_KEY, OAUTH_SECRET
+
+    a = application(ctx)
+    validate_name(name)
+    if name in a.contexts.load().contexts:
+        raise UsageError(f"context {name!r} already exists",
+                         hint=f"use 'qcli context update {name}'")
+    new = Context(name=name, server=normalize_server(server), insecure=insecure,
+                  ca_cert=_check_ca(ca_cert), comment=comment)
+    _apply_headers(new, header)
+    if oauth_client_id:
+        new.auth = "oauth"
+        new.oauth_client_id = oauth_client_id
+        secret = _obtain_secret(a, "OAuth client secret", oauth_client_secret_stdin, None)
+        kind = OAUTH_SECRET
+    else:
+        if oauth_client_secret_stdin:
+            raise UsageError("--oauth-client-secret-stdin needs --oauth-client-id")
+        secret = _obtain_secret(a, "API key", api_key_stdin, "QCLI_API_KEY")
+        kind = API_KEY
+    # The secret is stored first: a context is never saved without the secret it names.
+    new.credential_store = a.credentials.set(name, kind, secret)
+
+    def change(data: ContextFile) -> bool:
+        if name in data.contexts:
+            raise UsageError(f"context {name!r} already exists")
+        data.contexts[name] = new
+        if data.current is None:
+            data.current = name
+            return True
+        return False
+
+    made_current = a.contexts.update(change)
+    if not a.options.quiet:
+        note = " and made it the current context" if made_current else ""
+        a.io.err(f"Created context {name!r} for {new.server}{note}.")
+
+
+@command(app, "update")
+def update(
+    ctx: typer.Context,
+    name: str = NameArg,
+    server: str | None = ServerOpt,
+    api_key_stdin: bool = ApiKeyStdinOpt,
+    oauth_client_id: str | None = OauthIdOpt,
+    oauth_client_secret_stdin: bool = OauthSecretStdinOpt,
+    insecure: bool | None = typer.Option(None, "--insecure/--no-insecure",
+                                         help="Skip TLS verification for this tenant"),
+    ca_cert: str | None = CaCertOpt,
+    header: list[str] | None = HeaderOpt,
+    comment: str | None = CommentOpt,
+) -> None:
+    """Change a context; only the options given change.
+
+    \b
+    Examples:
+      qcli context update prod --comment "production tenant"
+      printf %s "$NEW_KEY" | qcli context update prod --api-key-stdin
+    """
+    from qcli.config.contexts import normalize_server
+    from qcli.config.settings import API_KEY, OAUTH_SECRET
+
+    a = application(ctx)
+    current = a.contexts.load().get(name)
+    new_server = normalize_server(server) if server else None
+    ca = _check_ca(ca_cert)
+    secret: tuple[str, str] | None = None
+    if oauth_client_id or oauth_client_secret_stdin:
+        if not (oauth_client_id or current.auth == "oauth"):
+            raise UsageError("--oauth-client-secret-stdin needs --oauth-client-id")
+        if oauth_client_secret_stdin or current.auth != "oauth":
+            secret = (OAUTH_SECRET, _obtain_secret(a, "OAuth client secret",
+                                                   oauth_client_secret_stdin, None))
+    elif api_key_stdin:
+        secret = (API_KEY, _read_stdin_secret(a, "API key"))
+    where = None
+    if secret is not None:
+        where = a.credentials.set(name, secret[0], secret[1])
+
+    def change(data: ContextFile) -> None:
+        c = data.get(name)
+        if new_server:
+            c.server = new_server
+        if oauth_client_id:
+            c.auth, c.oauth_client_id = "oauth", oauth_client_id
+        elif secret is not None and secret[0] == API_KEY:
+            c.auth, c.oauth_client_id = "api-key", None
+        if where:
+            c.credential_store = where
+        if insecure is not None:
+            c.insecure = insecure
+        if ca is not None:
+            c.ca_cert = ca
+        if comment is not None:
+            c.comment = comment or None
+        _apply_headers(c, header)
+
+    a.contexts.update(change)
+    if not a.options.quiet:
+        a.io.err(f"Updated context {name!r}.")
+
+
+@command(app, "use")
+def use(ctx: typer.Context, name: str = NameArg) -> None:
+    """Make a context the current one.
+
+    \b
+    Example:
+      qcli context use prod
+    """
+    a = application(ctx)
+
+    def change(data: ContextFile) -> None:
+        data.get(name)
+        data.current = name
+
+    a.contexts.update(change)
+    if not a.options.quiet:
+        a.io.err(f"Now using context {name!r}.")
+
+
+def _views(a: Application) -> list[dict[str, object]]:
+    from qcli.config.settings import API_KEY, OAUTH_SECRET
+
+    data = a.contexts.load()
+    views = []
+    for name, c in sorted(data.contexts.items()):
+        kind = OAUTH_SECRET if c.auth == "oauth" else API_KEY
+        has = a.credentials.get(name, kind, c.credential_store) is not None
+        views.append(c.public_view(current=name == data.current, has_secret=has))
+    return views
+
+
+@command(app, "ls")
+def ls(ctx: typer.Context) -> None:
+    """List contexts (secrets masked).
+
+    \b
+    Example:
+      qcli context ls
+    """
+    a = application(ctx)
+    a.printer.items(_views(a), columns=COLUMNS, id_key="name")
+
+
+@command(app, "get")
+def get(
+    ctx: typer.Context,
+    name: str | None = typer.Argument(None, help="Context name (default: the current one)",
+                                      autocompletion=complete_context),
+) -> None:
+    """Show a context (secrets masked).
+
+    \b
+    Examples:
+      qcli context get
+      qcli context get prod -o yaml
+    """
+    a = application(ctx)
+    data = a.contexts.load()
+    wanted = name or a.options.context or a.env.get("QCLI_CONTEXT") or data.current
+    if wanted is None:
+        raise UsageError("no current context", hint="run 'qcli context use NAME'")
+    data.get(wanted)
+    view = next(v for v in _views(a) if v["name"] == wanted)
+    a.printer.item(view, id_key="name")
+
+
+@command(app, "rm")
+def rm(
+    ctx: typer.Context,
+    names: list[str] = typer.Argument(..., help="Context names", autocompletion=complete_context),
+) -> None:
+    """Remove contexts and their stored secrets.
+
+    \b
+    Example:
+      qcli context rm staging old-dev
+    """
+    from qcli.config.settings import API_KEY, OAUTH_SECRET, OAUTH_TOKEN
+
+    a = application(ctx)
+    data = a.contexts.load()
+    for n in names:
+        data.get(n)  # every name must exist before anything is removed
+
+    def change(d: ContextFile) -> None:
+        for n in names:
+            d.contexts.pop(n, None)
+            if d.current == n:
+                d.current = None
+
+    a.contexts.update(change)
+    for n in names:
+        for kind in (API_KEY, OAUTH_SECRET, OAUTH_TOKEN):
+            a.credentials.delete(n, kind)
+    if not a.options.quiet:
+        a.io.err(f"Removed {', '.join(repr(n) for n in names)}.")
+
+
+@command(app, "rename")
+def rename(
+    ctx: typer.Context,
+    old: str = typer.Argument(..., help="Current name", autocompletion=complete_context),
+    new: str = typer.Argument(..., help="New name"),
+) -> None:
+    """Rename a context (its secrets move with it).
+
+    \b
+    Example:
+      qcli context rename dev development
+    """
+    from qcli.config.contexts import validate_name
+    from qcli.config.settings import API_KEY, OAUTH_SECRET
+
+    a = application(ctx)
+    validate_name(new)
+    data = a.contexts.load()
+    data.get(old)
+    if new in data.contexts:
+        raise UsageError(f"context {new!r} already exists")
+    a.credentials.rename(old, new, (API_KEY, OAUTH_SECRET))
+
+    def change(d: ContextFile) -> None:
+        c = d.contexts.pop(old)
+        c.name = new
+        d.contexts[new] = c
+        if d.current == old:
+            d.current = new
+
+    a.contexts.update(change)
+    if not a.options.quiet:
+        a.io.err(f"Renamed {old!r} to {new!r}.")
+
+
+@command(app, "clear")
+def clear(ctx: typer.Context) -> None:
+    """Clear the current context (contexts stay saved; as 'qlik context clear').
+
+    \b
+    Example:
+      qcli context clear
+    """
+    a = application(ctx)
+
+    def change(d: ContextFile) -> None:
+        d.current = None
+
+    a.contexts.update(change)
+    if not a.options.quiet:
+        a.io.err("No context is current now.")
+
+
+@command(app, "test")
+def test(
+    ctx: typer.Context,
+    name: str | None = typer.Argument(None, help="Context name (default: the current one)",
+                                      autocompletion=complete_context),
+) -> None:
+    """Check that a context reaches its tenant: GET /api/v1/users/me.
+
+    \b
+    Example:
+      qcli context test prod
+    """
+    from qcli.api.users import UsersApi
+
+    a = application(ctx)
+    if name is not None:
+        a.contexts.load().get(name)
+        a.options.context = name
+        a.options.server = None
+    user = UsersApi(a.http).get_me()
+    a.printer.item(user)
+    if not a.options.quiet:
+        a.io.err(f"OK: {a.connection.server} answers as {user.get('name') or user.get('id')}.")

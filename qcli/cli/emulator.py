@@ -1,0 +1,90 @@
+"""qcli emulator start: a local tenant for trying qcli offline and for CI."""
+
+from __future__ import annotations
+
+import typer
+
+from qcli.cli._typer import application, command, new_typer
+from qcli.errors import UsageError
+
+app = new_typer("Run a local tenant emulator (needs the extra: pip install 'qcli[emulator]').")
+
+
+@command(app, "start")
+def start(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on"),
+    port: int = typer.Option(8270, "--port", help="Port (0: any free port)"),
+    data_dir: str | None = typer.Option(None, "--data-dir", help="Where state is kept "
+                                        "(default: a folder under the user data dir)"),
+    api_key: str | None = typer.Option(None, "--api-key", envvar="QCLI_EMULATOR_API_KEY",
+                                       help="The key clients must send [env: "
+                                       "QCLI_EMULATOR_API_KEY; default: a random one, shown once]"),
+    oauth_client: list[str] | None = typer.Option(None, "--oauth-client",
+                                                  help="Accepted OAuth client 'ID:SECRET' "
+                                                  "(repeatable)"),
+    faults: list[str] | None = typer.Option(None, "--faults", help="Fault rules, e.g. "
+                                            "'status=429 retry-after=1 path=/api/v1/extensions "
+                                            "nth=1' (';' between rules)"),
+    token_ttl: int = typer.Option(3600, "--token-ttl", help="Lifetime of OAuth tokens (s)"),
+) -> None:
+    """Start the emulator in the foreground; it prints its URL on stdout when ready.
+
+    State (SQLite and content files) lives in --data-dir, so a restart loses nothing.
+
+    \b
+    Examples:
+      qcli emulator start --port 8270 --api-key dev-key
+      qcli emulator start --port 0 --data-dir ./tenant --faults 'status=503 nth=1'
+    """
+    import secrets
+    from pathlib import Path
+
+    a = application(ctx)
+    try:
+        from qcli.emulator.app import EmulatorConfig
+        from qcli.emulator.faults import parse_rules
+        from qcli.emulator.server import serve
+    except ImportError as exc:
+        raise UsageError(f"the emulator needs extra packages ({exc.name} is missing)",
+                         hint="pip install 'qcli[emulator]'") from None
+    if not 0 <= port <= 65535:
+        raise UsageError(f"invalid port {port}: expected 0 to 65535")
+    rules = []
+    for spec in faults or []:
+        try:
+            rules.extend(parse_rules(spec))
+        except ValueError as exc:
+            raise UsageError(f"invalid --faults {spec!r}: {exc}") from None
+    clients = {}
+    for item in oauth_client or []:
+        cid, sep, secret = item.partition(":")
+        if not sep or not cid or not secret:
+            raise UsageError(f"invalid --oauth-client {item!r}: expected ID:SECRET")
+        clients[cid] = secret
+    if data_dir is None:
+        import platformdirs
+
+        directory = Path(platformdirs.user_data_dir("qcli")) / "emulator"
+    else:
+        directory = Path(data_dir)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot use --data-dir {directory}: {exc.strerror}") from None
+    key = api_key
+    if not key:
+        key = secrets.token_urlsafe(24)
+        a.io.err(f"API key for this emulator (generated, shown once): {key}")
+    config = EmulatorConfig(data_dir=directory, api_key=key, oauth_clients=clients,
+                            faults=rules, token_ttl=token_ttl)
+
+    def announce(url: str) -> None:
+        a.io.out(url + "\n")
+        a.io.stdout.flush()
+        a.io.err(f"Emulator serving {url} (data in {directory}); Ctrl-C stops it.")
+
+    try:
+        serve(config, host, port, announce=announce)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

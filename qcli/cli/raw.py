@@ -1,0 +1,138 @@
+"""qcli raw: any API path, with qcli's auth, retries, errors and output (as `qlik raw`)."""
+
+from __future__ import annotations
+
+import typer
+
+from qcli.cli._typer import application, command, new_typer
+from qcli.errors import UsageError
+
+app = new_typer("Send a request to any API path (relative to /api, e.g. v1/users/me).")
+
+
+def _path(path: str) -> str:
+    if "://" in path:
+        raise UsageError("give a path such as v1/users/me, not a URL (the server comes from "
+                         "the context or --server)")
+    path = path.lstrip("/")
+    if not path.startswith("api/") and not path.startswith("oauth/"):
+        path = "api/" + path
+    return "/" + path
+
+
+def _send(
+    ctx: typer.Context, method: str, path: str, query: list[str] | None, body: str | None,
+    body_file: str | None, output_file: str | None,
+) -> None:
+    from qcli.cli.inputs import parse_json, read_file_bytes
+    from qcli.transfer.download import check_destination, save_response
+
+    a = application(ctx)
+    params: list[tuple[str, str]] = []
+    for item in query or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"invalid --query {item!r}: expected K=V")
+        params.append((key, value))
+    if body is not None and body_file is not None:
+        raise UsageError("give --body or --body-file, not both")
+    content: bytes | None = None
+    headers = {"Accept": "application/json, */*"}
+    if body is not None:
+        parse_json(body, "--body")
+        content = body.encode()
+        headers["Content-Type"] = "application/json"
+    elif body_file is not None:
+        content = read_file_bytes(body_file, a.io.stdin.buffer)
+        try:
+            parse_json(content.decode("utf-8"), f"--body-file {body_file}")
+            headers["Content-Type"] = "application/json"
+        except (UsageError, UnicodeDecodeError):
+            headers["Content-Type"] = "application/octet-stream"
+    if output_file:
+        check_destination(output_file)
+    with a.http.stream(method, _path(path), params=params or None, content=content,
+                       headers=headers) as response:
+        if output_file:
+            save_response(response, output_file, a.io, path)
+            return
+        data = response.read()
+    if not data:
+        return
+    if "json" in response.headers.get("Content-Type", ""):
+        a.printer.item(parse_json(data.decode("utf-8"), "the response"))
+    else:
+        out = a.io.out_binary()
+        out.write(data)
+        out.flush()
+
+
+QueryOpt = typer.Option(None, "--query", help="Query parameter K=V (repeatable)")
+BodyOpt = typer.Option(None, "--body", help="JSON request body")
+BodyFileOpt = typer.Option(None, "--body-file", help="Request body from a file ('-' for stdin)")
+OutputFileOpt = typer.Option(None, "--output-file", help="Write the response body to a file")
+PathArg = typer.Argument(..., help="API path, e.g. v1/extensions")
+
+
+@command(app, "get")
+def get(ctx: typer.Context, path: str = PathArg, query: list[str] | None = QueryOpt,
+        output_file: str | None = OutputFileOpt) -> None:
+    """GET a path.
+
+    \b
+    Examples:
+      qcli raw get v1/users/me
+      qcli raw get v1/data-files --query limit=5 --query sort=-modifiedDate
+    """
+    _send(ctx, "GET", path, query, None, None, output_file)
+
+
+@command(app, "post")
+def post(ctx: typer.Context, path: str = PathArg, query: list[str] | None = QueryOpt,
+         body: str | None = BodyOpt, body_file: str | None = BodyFileOpt,
+         output_file: str | None = OutputFileOpt) -> None:
+    """POST to a path.
+
+    \b
+    Example:
+      qcli raw post v1/data-stores --body-file store.json
+    """
+    _send(ctx, "POST", path, query, body, body_file, output_file)
+
+
+@command(app, "put")
+def put(ctx: typer.Context, path: str = PathArg, query: list[str] | None = QueryOpt,
+        body: str | None = BodyOpt, body_file: str | None = BodyFileOpt,
+        output_file: str | None = OutputFileOpt) -> None:
+    """PUT to a path.
+
+    \b
+    Example:
+      qcli raw put v1/data-stores/ID --body-file store.json
+    """
+    _send(ctx, "PUT", path, query, body, body_file, output_file)
+
+
+@command(app, "patch")
+def patch(ctx: typer.Context, path: str = PathArg, query: list[str] | None = QueryOpt,
+          body: str | None = BodyOpt, body_file: str | None = BodyFileOpt,
+          output_file: str | None = OutputFileOpt) -> None:
+    """PATCH a path.
+
+    \b
+    Example:
+      qcli raw patch v1/data-stores/ID --body '[{"op":"replace","path":"/name","value":"x"}]'
+    """
+    _send(ctx, "PATCH", path, query, body, body_file, output_file)
+
+
+@command(app, "delete")
+def delete(ctx: typer.Context, path: str = PathArg, query: list[str] | None = QueryOpt,
+           output_file: str | None = OutputFileOpt) -> None:
+    """DELETE a path.
+
+    \b
+    Example:
+      qcli raw delete v1/extensions/my-chart
+    """
+    _send(ctx, "DELETE", path, query, None, None, output_file)

@@ -1,0 +1,150 @@
+"""The root command: global options, lazily loaded groups, and the one error handler."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+
+from qcli import __version__
+from qcli.app import Application
+from qcli.cli._typer import (
+    CONTEXT_SETTINGS,
+    Abort,
+    ClickException,
+    NoArgsIsHelp,
+    QcliGroup,
+    command,
+    new_typer,
+)
+from qcli.errors import ExitCode, QcliError
+
+GROUPS: dict[str, tuple[str, str]] = {
+    "context": ("qcli.cli.context", "Manage contexts: saved tenants and their credentials"),
+    "extension": ("qcli.cli.extension", "Manage visualization extensions"),
+    "raw": ("qcli.cli.raw", "Send a request to any API path"),
+    "emulator": ("qcli.cli.emulator", "Run a local tenant emulator"),
+    "completion": ("qcli.cli.completion", "Print a shell completion script"),
+}
+
+
+class RootGroup(QcliGroup):
+    lazy_commands = GROUPS
+    show_globals = True
+
+
+def _version_option(ctx: Any, param: Any, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        sys.stdout.write(f"qcli {__version__}\n")
+        raise typer.Exit(0)
+
+
+app = typer.Typer(
+    name="qcli",
+    cls=RootGroup,
+    help="""qcli: a command-line client for Qlik Cloud tenants.
+
+\b
+Examples:
+  qcli context create prod --server https://acme.eu.qlikcloud.com
+  qcli extension ls
+  qcli extension ls --json --query '[].name'
+  QCLI_SERVER=... QCLI_API_KEY=... qcli extension get my-ext -o yaml
+
+Exit codes: 0 ok, 1 API error, 2 usage, 3 auth, 4 not found, 5 conflict, 6 network,
+130 interrupted.""",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings=CONTEXT_SETTINGS,
+)
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit", is_eager=True,
+        callback=_version_option,
+    ),
+) -> None:
+    """qcli: a command-line client for Qlik Cloud tenants."""
+
+
+@command(app, "version")
+def version_command(ctx: typer.Context) -> None:
+    """Print the version.
+
+    \b
+    Example:
+      qcli version -o json
+    """
+    from qcli.cli._typer import application
+
+    a = application(ctx)
+    if a.options.output or a.options.json:
+        a.printer.item({"version": __version__})
+    else:
+        a.io.out(f"qcli {__version__}\n")
+
+
+def build() -> Any:
+    return typer.main.get_command(app)
+
+
+def run(args: list[str], application: Application | None = None) -> int:
+    a = application or Application()
+    try:
+        root_cmd = build()
+        result = root_cmd.main(args=args, prog_name="qcli", standalone_mode=False, obj=a)
+        return int(result) if isinstance(result, int) else 0
+    except QcliError as exc:
+        _report(a, exc.message, exc.hint)
+        return int(exc.exit_code)
+    except NoArgsIsHelp as exc:  # `qcli extension`: the group's help, on stderr
+        a.io.err(exc.format_message())
+        return ExitCode.USAGE
+    except ClickException as exc:
+        a.io.error_line(_usage_text(exc))
+        return int(exc.exit_code)
+    except (Abort, KeyboardInterrupt):
+        a.io.err("interrupted")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    except Exception as exc:  # an unexpected error: one line, unless --verbose
+        if a.options.verbose:
+            import traceback
+
+            a.io.err(a.redact("".join(traceback.format_exception(exc))))
+        else:
+            detail = a.redact(str(exc)) or type(exc).__name__
+            a.io.error_line(f"internal error: {type(exc).__name__}: {detail} "
+                            "(run with --verbose for the traceback)")
+        return ExitCode.ERROR
+    finally:
+        a.close()
+
+
+def _report(a: Application, message: str, hint: str | None) -> None:
+    a.io.error_line(a.redact(message) + (f" (hint: {hint})" if hint else ""))
+
+
+def _usage_text(exc: Any) -> str:
+    ctx = getattr(exc, "ctx", None)
+    message = exc.format_message().rstrip(".")
+    if ctx is None:
+        return message
+    return f"{message} (see '{ctx.command_path} --help')"
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass

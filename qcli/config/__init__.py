@@ -1,0 +1,1 @@
+"""Contexts (named tenants) and their credentials."""

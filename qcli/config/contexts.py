@@ -1,0 +1,189 @@
+"""Saved contexts: named tenants in contexts.yml, written atomically with mode 0600."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from qcli.config.atomic import locked, write_private
+from qcli.config.paths import ensure_private_dir
+from qcli.errors import ConfigError, UsageError
+
+T = TypeVar("T")
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+
+
+def validate_name(name: str) -> str:
+    if not NAME_PATTERN.match(name):
+        raise UsageError(
+            f"invalid context name {name!r}: use letters, digits, '.', '_' or '-' "
+            "(at most 63 characters, starting with a letter or digit)"
+        )
+    return name
+
+
+def normalize_server(url: str) -> str:
+    """`acme.eu.qlikcloud.com` -> `https://acme.eu.qlikcloud.com`; no trailing slash."""
+    from urllib.parse import urlsplit
+
+    url = url.strip()
+    if not url:
+        raise UsageError("the server URL is empty")
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"invalid server URL {url!r}: expected e.g. https://acme.eu.qlikcloud.com")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise UsageError(f"invalid server URL {url!r}: {exc}") from None
+    return url.rstrip("/")
+
+
+@dataclass
+class Context:
+    name: str
+    server: str
+    auth: str = "api-key"  # "api-key" or "oauth"
+    oauth_client_id: str | None = None
+    insecure: bool = False
+    ca_cert: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    comment: str | None = None
+    credential_store: str | None = None  # "keyring" or "file": where the secret lives
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"server": self.server, "auth": self.auth}
+        if self.oauth_client_id:
+            data["oauth-client-id"] = self.oauth_client_id
+        if self.insecure:
+            data["insecure"] = True
+        if self.ca_cert:
+            data["ca-cert"] = self.ca_cert
+        if self.headers:
+            data["headers"] = dict(self.headers)
+        if self.comment:
+            data["comment"] = self.comment
+        if self.credential_store:
+            data["credential-store"] = self.credential_store
+        return data
+
+    @classmethod
+    def from_dict(cls, name: str, data: Any, source: Path) -> Context:
+        if not isinstance(data, dict) or not isinstance(data.get("server"), str):
+            raise ConfigError(f"{source}: context {name!r} has no 'server' URL")
+        headers = data.get("headers") or {}
+        if not isinstance(headers, dict):
+            raise ConfigError(f"{source}: context {name!r}: 'headers' must be a mapping")
+        return cls(
+            name=name,
+            server=data["server"],
+            auth=str(data.get("auth", "api-key")),
+            oauth_client_id=data.get("oauth-client-id"),
+            insecure=bool(data.get("insecure", False)),
+            ca_cert=data.get("ca-cert"),
+            headers={str(k): str(v) for k, v in headers.items()},
+            comment=data.get("comment"),
+            credential_store=data.get("credential-store"),
+        )
+
+    def public_view(self, *, current: bool, has_secret: bool) -> dict[str, Any]:
+        """What `context ls|get` show: never the secret itself."""
+        view: dict[str, Any] = {"name": self.name, "current": current, "server": self.server}
+        view["auth"] = self.auth
+        if self.auth == "oauth":
+            view["oauthClientId"] = self.oauth_client_id
+            view["oauthClientSecret"] = "********" if has_secret else None
+        else:
+            view["apiKey"] = "********" if has_secret else None
+        view["credentialStore"] = self.credential_store
+        view["insecure"] = self.insecure
+        view["caCert"] = self.ca_cert
+        view["headers"] = {k: _mask_header(k, v) for k, v in self.headers.items()}
+        view["comment"] = self.comment
+        return view
+
+
+def _mask_header(key: str, value: str) -> str:
+    if key.lower() in ("authorization", "cookie", "x-api-key", "x-qlik-session"):
+        return "********"
+    return value
+
+
+@dataclass
+class ContextFile:
+    current: str | None = None
+    contexts: dict[str, Context] = field(default_factory=dict)
+
+    def get(self, name: str) -> Context:
+        try:
+            return self.contexts[name]
+        except KeyError:
+            known = ", ".join(sorted(self.contexts)) or "none"
+            raise UsageError(f"no context named {name!r} (known: {known})") from None
+
+    def to_yaml(self) -> bytes:
+        import yaml
+
+        doc = {
+            "current": self.current,
+            "contexts": {n: c.to_dict() for n, c in sorted(self.contexts.items())},
+        }
+        header = "# qcli contexts. Secrets are not stored here: see 'qcli context get'.\n"
+        return (header + yaml.safe_dump(doc, sort_keys=False)).encode()
+
+
+class ContextStore:
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.path = directory / "contexts.yml"
+
+    def load(self) -> ContextFile:
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ContextFile()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {self.path}: {exc.strerror}") from None
+        return self._parse(raw)
+
+    def _parse(self, raw: str) -> ContextFile:
+        import yaml
+
+        try:
+            doc = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            raise ConfigError(
+                f"{self.path}{where}: {problem}",
+                hint="fix or remove the file, then run 'qcli context create'",
+            ) from None
+        if doc is None:
+            return ContextFile()
+        if not isinstance(doc, dict):
+            raise ConfigError(f"{self.path}: expected a mapping with 'current' and 'contexts'")
+        contexts_raw = doc.get("contexts") or {}
+        if not isinstance(contexts_raw, dict):
+            raise ConfigError(f"{self.path}: 'contexts' must be a mapping of names to contexts")
+        contexts = {
+            str(name): Context.from_dict(str(name), data, self.path)
+            for name, data in contexts_raw.items()
+        }
+        current = doc.get("current")
+        return ContextFile(current=str(current) if current else None, contexts=contexts)
+
+    def update(self, change: Callable[[ContextFile], T]) -> T:
+        """Read, change and write the file under a lock, so concurrent writers lose nothing."""
+        ensure_private_dir(self.directory)
+        with locked(self.path):
+            data = self.load()
+            result = change(data)
+            write_private(self.path, data.to_yaml())
+        return result

@@ -1,0 +1,141 @@
+"""Secrets (API keys, OAuth client secrets, cached tokens) in the OS keyring.
+
+Where no keyring backend exists (headless Linux, CI containers: keyring raises NoKeyringError)
+secrets fall back to `credentials.yml` beside contexts.yml, mode 0600, with one warning.
+`QCLI_CREDENTIAL_STORE=file` chooses the file on purpose (and silences the warning).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qcli.config.atomic import locked, write_private
+from qcli.config.paths import ensure_private_dir
+from qcli.errors import ConfigError
+from qcli.iostreams import IOStreams
+
+SERVICE = "qcli"
+KEYRING = "keyring"
+FILE = "file"
+
+
+class CredentialStore:
+    def __init__(self, directory: Path, io: IOStreams):
+        self.directory = directory
+        self.path = directory / "credentials.yml"
+        self.io = io
+        self.forced_file = io.env.get("QCLI_CREDENTIAL_STORE", "").lower() == FILE
+
+    # -- public API ----------------------------------------------------------------------------
+    def set(self, context: str, kind: str, secret: str) -> str:
+        """Store a secret; returns where it went ("keyring" or "file")."""
+        if not self.forced_file:
+            error = self._keyring_call("set_password", SERVICE, _user(context, kind), secret)
+            if error is None:
+                self._file_delete(context, kind)  # never leave an older copy behind
+                return KEYRING
+            self.io.warn(
+                f"no OS keyring is available ({error}); storing the secret in {self.path} "
+                "(mode 0600). Set QCLI_CREDENTIAL_STORE=file to choose this on purpose.",
+                once_key="keyring-fallback",
+            )
+        self._file_set(context, kind, secret)
+        return FILE
+
+    def get(self, context: str, kind: str, where: str | None = None) -> str | None:
+        if where != FILE and not self.forced_file:
+            value: list[Any] = []
+            error = self._keyring_call(
+                "get_password", SERVICE, _user(context, kind), result=value
+            )
+            if error is None and value and value[0] is not None:
+                return str(value[0])
+        return self._file_get(context, kind)
+
+    def delete(self, context: str, kind: str) -> None:
+        if not self.forced_file:
+            self._keyring_call("delete_password", SERVICE, _user(context, kind))
+        self._file_delete(context, kind)
+
+    def rename(self, old: str, new: str, kinds: tuple[str, ...]) -> None:
+        for kind in kinds:
+            secret = self.get(old, kind)
+            if secret is not None:
+                self.set(new, kind, secret)
+                self.delete(old, kind)
+
+    # -- keyring -------------------------------------------------------------------------------
+    def _keyring_call(self, fn: str, *args: str, result: list[Any] | None = None) -> str | None:
+        """Call keyring; return None on success or a short reason on failure."""
+        try:
+            import keyring
+            import keyring.errors
+        except ImportError as exc:  # pragma: no cover - keyring is a dependency
+            return str(exc)
+        try:
+            value = getattr(keyring, fn)(*args)
+        except keyring.errors.PasswordDeleteError:
+            return None
+        except (keyring.errors.KeyringError, RuntimeError) as exc:
+            return type(exc).__name__
+        if result is not None:
+            result.append(value)
+        return None
+
+    # -- file fallback -------------------------------------------------------------------------
+    def _file_load(self) -> dict[str, dict[str, str]]:
+        import yaml
+
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        try:
+            doc = yaml.safe_load(raw) or {}
+        except yaml.YAMLError:
+            raise ConfigError(f"{self.path}: invalid YAML") from None
+        if not isinstance(doc, dict):
+            raise ConfigError(f"{self.path}: expected a mapping")
+        return {str(k): dict(v or {}) for k, v in doc.items()}
+
+    def _file_update(self, change: Any) -> None:
+        import yaml
+
+        ensure_private_dir(self.directory)
+        with locked(self.path):
+            data = self._file_load()
+            if not change(data) and not self.path.exists():
+                return
+            body = "# qcli secrets (no OS keyring available). Keep this file private.\n"
+            body += yaml.safe_dump(data, sort_keys=True)
+            write_private(self.path, body.encode())
+
+    def _file_set(self, context: str, kind: str, secret: str) -> None:
+        def change(data: dict[str, dict[str, str]]) -> bool:
+            data.setdefault(context, {})[kind] = secret
+            return True
+
+        self._file_update(change)
+
+    def _file_get(self, context: str, kind: str) -> str | None:
+        return self._file_load().get(context, {}).get(kind)
+
+    def _file_delete(self, context: str, kind: str) -> None:
+        if not self.path.exists():
+            return
+
+        def change(data: dict[str, dict[str, str]]) -> bool:
+            entry = data.get(context, {})
+            if kind not in entry:
+                return False
+            del entry[kind]
+            if not entry:
+                del data[context]
+            return True
+
+        self._file_update(change)
+
+
+def _user(context: str, kind: str) -> str:
+    return f"{context}:{kind}"

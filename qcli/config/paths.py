@@ -1,0 +1,38 @@
+"""Where qcli keeps its files. QCLI_CONFIG_DIR overrides the config folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def config_dir(env: dict[str, str] | None = None) -> Path:
+    env = env if env is not None else dict(os.environ)
+    override = env.get("QCLI_CONFIG_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("qcli"))
+
+
+def state_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("qcli"))
+
+
+def cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("qcli"))
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create a folder readable by its owner only (0700)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        pass
+    return path

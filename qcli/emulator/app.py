@@ -1,0 +1,133 @@
+"""Assemble the emulator: state, routes, auth and fault middleware."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from qcli.emulator import extensions, identity
+from qcli.emulator.envelopes import errors_response
+from qcli.emulator.faults import FaultMiddleware, FaultRule, Faults, rules_from_json
+from qcli.emulator.identity import AuthMiddleware
+from qcli.emulator.pagination import BadPage, cursor_page, numbered_page
+from qcli.emulator.store import Store
+
+
+@dataclass
+class EmulatorConfig:
+    data_dir: Path
+    api_key: str
+    oauth_clients: dict[str, str] = field(default_factory=dict)
+    faults: list[FaultRule] = field(default_factory=list)
+    token_ttl: int = 3600
+
+
+class Emulator:
+    tenant_id = "emulator-tenant"
+    user_id = "emulator-user"
+
+    def __init__(self, config: EmulatorConfig):
+        self.config = config
+        self.store = Store(config.data_dir)
+        self.faults = Faults(config.faults)
+        self.oauth_clients = dict(config.oauth_clients)
+        self.token_ttl = config.token_ttl
+        self.tokens: dict[str, float] = {}
+        self.tokens_issued = 0
+
+    def accepts(self, token: str) -> bool:
+        if token and secrets.compare_digest(token, self.config.api_key):
+            return True
+        expires = self.tokens.get(token)
+        return expires is not None and expires > time.time()
+
+
+# -- the emulator's own fixture API, for tests (no auth: it only listens on loopback) ----------
+async def add_faults(request: Request) -> Response:
+    emu: Emulator = request.app.state.emulator
+    try:
+        rules = rules_from_json(await request.body())
+    except (ValueError, KeyError, TypeError) as exc:
+        return errors_response(400, f"invalid fault rules: {exc}")
+    with emu.faults.lock:
+        emu.faults.rules.extend(rules)
+    return JSONResponse({"rules": len(emu.faults.rules)}, status_code=201)
+
+
+async def clear_faults(request: Request) -> Response:
+    emu: Emulator = request.app.state.emulator
+    with emu.faults.lock:
+        emu.faults.rules.clear()
+    return Response(status_code=204)
+
+
+async def get_requests(request: Request) -> Response:
+    emu: Emulator = request.app.state.emulator
+    with emu.faults.lock:
+        return JSONResponse({"data": list(emu.faults.log)})
+
+
+async def clear_requests(request: Request) -> Response:
+    emu: Emulator = request.app.state.emulator
+    with emu.faults.lock:
+        emu.faults.log.clear()
+    return Response(status_code=204)
+
+
+async def expire_tokens(request: Request) -> Response:
+    emu: Emulator = request.app.state.emulator
+    emu.tokens.clear()
+    return JSONResponse({"tokensIssued": emu.tokens_issued})
+
+
+async def sample_items(request: Request) -> Response:
+    """A synthetic list in either pagination style: /__emulator/items/{cursor|pages}?count=N."""
+    count = int(request.query_params.get("count", "0"))
+    items = [{"id": f"item-{i:05d}", "n": i} for i in range(count)]
+    try:
+        if request.path_params["style"] == "cursor":
+            return JSONResponse(cursor_page(request, items))
+        return JSONResponse(numbered_page(request, items))
+    except BadPage as exc:
+        return errors_response(400, str(exc))
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+admin_routes = [
+    Route("/__emulator/health", health, methods=["GET"]),
+    Route("/__emulator/faults", add_faults, methods=["POST"]),
+    Route("/__emulator/faults", clear_faults, methods=["DELETE"]),
+    Route("/__emulator/requests", get_requests, methods=["GET"]),
+    Route("/__emulator/requests", clear_requests, methods=["DELETE"]),
+    Route("/__emulator/tokens", expire_tokens, methods=["DELETE"]),
+    Route("/__emulator/items/{style}", sample_items, methods=["GET"]),
+]
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    return errors_response(404, f"no route for {request.method} {request.url.path}")
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    return errors_response(405, f"{request.method} is not allowed on {request.url.path}")
+
+
+def create_app(config: EmulatorConfig) -> Any:
+    emulator = Emulator(config)
+    app = Starlette(
+        routes=[*admin_routes, *identity.routes, *extensions.routes],
+        exception_handlers={404: not_found, 405: method_not_allowed},
+    )
+    app.state.emulator = emulator
+    return FaultMiddleware(AuthMiddleware(app, emulator), emulator.faults)

@@ -1,0 +1,173 @@
+"""Fault injection and the request log, as one pure ASGI middleware.
+
+A rule matches requests by method and path glob and faults the Nth matching ones:
+  --faults 'status=503 method=PATCH path=/api/v1/temp-contents/files/* nth=2,3'
+  --faults 'status=429 retry-after=1 path=/api/v1/extensions nth=1'
+  --faults 'drop path=/api/v1/extensions/*/file nth=1'
+Rules are separated by ';' (or given as repeated --faults). Tests may also POST the same rules
+as JSON to /__emulator/faults.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from qcli.emulator.envelopes import errors_response
+
+BODY_LOG_LIMIT = 64 * 1024
+
+
+@dataclass
+class FaultRule:
+    status: int | None = None  # answer with this status (and the errors envelope)
+    drop: bool = False  # cut the connection part way through the response
+    method: str = "*"
+    path: str = "*"
+    nth: list[int] = field(default_factory=list)  # which matching requests (1-based); [] = all
+    times: int | None = None  # or: the first N matching requests
+    retry_after: str | None = None
+    delay: float = 0.0  # seconds to wait before answering
+    seen: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method != "*" and self.method.upper() != method.upper():
+            return False
+        return fnmatch.fnmatchcase(path, self.path)
+
+    def fires(self) -> bool:
+        """Count a matching request; True if this one is faulted."""
+        self.seen += 1
+        if self.nth:
+            return self.seen in self.nth
+        if self.times is not None:
+            return self.seen <= self.times
+        return True
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FaultRule:
+        rule = cls(
+            status=int(d["status"]) if d.get("status") is not None else None,
+            drop=bool(d.get("drop", False)),
+            method=str(d.get("method", "*")),
+            path=str(d.get("path", "*")),
+            nth=[int(n) for n in d.get("nth", [])],
+            times=int(d["times"]) if d.get("times") is not None else None,
+            retry_after=str(d["retryAfter"]) if d.get("retryAfter") is not None else None,
+            delay=float(d.get("delay", 0.0)),
+        )
+        if rule.status is None and not rule.drop and not rule.delay:
+            raise ValueError("a fault rule needs status=CODE, drop or delay=SECONDS")
+        return rule
+
+
+def parse_rules(spec: str) -> list[FaultRule]:
+    rules = []
+    for text in spec.split(";"):
+        words = text.split()
+        if not words:
+            continue
+        d: dict[str, Any] = {}
+        for word in words:
+            key, sep, value = word.partition("=")
+            if key == "drop" and not sep:
+                d["drop"] = True
+            elif key in ("status", "method", "path", "times", "delay"):
+                d[key] = value
+            elif key == "retry-after":
+                d["retryAfter"] = value
+            elif key == "nth":
+                d["nth"] = [int(n) for n in value.split(",") if n]
+            else:
+                raise ValueError(f"unknown fault setting {word!r}")
+        rules.append(FaultRule.from_dict(d))
+    return rules
+
+
+class Faults:
+    def __init__(self, rules: list[FaultRule] | None = None):
+        self.rules = list(rules or [])
+        self.log: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def pick(self, method: str, path: str) -> FaultRule | None:
+        with self.lock:
+            for rule in self.rules:
+                if rule.matches(method, path) and rule.fires():
+                    return rule
+        return None
+
+
+class FaultMiddleware:
+    def __init__(self, app: Any, faults: Faults):
+        self.app = app
+        self.faults = faults
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/__emulator"):
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        entry: dict[str, Any] = {
+            "time": time.time(),
+            "method": method,
+            "path": path,
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "headers": {k: v for k, v in headers.items() if k != "authorization"},
+            "bodySize": 0,
+            "body": "",
+            "status": None,
+        }
+        with self.faults.lock:
+            self.faults.log.append(entry)
+        body_parts: list[bytes] = []
+
+        async def logged_receive() -> dict[str, Any]:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                entry["bodySize"] += len(chunk)
+                if sum(map(len, body_parts)) < BODY_LOG_LIMIT:
+                    body_parts.append(chunk)
+                    entry["body"] = b"".join(body_parts)[:BODY_LOG_LIMIT].decode("utf-8",
+                                                                                "replace")
+            return message
+
+        async def logged_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                entry["status"] = message["status"]
+            await send(message)
+
+        rule = self.faults.pick(method, path)
+        if rule is not None:
+            entry["fault"] = "drop" if rule.drop else rule.status or "delay"
+            if rule.delay:
+                import asyncio
+
+                await asyncio.sleep(rule.delay)
+            if rule.drop:
+                # Promise a body and send only part of it: uvicorn then closes the connection.
+                await logged_send({"type": "http.response.start", "status": 200,
+                                   "headers": [(b"content-length", b"1024"),
+                                               (b"content-type", b"application/json")]})
+                await send({"type": "http.response.body", "body": b"{", "more_body": True})
+                return
+            if rule.status is not None:
+                extra = {"Retry-After": rule.retry_after} if rule.retry_after else None
+                response = errors_response(rule.status, "fault injected by the emulator",
+                                           code="EMULATOR-FAULT", headers=extra)
+                await response(scope, logged_receive, logged_send)
+                return
+        await self.app(scope, logged_receive, logged_send)
+
+
+def rules_from_json(body: bytes) -> list[FaultRule]:
+    doc = json.loads(body or b"[]")
+    if isinstance(doc, dict):
+        doc = [doc]
+    return [FaultRule.from_dict(d) for d in doc]

@@ -1,0 +1,83 @@
+"""The two pagination styles of the reference, for the emulator's list endpoints.
+
+- cursor (data-files): `limit` and `page` (an opaque cursor); `links.next.href` while more remain
+- page numbers (data-stores): `page` (1-based) and `limit`; `page`, `pages`, `total`, `links.next`
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+
+
+class BadPage(ValueError):
+    pass
+
+
+def _limit(request: Request, default: int, maximum: int) -> int:
+    raw = request.query_params.get("limit")
+    if raw is None:
+        return default
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise BadPage(f"limit must be an integer, got {raw!r}") from None
+    if not 1 <= limit <= maximum:
+        raise BadPage(f"limit must be between 1 and {maximum}")
+    return limit
+
+
+def _href(request: Request, **changes: Any) -> str:
+    params = dict(request.query_params)
+    params.update({k: str(v) for k, v in changes.items()})
+    return f"{request.url.scheme}://{request.url.netloc}{request.url.path}?{urlencode(params)}"
+
+
+def cursor_page(
+    request: Request, items: Sequence[Any], *, default: int = 20, maximum: int = 1000
+) -> dict[str, Any]:
+    limit = _limit(request, default, maximum)
+    cursor = request.query_params.get("page")
+    start = 0
+    if cursor:
+        try:
+            start = int(base64.urlsafe_b64decode(cursor.encode()).decode())
+        except (ValueError, UnicodeDecodeError):
+            raise BadPage(f"invalid page cursor {cursor!r}") from None
+    page = list(items[start:start + limit])
+    links: dict[str, Any] = {"self": {"href": _href(request)}}
+    if start + limit < len(items):
+        token = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
+        links["next"] = {"href": _href(request, page=token)}
+    if start > 0:
+        token = base64.urlsafe_b64encode(str(max(start - limit, 0)).encode()).decode()
+        links["prev"] = {"href": _href(request, page=token)}
+    return {"data": page, "links": links}
+
+
+def numbered_page(
+    request: Request, items: Sequence[Any], *, default: int = 20, maximum: int = 100
+) -> dict[str, Any]:
+    limit = _limit(request, default, maximum)
+    raw = request.query_params.get("page", "1")
+    try:
+        page = int(raw)
+    except ValueError:
+        raise BadPage(f"page must be an integer, got {raw!r}") from None
+    if page < 1:
+        raise BadPage("page must be 1 or more")
+    total = len(items)
+    pages = max(1, -(-total // limit))
+    start = (page - 1) * limit
+    links: dict[str, Any] = {"self": {"href": _href(request)},
+                             "first": {"href": _href(request, page=1)}}
+    if page < pages:
+        links["next"] = {"href": _href(request, page=page + 1)}
+    if page > 1:
+        links["prev"] = {"href": _href(request, page=page - 1)}
+    return {"data": list(items[start:start + limit]), "links": links, "page": page,
+            "pages": pages, "total": total}

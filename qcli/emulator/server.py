@@ -1,0 +1,42 @@
+"""Run the emulator with uvicorn on a socket bound here, so port 0 picks a free port."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Callable
+
+from qcli.emulator.app import EmulatorConfig, create_app
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(config: EmulatorConfig, host: str, port: int,
+          announce: Callable[[str], None] | None = None) -> None:
+    import uvicorn
+
+    sock = bind(host, port)
+    bound = sock.getsockname()[1]
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}"
+    app = create_app(config)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                           lifespan="off", timeout_keep_alive=30))
+    if announce is not None:
+        announce(url)
+    server.run(sockets=[sock])
+
+
+def main() -> None:  # pragma: no cover - `python -m qcli.emulator.server` for debugging
+    import tempfile
+    from pathlib import Path
+
+    cfg = EmulatorConfig(data_dir=Path(tempfile.mkdtemp()), api_key=sys.argv[1])
+    serve(cfg, "127.0.0.1", 0, announce=print)

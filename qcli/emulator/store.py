@@ -1,0 +1,115 @@
+"""Durable state: metadata in SQLite (WAL, synchronous=FULL), content in files under data_dir.
+
+A blob is written to a temp file, fsynced and renamed before the row naming it is committed,
+so a restart (or a kill) never leaves a row pointing at missing bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS extensions (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    qext_filename TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    blob TEXT,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS extensions_qext ON extensions (qext_filename);
+"""
+
+
+class Store:
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.blob_dir = data_dir / "blobs"
+        self.blob_dir.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(data_dir / "emulator.sqlite3", check_same_thread=False,
+                                  isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+        self.lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def query(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+        with self.lock:
+            return list(self.db.execute(sql, args))
+
+    # -- blobs -----------------------------------------------------------------------------------
+    def put_blob(self, content: bytes) -> str:
+        digest = hashlib.sha256(content).hexdigest()
+        target = self.blob_dir / digest
+        if not target.exists():
+            fd, tmp = tempfile.mkstemp(dir=self.blob_dir, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        return digest
+
+    def blob_path(self, digest: str) -> Path:
+        return self.blob_dir / digest
+
+    def get_blob(self, digest: str) -> bytes:
+        return self.blob_path(digest).read_bytes()
+
+    # -- extensions ------------------------------------------------------------------------------
+    def extension_rows(self) -> list[sqlite3.Row]:
+        return self.query("SELECT * FROM extensions WHERE deleted = 0 ORDER BY seq")
+
+    def find_extension(self, key: str) -> tuple[sqlite3.Row | None, bool]:
+        """(live row, any deleted match) for an ID or qext file name."""
+        rows = self.query(
+            "SELECT * FROM extensions WHERE id = ? OR qext_filename = ? ORDER BY deleted, seq DESC",
+            key, key,
+        )
+        live = [r for r in rows if not r["deleted"]]
+        by_id = [r for r in live if r["id"] == key]
+        return (by_id or live or [None])[0], any(r["deleted"] for r in rows)
+
+    def name_taken(self, name: str, qext: str, except_id: str | None = None) -> bool:
+        rows = self.query(
+            "SELECT id FROM extensions WHERE deleted = 0 AND (name = ? OR qext_filename = ?)",
+            name, qext,
+        )
+        return any(r["id"] != except_id for r in rows)
+
+    def save_extension(self, doc: dict[str, Any], blob: str | None) -> None:
+        with self.transaction() as db:
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM extensions").fetchone()[0]
+            db.execute(
+                "INSERT INTO extensions (id, name, qext_filename, doc, blob, seq) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+                "qext_filename = excluded.qext_filename, doc = excluded.doc, blob = excluded.blob",
+                (doc["id"], doc.get("name", ""), doc.get("qextFilename", ""), json.dumps(doc),
+                 blob, seq),
+            )
+
+    def delete_extension(self, ext_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE extensions SET deleted = 1 WHERE id = ?", (ext_id,))

@@ -1,0 +1,1 @@
+"""The one HTTP client: auth, retries, rate limits, error envelopes, pagination."""

@@ -1,0 +1,1 @@
+"""Formatters (json, yaml, table, csv), `-q` and `--query`, applied once, on stdout only."""

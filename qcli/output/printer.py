@@ -1,0 +1,161 @@
+"""Print results on stdout in the chosen format. Lists stream as they arrive (json, yaml, csv, -q);
+`--query` (JMESPath) is applied once, to the whole result, before formatting."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from qcli.errors import UsageError
+from qcli.iostreams import IOStreams
+from qcli.output.table import cell, render_table
+
+# a column: (header, key); the key may be dotted ("bundle.name")
+Column = tuple[str, str]
+
+
+def dig(obj: Any, key: str) -> Any:
+    for part in key.split("."):
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def dumps_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+class Printer:
+    def __init__(self, io: IOStreams, fmt: str, *, quiet: bool = False, query: str | None = None):
+        self.io = io
+        self.fmt = fmt
+        self.quiet = quiet
+        self.query = None
+        if query is not None:
+            import jmespath
+            import jmespath.exceptions
+
+            try:
+                self.query = jmespath.compile(query)
+            except jmespath.exceptions.JMESPathError as exc:
+                raise UsageError(f"invalid --query expression {query!r}: {exc}") from None
+
+    # -- entry points ----------------------------------------------------------------------------
+    def item(self, obj: Any, *, columns: Sequence[Column] | None = None, id_key: str = "id") -> None:
+        """One resource (or any JSON value)."""
+        if self.query is not None:
+            self._value(self.query.search(obj), columns, id_key)
+            return
+        self._value(obj, columns, id_key)
+
+    def items(
+        self, items: Iterable[Any], *, columns: Sequence[Column] | None = None, id_key: str = "id"
+    ) -> None:
+        """A list, streamed where the format allows."""
+        if self.query is not None:
+            self._value(self.query.search(list(items)), columns, id_key)
+        else:
+            self._list(items, columns, id_key)
+
+    # -- dispatch --------------------------------------------------------------------------------
+    def _list(self, items: Iterable[Any], columns: Sequence[Column] | None, id_key: str) -> None:
+        if self.quiet:
+            self._quiet(items, id_key)
+        elif self.fmt == "json":
+            self._json_stream(items)
+        elif self.fmt == "yaml":
+            self._yaml_stream(items)
+        elif self.fmt == "csv":
+            self._csv(items, columns)
+        else:
+            self._table_list(list(items), columns)
+
+    def _value(self, value: Any, columns: Sequence[Column] | None, id_key: str) -> None:
+        """A materialised value: after --query its shape may differ from the resource's."""
+        if isinstance(value, list):
+            first = value[0] if value else None
+            if columns and isinstance(first, dict):
+                if not all(k.split(".")[0] in first for _, k in columns):
+                    columns = None
+            self._list(value, columns, id_key)
+            return
+        if self.quiet:
+            if isinstance(value, dict):
+                if value.get(id_key) is not None:
+                    self.io.out(f"{cell(value[id_key])}\n")
+            elif value is not None:
+                self.io.out(f"{cell(value)}\n")
+            return
+        if self.fmt == "json":
+            self.io.out(dumps_json(value) + "\n")
+        elif self.fmt == "yaml":
+            self.io.out(_yaml(value))
+        elif not isinstance(value, dict):
+            self.io.out(("" if value is None else cell(value)) + "\n")
+        elif self.fmt == "csv":
+            self._csv([value], columns)
+        else:
+            rows = [[k, cell(v)] for k, v in value.items()]
+            self.io.out(render_table(["FIELD", "VALUE"], rows, width=self.io.terminal_width,
+                                     bold=self.io.color_stdout))
+
+    # -- formats ---------------------------------------------------------------------------------
+    def _quiet(self, items: Iterable[Any], id_key: str) -> None:
+        for item in items:
+            value = item.get(id_key) if isinstance(item, dict) else item
+            if value is not None:
+                self.io.out(f"{cell(value)}\n")
+
+    def _json_stream(self, items: Iterable[Any]) -> None:
+        first = True
+        for item in items:
+            text = dumps_json(item).replace("\n", "\n  ")
+            self.io.out(("[\n  " if first else ",\n  ") + text)
+            first = False
+        self.io.out("[]\n" if first else "\n]\n")
+
+    def _yaml_stream(self, items: Iterable[Any]) -> None:
+        empty = True
+        for item in items:
+            self.io.out(_yaml([item]))
+            empty = False
+        if empty:
+            self.io.out("[]\n")
+
+    def _csv(self, items: Iterable[Any], columns: Sequence[Column] | None) -> None:
+        import csv
+
+        writer = csv.writer(self.io.stdout, lineterminator="\n")
+        keys: list[str] | None = [k for _, k in columns] if columns else None
+        if keys is not None:
+            writer.writerow(keys)
+        for item in items:
+            if not isinstance(item, dict):
+                item = {"value": item}
+            if keys is None:
+                keys = list(item.keys())
+                writer.writerow(keys)
+            writer.writerow([cell(dig(item, k)) for k in keys])
+
+    def _table_list(self, items: list[Any], columns: Sequence[Column] | None) -> None:
+        if not items:
+            self.io.err("No results.")
+            return
+        if not isinstance(items[0], dict):
+            for item in items:
+                self.io.out(cell(item) + "\n")
+            return
+        if not columns:
+            columns = [(k.upper(), k) for k in items[0]]
+        headers = [h for h, _ in columns]
+        rows = [[cell(dig(item, k)) for _, k in columns] for item in items]
+        self.io.out(render_table(headers, rows, width=self.io.terminal_width,
+                                 bold=self.io.color_stdout))
+
+
+def _yaml(value: Any) -> str:
+    import yaml
+
+    return str(yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False))

@@ -1,0 +1,1 @@
+"""Moving bytes: archives, streamed downloads, progress bars."""
