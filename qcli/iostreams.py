@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 
 def _isatty(stream: Any) -> bool:
@@ -17,9 +17,9 @@ def _isatty(stream: Any) -> bool:
 class IOStreams:
     def __init__(
         self,
-        stdin: IO[str] | None = None,
-        stdout: IO[str] | None = None,
-        stderr: IO[str] | None = None,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
         env: dict[str, str] | None = None,
     ):
         self.stdin = stdin if stdin is not None else sys.stdin
@@ -71,7 +71,10 @@ class IOStreams:
         self.stdout.write(text)
 
     def out_binary(self) -> IO[bytes]:
-        return self.stdout.buffer  # type: ignore[attr-defined,no-any-return]
+        return self.stdout.buffer
+
+    def in_binary(self) -> IO[bytes]:
+        return self.stdin.buffer
 
     # -- stderr: everything else -------------------------------------------------------------
     def err(self, text: str) -> None:

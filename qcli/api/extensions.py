@@ -30,19 +30,19 @@ class ExtensionsApi:
 
     def get_extension(self, extension_id: str) -> dict[str, Any]:
         """GET /v1/extensions/{id}: by ID or qextFilename."""
-        return self.http.json("GET", f"{BASE}/{_id(extension_id)}")  # type: ignore[no-any-return]
+        return self.http.json("GET", f"{BASE}/{_id(extension_id)}")
 
     def create_extension(
         self, archive: Archive | None, data: dict[str, Any] | None
     ) -> dict[str, Any]:
         """POST /v1/extensions: multipart parts `file` (the archive) and `data` (the model)."""
-        return self.http.json("POST", BASE, files=_parts(archive, data))  # type: ignore[no-any-return]
+        return self.http.json("POST", BASE, files=_parts(archive, data))
 
     def patch_extension(
         self, extension_id: str, archive: Archive | None, data: dict[str, Any] | None
     ) -> dict[str, Any]:
         """PATCH /v1/extensions/{id}: a new archive and/or changed fields."""
-        return self.http.json(  # type: ignore[no-any-return]
+        return self.http.json(
             "PATCH", f"{BASE}/{_id(extension_id)}", files=_parts(archive, data)
         )
 

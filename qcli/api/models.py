@@ -42,9 +42,9 @@ class ExtensionData(_Strict):
     deprecated: str | None = None
     repository: str | None = None
     description: str | None = None
-    qextVersion: str | None = None  # noqa: N815 - wire name
+    qextVersion: str | None = None
     dependencies: dict[str, Any] | None = None
-    qextFilename: str | None = None  # noqa: N815 - wire name
+    qextFilename: str | None = None
 
 
 def validate(model: type[BaseModel], data: dict[str, Any], source: str) -> dict[str, Any]:

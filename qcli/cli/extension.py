@@ -45,7 +45,7 @@ def _data(a: Application, data: str | None, fields: dict[str, Any]) -> dict[str,
 
     body: dict[str, Any] = {}
     if data is not None:
-        body.update(json_object_argument(data, "--data", a.io.stdin.buffer))
+        body.update(json_object_argument(data, "--data", a.io.in_binary()))
     body.update({k: v for k, v in fields.items() if v not in (None, [])})
     return validate(ExtensionData, body, "extension data") if body else None
 
@@ -55,7 +55,7 @@ def _archive(a: Application, source: str | None) -> Any:
         return None
     from qcli.transfer.archive import load_archive
 
-    return load_archive(source, a.io.stdin.buffer)
+    return load_archive(source, a.io.in_binary())
 
 
 @command(app, "ls")

@@ -43,7 +43,7 @@ def _send(
         content = body.encode()
         headers["Content-Type"] = "application/json"
     elif body_file is not None:
-        content = read_file_bytes(body_file, a.io.stdin.buffer)
+        content = read_file_bytes(body_file, a.io.in_binary())
         try:
             parse_json(content.decode("utf-8"), f"--body-file {body_file}")
             headers["Content-Type"] = "application/json"

@@ -16,7 +16,6 @@ from qcli.cli._typer import (
     NoArgsIsHelp,
     QcliGroup,
     command,
-    new_typer,
 )
 from qcli.errors import ExitCode, QcliError
 

@@ -39,7 +39,7 @@ class Invalid(Exception):
 
 
 def _store(request: Request) -> Store:
-    return request.app.state.emulator.store  # type: ignore[no-any-return]
+    return request.app.state.emulator.store
 
 
 async def _read_parts(request: Request) -> tuple[dict[str, Any] | None, tuple[str, bytes] | None]:
@@ -101,7 +101,7 @@ def _inspect_archive(content: bytes) -> dict[str, Any]:
 
 
 def _doc(row: Any) -> dict[str, Any]:
-    return json.loads(row["doc"])  # type: ignore[no-any-return]
+    return json.loads(row["doc"])
 
 
 def _lookup(request: Request) -> Any:
@@ -117,7 +117,7 @@ def _lookup(request: Request) -> Any:
 def _guard(handler: Any) -> Any:
     async def wrapped(request: Request) -> Response:
         try:
-            return await handler(request)  # type: ignore[no-any-return]
+            return await handler(request)
         except Invalid as exc:
             return extension_error(exc.status, exc.message, resource=exc.resource)
 

@@ -138,7 +138,7 @@ class FaultMiddleware:
                                                                                 "replace")
             return message
 
-        async def logged_send(message: dict[str, Any]) -> None:
+        async def logged_send(message: Any) -> None:
             if message["type"] == "http.response.start":
                 entry["status"] = message["status"]
             await send(message)

@@ -90,7 +90,8 @@ class Store:
         )
         live = [r for r in rows if not r["deleted"]]
         by_id = [r for r in live if r["id"] == key]
-        return (by_id or live or [None])[0], any(r["deleted"] for r in rows)
+        found = (by_id or live)[0] if (by_id or live) else None
+        return found, any(r["deleted"] for r in rows)
 
     def name_taken(self, name: str, qext: str, except_id: str | None = None) -> bool:
         rows = self.query(

@@ -138,9 +138,9 @@ class HttpClient:
             except httpx.TransportError as exc:
                 safe = isinstance(exc, _NOT_SENT) or idempotent
                 if safe and retry + 1 < self.retry.attempts:
-                    wait = self.retry.backoff(retry)
-                    self._trace(f"< {type(exc).__name__}: retrying in {wait:.1f} s")
-                    self._sleep(wait)
+                    pause = self.retry.backoff(retry)
+                    self._trace(f"< {type(exc).__name__}: retrying in {pause:.1f} s")
+                    self._sleep(pause)
                     retry += 1
                     continue
                 raise self._network_error(exc, method, str(request.url)) from None
@@ -155,7 +155,7 @@ class HttpClient:
                 auth_refreshed = True
                 continue
             if retry + 1 < self.retry.attempts:
-                wait = None
+                wait: float | None = None
                 if status == 429:
                     after = parse_retry_after(response.headers.get("Retry-After"))
                     wait = self.retry.backoff(retry) if after is None else after

@@ -76,9 +76,10 @@ class Printer:
         """A materialised value: after --query its shape may differ from the resource's."""
         if isinstance(value, list):
             first = value[0] if value else None
-            if columns and isinstance(first, dict):
-                if not all(k.split(".")[0] in first for _, k in columns):
-                    columns = None
+            if columns and isinstance(first, dict) and not all(
+                k.split(".")[0] in first for _, k in columns
+            ):
+                columns = None
             self._list(value, columns, id_key)
             return
         if self.quiet:

@@ -1,0 +1,177 @@
+"""Global options, precedence, output formats, exit codes, secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import socket
+import subprocess
+import sys
+import time
+
+import yaml
+from conftest import API_KEY, Emulator, Qcli
+
+
+def test_no_context_configured_exits_2(qcli: Qcli) -> None:
+    result = qcli("extension", "ls")
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.startswith("error: no tenant configured (hint: run 'qcli context create")
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_env_only_works_without_context(qcli: Qcli, emu: Emulator) -> None:
+    result = qcli("extension", "ls", env={"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY})
+    assert result.code == 0, result.err
+    assert isinstance(json.loads(result.out), list)
+
+
+def test_server_down_exits_6(qcli: Qcli) -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    started = time.monotonic()
+    result = qcli("extension", "ls", env={"QCLI_SERVER": f"http://127.0.0.1:{port}",
+                                          "QCLI_API_KEY": API_KEY})
+    assert result.code == 6
+    assert result.err.startswith(f"error: cannot connect to http://127.0.0.1:{port}")
+    assert time.monotonic() - started < 30
+
+
+def test_global_options_before_group_and_after_leaf(qcli: Qcli, emu: Emulator) -> None:
+    qcli.login(emu)
+    before = qcli("-o", "yaml", "extension", "ls")
+    middle = qcli("extension", "-o", "yaml", "ls")
+    after = qcli("extension", "ls", "-o", "yaml")
+    assert before.code == middle.code == after.code == 0
+    assert before.out == middle.out == after.out
+    assert isinstance(yaml.safe_load(after.out), list)
+    assert qcli("extension", "ls", "--json").out == qcli("--json", "extension", "ls").out
+
+
+def test_precedence_flag_over_env_over_context(qcli: Qcli, emu: Emulator) -> None:
+    qcli.login(emu)  # context points at the emulator
+    dead = "http://127.0.0.1:9"  # discard port: nothing answers
+    # env beats the context
+    assert qcli("extension", "ls", env={"QCLI_SERVER": dead, "QCLI_API_KEY": "x"}).code == 6
+    # the flag beats env
+    flag = qcli("extension", "ls", "--server", emu.url,
+                env={"QCLI_SERVER": dead, "QCLI_API_KEY": API_KEY})
+    assert flag.code == 0, flag.err
+    # the context's key is never sent to another server
+    other = qcli("extension", "ls", "--server", dead)
+    assert other.code == 2
+    assert "context 'emu' is for" in other.err
+    # output: flag > env > default (json when not a terminal)
+    assert qcli("extension", "ls").out.lstrip().startswith("[")
+    as_csv = qcli("extension", "ls", env={"QCLI_OUTPUT": "csv"})
+    assert as_csv.out.startswith("id,name,type")
+    assert qcli("extension", "ls", "-o", "json", env={"QCLI_OUTPUT": "csv"}).out.startswith("[")
+    # context selection: --context > QCLI_CONTEXT > current
+    bad = qcli("extension", "ls", env={"QCLI_CONTEXT": "missing"})
+    assert bad.code == 2
+    assert "no context named 'missing'" in bad.err
+    assert qcli("extension", "ls", "--context", "emu", env={"QCLI_CONTEXT": "missing"}).code == 0
+
+
+def test_query_and_formats(qcli: Qcli, emu: Emulator) -> None:
+    qcli.login(emu)
+    me = qcli("raw", "get", "v1/users/me", "--json")
+    assert me.code == 0
+    assert me.json()["id"] == "emulator-user"
+    name = qcli("--query", "name", "raw", "get", "v1/users/me", "-o", "json")
+    assert json.loads(name.out) == "Emulator Admin"
+    bad = qcli("--query", "[[[", "raw", "get", "v1/users/me")
+    assert bad.code == 2
+    assert "invalid --query expression" in bad.err
+    fmt = qcli("extension", "ls", "-o", "xml")
+    assert fmt.code == 2
+    assert "unknown output format 'xml'" in fmt.err
+
+
+def test_api_key_never_printed(qcli: Qcli, emu: Emulator) -> None:
+    qcli.login(emu)
+    outputs = []
+    for args in (["extension", "ls", "-v"], ["context", "ls", "-v", "-o", "yaml"],
+                 ["context", "get", "-v", "--json"], ["raw", "get", "v1/users/me", "-v"],
+                 ["extension", "get", "missing", "-v"],
+                 ["context", "test", "-v", "-H", "X-Trace: 1"]):
+        result = qcli(*args)
+        outputs.append(result.out + result.err)
+    env_run = qcli("extension", "ls", "-v", env={"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY})
+    outputs.append(env_run.out + env_run.err)
+    joined = "\n".join(outputs)
+    assert "> GET" in joined  # --verbose did log requests
+    assert API_KEY not in joined
+
+
+def test_usage_errors_are_one_line(qcli: Qcli) -> None:
+    result = qcli("extension", "ls", "--bogus")
+    assert result.code == 2
+    assert result.err.startswith("error: No such option: --bogus")
+    assert result.err.endswith("(see 'qcli extension ls --help')\n")
+    assert len(result.err.splitlines()) == 1
+    result = qcli("nonsense")
+    assert result.code == 2
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_every_command_help_has_an_example(qcli: Qcli) -> None:
+    leaves = {
+        "context": ["create", "update", "use", "ls", "get", "rm", "rename", "clear", "test"],
+        "extension": ["ls", "get", "create", "patch", "rm", "download"],
+        "extension file": ["ls", "get"],
+        "raw": ["get", "post", "put", "patch", "delete"],
+        "emulator": ["start"],
+        "completion": ["bash", "zsh", "fish", "powershell"],
+    }
+    for group, names in leaves.items():
+        for name in names:
+            result = qcli(*group.split(), name, "--help")
+            assert result.code == 0, (group, name, result.err)
+            assert "qcli " in result.out.split("Options:")[0].split("\n", 2)[2], (group, name)
+
+
+def test_version_is_fast_path(qcli: Qcli) -> None:
+    from qcli import __version__
+
+    assert qcli("--version").out == f"qcli {__version__}\n"
+    assert qcli("version").out == f"qcli {__version__}\n"
+    assert qcli("version", "-o", "json").json() == {"version": __version__}
+
+
+def test_table_on_a_pseudo_terminal(qcli: Qcli, emu: Emulator, tmp_path) -> None:
+    qcli.login(emu)
+    from conftest import make_extension_dir
+
+    made = qcli("extension", "create", str(make_extension_dir(tmp_path, "tty-chart")), "--json")
+    assert made.code == 0, made.err
+    master, slave = pty.openpty()
+    env = dict(qcli.env, COLUMNS="120", NO_COLOR="1")
+    proc = subprocess.Popen([sys.executable, "-m", "qcli", "extension", "ls"], stdout=slave,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([master], [], [], 20)
+        if not ready:
+            break
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(20)
+    os.close(master)
+    screen = b"".join(chunks).decode()
+    assert proc.returncode == 0
+    lines = screen.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "TYPE", "VERSION", "QEXT", "UPDATED"]
+    assert any("tty-chart" in line and "Tty Chart" in line for line in lines[1:])
+    qcli("extension", "rm", made.json()["id"], "--yes")

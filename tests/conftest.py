@@ -1,0 +1,161 @@
+"""Fixtures: a real emulator on a free loopback port, and qcli run as a subprocess against it."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTS = Path(__file__).parent
+API_KEY = "test-key-3f9a7c1e5b"
+OAUTH_ID, OAUTH_SECRET = "svc-client", "oauth-secret-8d2e4f"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+class Emulator:
+    def __init__(self, data_dir: Path, api_key: str = API_KEY, extra: list[str] | None = None):
+        self.data_dir = data_dir
+        self.api_key = api_key
+        self.extra = extra or []
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+        self.port = 0
+
+    def start(self, port: int = 0) -> Emulator:
+        cmd = [sys.executable, "-m", "qcli", "emulator", "start", "--port", str(port),
+               "--data-dir", str(self.data_dir), "--api-key", self.api_key,
+               "--oauth-client", f"{OAUTH_ID}:{OAUTH_SECRET}", *self.extra]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=base_env())
+        sel = selectors.DefaultSelector()
+        assert self.proc.stdout is not None
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        if not sel.select(timeout=20):
+            self.stop()
+            raise RuntimeError("the emulator did not start within 20 s")
+        self.url = self.proc.stdout.readline().strip()
+        if not self.url.startswith("http://"):
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            raise RuntimeError(f"emulator failed: {self.url!r} {err}")
+        self.port = int(self.url.rsplit(":", 1)[1])
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    # -- the emulator's fixture API ------------------------------------------------------------
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            raw = resp.read()
+        return json.loads(raw) if raw else None
+
+    def add_faults(self, *rules: dict[str, Any]) -> None:
+        self._call("POST", "/__emulator/faults", list(rules))
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/__emulator/faults")
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/__emulator/requests")["data"]  # type: ignore[no-any-return]
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/__emulator/requests")
+
+
+def base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("QCLI_") and k not in ("NO_COLOR", "PYTHON_KEYRING_BACKEND")}
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(TESTS), str(TESTS.parent), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    emu = Emulator(tmp_path_factory.mktemp("emulator")).start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def emu(emulator: Emulator) -> Any:
+    """The session emulator, with faults and the request log cleared around each test."""
+    emulator.clear_faults()
+    emulator.clear_requests()
+    yield emulator
+    emulator.clear_faults()
+
+
+class Qcli:
+    """Runs `python -m qcli` in a subprocess with its own config, state and keyring."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self.env = base_env()
+        self.env.update({
+            "HOME": str(home),
+            "QCLI_CONFIG_DIR": str(home / "config"),
+            "XDG_STATE_HOME": str(home / "state"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "XDG_DATA_HOME": str(home / "data"),
+            "PYTHON_KEYRING_BACKEND": "keyring_backend.FileKeyring",
+            "QCLI_TEST_KEYRING_FILE": str(home / "keyring.json"),
+        })
+
+    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None,
+                 timeout: float = 60) -> Result:
+        run_env = dict(self.env)
+        run_env.update(env or {})
+        proc = subprocess.run([sys.executable, "-m", "qcli", *args], input=input or "",
+                              capture_output=True, text=True, env=run_env, timeout=timeout)
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def login(self, emulator: Emulator, name: str = "emu") -> Result:
+        result = self("context", "create", name, "--server", emulator.url, "--api-key-stdin",
+                      input=emulator.api_key + "\n")
+        assert result.code == 0, result.err
+        return result
+
+
+@pytest.fixture
+def qcli(tmp_path: Path) -> Qcli:
+    return Qcli(tmp_path)
+
+
+def make_extension_dir(root: Path, name: str = "my-chart", title: str | None = None) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    qext = {"name": title or name.replace("-", " ").title(), "type": "visualization",
+            "version": "1.2.3", "author": "tests"}
+    (folder / f"{name}.qext").write_text(json.dumps(qext))
+    (folder / f"{name}.js").write_text("define([], function () { return {}; });\n")
+    (folder / "lib").mkdir(exist_ok=True)
+    (folder / "lib" / "helper.js").write_text("// helper\n")
+    return folder

@@ -1,0 +1,87 @@
+"""Retry and rate-limit timing of the HTTP layer: mocked HTTP (respx), a recorded sleep."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from qcli.config.settings import Connection
+from qcli.errors import ApiError, NetworkError
+from qcli.http.client import HttpClient
+from qcli.http.retry import RetryPolicy, parse_retry_after
+
+BASE = "https://tenant.example"
+
+
+def client(sleeps: list[float], attempts: int = 4) -> HttpClient:
+    conn = Connection(server=BASE, auth="api-key", api_key="k" * 12)
+    return HttpClient(conn, retry=RetryPolicy(attempts=attempts), sleep=sleeps.append)
+
+
+@respx.mock
+def test_get_retries_503_with_growing_jittered_backoff() -> None:
+    route = respx.get(f"{BASE}/api/v1/x").mock(side_effect=[
+        httpx.Response(503), httpx.Response(502), httpx.Response(200, json={"ok": True})])
+    sleeps: list[float] = []
+    assert client(sleeps).json("GET", "/api/v1/x") == {"ok": True}
+    assert route.call_count == 3
+    assert len(sleeps) == 2
+    assert 0 <= sleeps[0] <= 0.5 and 0 <= sleeps[1] <= 1.0
+
+
+@respx.mock
+def test_post_is_not_repeated_after_an_ambiguous_failure() -> None:
+    route = respx.post(f"{BASE}/api/v1/x").mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(NetworkError, match="timed out"):
+        client([]).request("POST", "/api/v1/x", json={})
+    assert route.call_count == 1
+
+
+@respx.mock
+def test_post_is_repeated_when_the_connection_never_opened() -> None:
+    route = respx.post(f"{BASE}/api/v1/x").mock(side_effect=[
+        httpx.ConnectError("refused"), httpx.Response(201, json={"id": "1"})])
+    sleeps: list[float] = []
+    assert client(sleeps).json("POST", "/api/v1/x", json={}) == {"id": "1"}
+    assert route.call_count == 2
+
+
+@respx.mock
+def test_post_is_not_retried_on_503() -> None:
+    route = respx.post(f"{BASE}/api/v1/x").mock(return_value=httpx.Response(503))
+    with pytest.raises(ApiError) as info:
+        client([]).request("POST", "/api/v1/x")
+    assert info.value.status == 503
+    assert route.call_count == 1
+
+
+@respx.mock
+def test_429_honours_retry_after_for_every_method() -> None:
+    route = respx.post(f"{BASE}/api/v1/x").mock(side_effect=[
+        httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json={})])
+    sleeps: list[float] = []
+    client(sleeps).request("POST", "/api/v1/x")
+    assert sleeps == [7.0]
+    assert route.call_count == 2
+
+
+@respx.mock
+def test_gives_up_after_the_attempt_budget() -> None:
+    route = respx.get(f"{BASE}/api/v1/x").mock(return_value=httpx.Response(
+        429, headers={"Retry-After": "1"}, json={"errors": [{"title": "Too Many Requests",
+                                                             "code": "RATE"}]}))
+    sleeps: list[float] = []
+    with pytest.raises(ApiError) as info:
+        client(sleeps, attempts=3).request("GET", "/api/v1/x")
+    assert route.call_count == 3
+    assert sleeps == [1.0, 1.0]
+    assert info.value.exit_code == 1
+
+
+def test_parse_retry_after_forms() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after(" 0 ") == 0.0
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0

@@ -1,0 +1,43 @@
+"""A keyring backend of the tests' own (PYTHON_KEYRING_BACKEND=keyring_backend.FileKeyring):
+a JSON file named by QCLI_TEST_KEYRING_FILE, so that subprocesses share it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+
+class FileKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    @property
+    def _path(self) -> Path:
+        return Path(os.environ["QCLI_TEST_KEYRING_FILE"])
+
+    def _load(self) -> dict[str, str]:
+        try:
+            return json.loads(self._path.read_text())  # type: ignore[no-any-return]
+        except FileNotFoundError:
+            return {}
+
+    def _save(self, data: dict[str, str]) -> None:
+        self._path.write_text(json.dumps(data))
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._load().get(f"{service}/{username}")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        data = self._load()
+        data[f"{service}/{username}"] = password
+        self._save(data)
+
+    def delete_password(self, service: str, username: str) -> None:
+        data = self._load()
+        if f"{service}/{username}" not in data:
+            raise PasswordDeleteError("not found")
+        del data[f"{service}/{username}"]
+        self._save(data)
