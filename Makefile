@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q tests
 
 lint: $(STAMP)
-	$(BIN)/ruff check qcli tests bench
+	$(BIN)/ruff check qcli tests bench scripts
 	$(BIN)/mypy
 
 bench: $(STAMP)
