@@ -39,6 +39,19 @@ DeprecatedOpt = typer.Option(None, "--deprecated", help="Date when deprecated")
 OutputFileOpt = typer.Option(None, "--output-file", help="Where to write ('-' for stdout)")
 
 
+# field options -> wire names of the extension model
+FIELD_OPTIONS = {"name": "name", "tag": "tags", "description": "description", "type_": "type",
+                 "author": "author", "license_": "license", "homepage": "homepage",
+                 "repository": "repository", "supplier": "supplier", "keywords": "keywords",
+                 "icon": "icon", "preview": "preview", "loadpath": "loadpath",
+                 "deprecated": "deprecated"}
+
+
+def _fields(values: dict[str, Any]) -> dict[str, Any]:
+    """The field options a command was given, by their wire names."""
+    return {wire: values[param] for param, wire in FIELD_OPTIONS.items()}
+
+
 def _data(a: Application, data: str | None, fields: dict[str, Any]) -> dict[str, Any] | None:
     from qcli.api.models import ExtensionData, validate
     from qcli.cli.inputs import json_object_argument
@@ -117,10 +130,7 @@ def create(
     """
     a = application(ctx)
     archive = _archive(a, source)
-    body = _data(a, data, dict(name=name, tags=tag, description=description, type=type_,
-                              author=author, license=license_, homepage=homepage,
-                              repository=repository, supplier=supplier, keywords=keywords,
-                              icon=icon, preview=preview, loadpath=loadpath, deprecated=deprecated))
+    body = _data(a, data, _fields(locals()))
     a.printer.item(a.extensions.create_extension(archive, body))
 
 
@@ -156,10 +166,7 @@ def patch(
 
     a = application(ctx)
     archive = _archive(a, source)
-    body = _data(a, data, dict(name=name, tags=tag, description=description, type=type_,
-                              author=author, license=license_, homepage=homepage,
-                              repository=repository, supplier=supplier, keywords=keywords,
-                              icon=icon, preview=preview, loadpath=loadpath, deprecated=deprecated))
+    body = _data(a, data, _fields(locals()))
     if archive is None and body is None:
         raise UsageError("nothing to change: give an archive, --data or a field option")
     a.printer.item(a.extensions.patch_extension(extension_id, archive, body))
