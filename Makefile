@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: install demo test lint bench completions man clean
 
@@ -12,20 +13,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[emulator,test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# @tus/server for the interop tests and the upload benchmark, from the committed lockfile
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 demo: $(STAMP)
 	@bash scripts/demo.sh
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest -q tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check qcli tests bench scripts
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/upload.py
 
 completions: $(STAMP)
 	$(BIN)/python scripts/gen_completions.py completions

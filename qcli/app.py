@@ -15,6 +15,7 @@ from qcli.iostreams import IOStreams
 
 if TYPE_CHECKING:
     from qcli.api.extensions import ExtensionsApi
+    from qcli.api.temp_contents import TempContentsApi
     from qcli.config.contexts import ContextStore
     from qcli.config.credentials import CredentialStore
     from qcli.config.settings import Connection
@@ -79,6 +80,12 @@ class Application:
         from qcli.api.extensions import ExtensionsApi
 
         return ExtensionsApi(self.http)
+
+    @cached_property
+    def temp_contents(self) -> TempContentsApi:
+        from qcli.api.temp_contents import TempContentsApi
+
+        return TempContentsApi(self.http)
 
     def _verbose_line(self, line: str) -> None:
         self.io.err(self.redact(line))

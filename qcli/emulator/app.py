@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qcli.emulator import extensions, identity
+from qcli.emulator import extensions, identity, tempcontents
 from qcli.emulator.envelopes import errors_response
 from qcli.emulator.faults import FaultMiddleware, FaultRule, Faults, rules_from_json
 from qcli.emulator.identity import AuthMiddleware
@@ -28,6 +28,7 @@ class EmulatorConfig:
     oauth_clients: dict[str, str] = field(default_factory=dict)
     faults: list[FaultRule] = field(default_factory=list)
     token_ttl: int = 3600
+    max_upload_size: int = 6 * 1024**3  # maxLargeFileSize of the data-files quotas
 
 
 class Emulator:
@@ -42,6 +43,7 @@ class Emulator:
         self.token_ttl = config.token_ttl
         self.tokens: dict[str, float] = {}
         self.tokens_issued = 0
+        self.upload_locks: dict[str, Any] = {}
 
     def accepts(self, token: str) -> bool:
         if token and secrets.compare_digest(token, self.config.api_key):
@@ -126,7 +128,7 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
 def create_app(config: EmulatorConfig) -> Any:
     emulator = Emulator(config)
     app = Starlette(
-        routes=[*admin_routes, *identity.routes, *extensions.routes],
+        routes=[*admin_routes, *identity.routes, *extensions.routes, *tempcontents.routes],
         exception_handlers={404: not_found, 405: method_not_allowed},
     )
     app.state.emulator = emulator

@@ -126,12 +126,15 @@ class FaultMiddleware:
         with self.faults.lock:
             self.faults.log.append(entry)
         body_parts: list[bytes] = []
+        binary = "octet-stream" in headers.get("content-type", "")  # sizes only, not bytes
 
         async def logged_receive() -> dict[str, Any]:
             message = await receive()
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 entry["bodySize"] += len(chunk)
+                if binary:
+                    return message
                 if sum(map(len, body_parts)) < BODY_LOG_LIMIT:
                     body_parts.append(chunk)
                     entry["body"] = b"".join(body_parts)[:BODY_LOG_LIMIT].decode("utf-8",

@@ -28,6 +28,16 @@ CREATE TABLE IF NOT EXISTS extensions (
     seq INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS extensions_qext ON extensions (qext_filename);
+CREATE TABLE IF NOT EXISTS temp_contents (
+    id TEXT PRIMARY KEY,
+    filename TEXT NOT NULL,
+    ttl INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    tus INTEGER NOT NULL
+);
 """
 
 
@@ -43,6 +53,19 @@ class Store:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
         self.lock = threading.RLock()
+        self.temp_dir = data_dir / "temp"
+        self.temp_dir.mkdir(parents=True, exist_ok=True)
+        self._recover_uploads()
+
+    def _recover_uploads(self) -> None:
+        """After a crash a content file may hold bytes past the offset the database committed:
+        cut them, so an upload's offset never counts bytes that were not durably stored."""
+        for row in self.query('SELECT id, "offset" FROM temp_contents'):
+            path = self.temp_path(row["id"])
+            if path.exists() and path.stat().st_size > row["offset"]:
+                with open(path, "r+b") as fh:
+                    fh.truncate(row["offset"])
+                    os.fsync(fh.fileno())
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -114,3 +137,36 @@ class Store:
     def delete_extension(self, ext_id: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE extensions SET deleted = 1 WHERE id = ?", (ext_id,))
+
+    # -- temporary contents ----------------------------------------------------------------------
+    def temp_path(self, temp_id: str) -> Path:
+        return self.temp_dir / temp_id
+
+    def create_temp(self, temp_id: str, filename: str, ttl: int, length: int, tus: bool,
+                    now: float) -> None:
+        self.temp_path(temp_id).touch()
+        with self.transaction() as db:
+            db.execute(
+                'INSERT INTO temp_contents (id, filename, ttl, length, "offset", created, updated, '
+                "tus) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+                (temp_id, filename, ttl, length, now, now, int(tus)),
+            )
+
+    def get_temp(self, temp_id: str) -> sqlite3.Row | None:
+        rows = self.query("SELECT * FROM temp_contents WHERE id = ?", temp_id)
+        return rows[0] if rows else None
+
+    def set_temp_offset(self, temp_id: str, offset: int, now: float, length: int | None = None
+                        ) -> None:
+        with self.transaction() as db:
+            if length is None:
+                db.execute('UPDATE temp_contents SET "offset" = ?, updated = ? WHERE id = ?',
+                           (offset, now, temp_id))
+            else:
+                db.execute('UPDATE temp_contents SET "offset" = ?, length = ?, updated = ? '
+                           "WHERE id = ?", (offset, length, now, temp_id))
+
+    def delete_temp(self, temp_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM temp_contents WHERE id = ?", (temp_id,))
+        self.temp_path(temp_id).unlink(missing_ok=True)

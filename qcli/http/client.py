@@ -81,11 +81,39 @@ class HttpClient:
         try:
             yield response
         except httpx.TimeoutException as exc:
-            raise self._network_error(exc, method, str(response.request.url)) from None
+            raise self.network_error(exc, method, str(response.request.url)) from None
         except httpx.TransportError as exc:
-            raise self._network_error(exc, method, str(response.request.url)) from None
+            raise self.network_error(exc, method, str(response.request.url)) from None
         finally:
             response.close()
+
+    def send_once(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        content: Any = None,
+        params: Mapping[str, Any] | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> httpx.Response:
+        """One attempt, no retries, no status check: for protocols that retry on their own terms
+        (tus). Transport errors are raised as httpx exceptions; see network_error()."""
+        request_headers = dict(headers or {})
+        request_headers["Authorization"] = self.auth.header()
+        request = self._client.build_request(method, url, headers=request_headers, content=content,
+                                             params=params, timeout=timeout or self._client.timeout)
+        started = time.monotonic()
+        self._trace(f"> {method} {request.url}")
+        response = self._client.send(request)
+        elapsed = (time.monotonic() - started) * 1000
+        self._trace(f"< {response.status_code} {response.reason_phrase} ({elapsed:.0f} ms)")
+        if response.status_code == 401 and self.auth.can_refresh:
+            self.auth.invalidate()
+        return response
+
+    def error_for(self, response: httpx.Response) -> ApiError:
+        return self._api_error(response, response.request.method)
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.request(method, path, **kwargs)
@@ -143,7 +171,7 @@ class HttpClient:
                     self._sleep(pause)
                     retry += 1
                     continue
-                raise self._network_error(exc, method, str(request.url)) from None
+                raise self.network_error(exc, method, str(request.url)) from None
             elapsed = (time.monotonic() - started) * 1000
             self._trace(f"< {response.status_code} {response.reason_phrase} ({elapsed:.0f} ms)")
             status = response.status_code
@@ -245,7 +273,7 @@ class HttpClient:
             url=str(response.request.url),
         )
 
-    def _network_error(self, exc: Exception, method: str, url: str) -> NetworkError:
+    def network_error(self, exc: Exception, method: str, url: str) -> NetworkError:
         host = urlsplit(url).netloc
         if _is_tls_failure(exc):
             return NetworkError(

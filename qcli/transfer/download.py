@@ -49,13 +49,13 @@ def save_response(response: httpx.Response, dest: str, io: IOStreams, label: str
     total = response.headers.get("Content-Length")
     size = int(total) if total and total.isdigit() else None
     written = 0
-    with progress_bar(io, size, label) as advance:
+    with progress_bar(io, size, label) as bar:
         if dest == "-":
             out = io.out_binary()
             for chunk in response.iter_bytes(CHUNK):
                 out.write(chunk)
                 written += len(chunk)
-                advance(len(chunk))
+                bar.advance(len(chunk))
             out.flush()
             return written
         path = Path(dest)
@@ -65,7 +65,7 @@ def save_response(response: httpx.Response, dest: str, io: IOStreams, label: str
                 for chunk in response.iter_bytes(CHUNK):
                     fh.write(chunk)
                     written += len(chunk)
-                    advance(len(chunk))
+                    bar.advance(len(chunk))
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(part, path)

@@ -3,16 +3,38 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from qcli.iostreams import IOStreams
 
 
+class Bar:
+    """Bytes done so far; `advance` as bytes go, `set` after a retry rewinds to the server's offset."""
+
+    def __init__(self, progress: Any = None, task: Any = None):
+        self._progress = progress
+        self._task = task
+
+    def advance(self, n: int) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, n)
+
+    def set(self, done: int) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, completed=done)
+
+    def set_total(self, total: int) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, total=total)
+
+
 @contextlib.contextmanager
-def progress_bar(io: IOStreams, total: int | None, description: str) -> Iterator[Callable[[int], None]]:
-    """Yield `advance(nbytes)`; a no-op when no person watches stderr or --no-progress."""
+def progress_bar(io: IOStreams, total: int | None, description: str, *, done: int = 0
+                 ) -> Iterator[Bar]:
+    """A no-op bar when no person watches stderr, or with --no-progress."""
     if not io.show_progress:
-        yield lambda n: None
+        yield Bar()
         return
     from rich.console import Console
     from rich.progress import (
@@ -34,5 +56,5 @@ def progress_bar(io: IOStreams, total: int | None, description: str) -> Iterator
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task(description, total=total)
-        yield lambda n: progress.advance(task, n)
+        task = progress.add_task(description, total=total, completed=done)
+        yield Bar(progress, task)

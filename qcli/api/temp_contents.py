@@ -1,0 +1,104 @@
+"""Temporary contents API (/api/v1/temp-contents): the five operations of the reference.
+
+The tus operations are single attempts; qcli.transfer.tus decides when to retry (a HEAD first).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import httpx
+
+from qcli.errors import QcliError
+from qcli.http.client import HttpClient
+
+BASE = "/api/v1/temp-contents"
+FILES = f"{BASE}/files"
+TUS_VERSION = "1.0.0"
+
+
+def encode_metadata(pairs: dict[str, str]) -> str:
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in pairs.items())
+
+
+def id_from_location(location: str) -> str:
+    """The temp content ID: the last path segment of a Location, relative or absolute."""
+    segment = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
+    if not segment:
+        raise QcliError(f"the server's Location {location!r} names no upload")
+    return segment
+
+
+class TempContentsApi:
+    def __init__(self, http: HttpClient):
+        self.http = http
+
+    # -- tus (POST /files, HEAD, PATCH, DELETE) ------------------------------------------------
+    def create_upload(self, length: int, metadata: dict[str, str]) -> httpx.Response:
+        """POST /v1/temp-contents/files: create a tus upload of `length` bytes."""
+        return self.http.send_once("POST", FILES, headers={
+            "Tus-Resumable": TUS_VERSION,
+            "Upload-Length": str(length),
+            "Upload-Metadata": encode_metadata(metadata),
+        })
+
+    @staticmethod
+    def upload_url(response: httpx.Response) -> str:
+        location = response.headers.get("Location")
+        if not location:
+            raise QcliError("the server created an upload but sent no Location header")
+        return urljoin(str(response.request.url), location)
+
+    def get_upload_offset(self, url: str) -> httpx.Response:
+        """HEAD on the upload: its Upload-Offset."""
+        return self.http.send_once("HEAD", url, headers={"Tus-Resumable": TUS_VERSION})
+
+    def patch_upload(self, url: str, offset: int, body: Iterable[bytes], length: int,
+                     timeout: httpx.Timeout | None = None) -> httpx.Response:
+        """PATCH /v1/temp-contents/files/{id}: `length` bytes at `offset`, streamed."""
+        return self.http.send_once("PATCH", url, content=body, timeout=timeout, headers={
+            "Tus-Resumable": TUS_VERSION,
+            "Upload-Offset": str(offset),
+            "Content-Type": "application/offset+octet-stream",
+            "Content-Length": str(length),
+        })
+
+    def delete_upload(self, url: str) -> httpx.Response:
+        """DELETE on the upload (tus termination)."""
+        return self.http.send_once("DELETE", url, headers={"Tus-Resumable": TUS_VERSION})
+
+    # -- single-shot, download, details --------------------------------------------------------
+    def upload_temp_content(self, body: Iterable[bytes], filename: str, ttl: int) -> str:
+        """POST /v1/temp-contents?filename&ttl with a streamed body; returns the new ID.
+
+        Sent once: a streamed body (stdin) cannot be replayed."""
+        try:
+            response = self.http.send_once(
+                "POST", BASE, content=body, params={"filename": filename, "ttl": ttl},
+                headers={"Content-Type": "application/octet-stream"})
+        except httpx.TransportError as exc:
+            raise self.http.network_error(exc, "POST", BASE) from None
+        if response.status_code != 201:
+            raise self.http.error_for(response)
+        return id_from_location(response.headers.get("Location", ""))
+
+    @contextlib.contextmanager
+    def get_temp_content(self, temp_id: str, *, start: int = 0, inline: bool = False
+                         ) -> Iterator[httpx.Response]:
+        """GET /v1/temp-contents/{id}, from byte `start` (Range) when it is not 0."""
+        headers = {"Accept": "*/*"}
+        if start:
+            headers["Range"] = f"bytes={start}-"
+        with self.http.stream("GET", f"{BASE}/{quote(temp_id, safe='')}", headers=headers,
+                              params={"inline": "1"} if inline else None,
+                              ok=lambda s: 200 <= s < 300 or s == 416) as response:
+            yield response
+
+    def get_temp_content_details(self, temp_id: str) -> dict[str, Any] | None:
+        """GET /v1/temp-contents/{id}/details; None while the upload is incomplete (204)."""
+        result = self.http.json("GET", f"{BASE}/{quote(temp_id, safe='')}/details")
+        return result if isinstance(result, dict) else None

@@ -1,0 +1,339 @@
+"""Temporary contents: tus 1.0.0 uploads (creation, HEAD, PATCH, termination), the single-shot
+POST, ranged downloads and details, with the reference's status codes.
+
+Content streams to a file per upload; the committed offset moves only after the bytes are
+fsynced, so a restart (or a kill) of the emulator mid-upload keeps a correct offset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import os
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from qcli.emulator.envelopes import errors_response
+
+TUS_VERSION = "1.0.0"
+MAX_TTL = 259200
+DEFAULT_TTL = 3600
+FILES = "/api/v1/temp-contents/files"
+READ_CHUNK = 1024 * 1024
+
+
+def _emu(request: Request) -> Any:
+    return request.app.state.emulator
+
+
+def _tus_headers(extra: dict[str, str] | None = None) -> dict[str, str]:
+    headers = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
+    headers.update(extra or {})
+    return headers
+
+
+def _error(status: int, detail: str, code: str, **headers: str) -> Response:
+    return errors_response(status, detail, code=code, headers=_tus_headers(headers))
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _parse_ttl(raw: str | None) -> int | str:
+    """The TTL in seconds, or the reason it is not valid."""
+    if raw is None or raw == "":
+        return DEFAULT_TTL
+    try:
+        ttl = int(raw)
+    except ValueError:
+        return f"ttl must be an integer, got {raw!r}"
+    if not 1 <= ttl <= MAX_TTL:
+        return f"ttl must be between 1 and {MAX_TTL}, got {ttl}"
+    return ttl
+
+
+def _parse_metadata(header: str) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for pair in header.split(","):
+        pair = pair.strip()
+        if not pair:
+            continue
+        key, _, value = pair.partition(" ")
+        if key in meta:
+            raise ValueError(f"duplicate metadata key {key!r}")
+        try:
+            meta[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise ValueError(f"metadata value of {key!r} is not base64") from None
+    return meta
+
+
+def _lookup(request: Request, temp_id: str) -> tuple[Any, Response | None]:
+    emu = _emu(request)
+    row = emu.store.get_temp(temp_id)
+    if row is None:
+        return None, _error(404, f"no temporary content with id {temp_id}", "TEMP-404")
+    if time.time() > row["created"] + row["ttl"]:
+        return row, _error(410, f"temporary content {temp_id} has expired", "TEMP-410")
+    return row, None
+
+
+def _lock(request: Request, temp_id: str) -> asyncio.Lock:
+    locks: dict[str, asyncio.Lock] = _emu(request).upload_locks
+    return locks.setdefault(temp_id, asyncio.Lock())
+
+
+# -- tus ------------------------------------------------------------------------------------------
+async def tus_options(request: Request) -> Response:
+    emu = _emu(request)
+    return Response(status_code=204, headers=_tus_headers({
+        "Tus-Version": TUS_VERSION,
+        "Tus-Extension": "creation,creation-with-upload,termination",
+        "Tus-Max-Size": str(emu.config.max_upload_size),
+    }))
+
+
+def _check_tus(request: Request) -> Response | None:
+    if request.headers.get("tus-resumable") != TUS_VERSION:
+        return _error(412, "unsupported or missing Tus-Resumable header (this server speaks "
+                      f"{TUS_VERSION})", "TUS-412", **{"Tus-Version": TUS_VERSION})
+    return None
+
+
+async def tus_create(request: Request) -> Response:
+    emu = _emu(request)
+    if (bad := _check_tus(request)) is not None:
+        return bad
+    raw_length = request.headers.get("upload-length")
+    if raw_length is None or not raw_length.isdigit():
+        return _error(400, "Upload-Length must be a non-negative integer", "TUS-400")
+    length = int(raw_length)
+    if length > emu.config.max_upload_size:
+        return _error(413, f"Upload-Length {length} exceeds the maximum of "
+                      f"{emu.config.max_upload_size} bytes", "TUS-413")
+    try:
+        meta = _parse_metadata(request.headers.get("upload-metadata", ""))
+    except ValueError as exc:
+        return _error(400, f"invalid Upload-Metadata: {exc}", "TUS-400")
+    ttl = _parse_ttl(meta.get("ttl"))
+    if isinstance(ttl, str):
+        return _error(400, ttl, "TEMP-400")
+    temp_id = secrets.token_hex(12)
+    emu.store.create_temp(temp_id, meta.get("filename") or temp_id, ttl, length, True,
+                          time.time())
+    return Response(status_code=201, headers=_tus_headers({
+        "Location": f"{FILES}/{temp_id}", "Upload-Offset": "0"}))
+
+
+async def tus_head(request: Request) -> Response:
+    temp_id = request.path_params["id"]
+    if (bad := _check_tus(request)) is not None:
+        return bad
+    row, problem = _lookup(request, temp_id)
+    if problem is not None:
+        return problem
+    if _lock(request, temp_id).locked():
+        return _error(423, "a PATCH to this upload is in progress", "TUS-423")
+    return Response(status_code=200, headers=_tus_headers({
+        "Upload-Offset": str(row["offset"]), "Upload-Length": str(row["length"])}))
+
+
+async def tus_patch(request: Request) -> Response:
+    emu = _emu(request)
+    temp_id = request.path_params["id"]
+    if (bad := _check_tus(request)) is not None:
+        return bad
+    row, problem = _lookup(request, temp_id)
+    if problem is not None:
+        return problem
+    if request.headers.get("content-type") != "application/offset+octet-stream":
+        return _error(415, "Content-Type must be application/offset+octet-stream", "TUS-415")
+    raw_offset = request.headers.get("upload-offset", "")
+    if not raw_offset.isdigit():
+        return _error(400, "Upload-Offset must be a non-negative integer", "TUS-400")
+    lock = _lock(request, temp_id)
+    if lock.locked():
+        return _error(423, "a PATCH to this upload is in progress", "TUS-423")
+    async with lock:
+        row = emu.store.get_temp(temp_id)
+        offset = int(raw_offset)
+        if offset != row["offset"]:
+            return _error(409, f"Upload-Offset {offset} does not match the upload's offset "
+                          f"{row['offset']}", "TUS-409", **{"Upload-Offset": str(row["offset"])})
+        room = row["length"] - offset
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > room:
+            return _error(413, f"the body ({declared} bytes) goes past Upload-Length "
+                          f"({row['length']})", "TUS-413")
+        received, too_long = await _append(request, emu.store.temp_path(temp_id), offset, room)
+        emu.store.set_temp_offset(temp_id, offset + received, time.time())
+        if too_long:
+            return _error(413, "the body goes past Upload-Length", "TUS-413",
+                          **{"Upload-Offset": str(offset + received)})
+    return Response(status_code=204, headers=_tus_headers({"Upload-Offset": str(offset + received)}))
+
+
+async def _append(request: Request, path: Any, offset: int, room: int) -> tuple[int, bool]:
+    """Write the body at `offset` (at most `room` bytes); keep what arrived if the client goes."""
+    received = 0
+    too_long = False
+    with open(path, "r+b") as fh:
+        fh.seek(offset)
+        fh.truncate(offset)
+        try:
+            async for chunk in request.stream():
+                if received + len(chunk) > room:
+                    fh.write(chunk[: room - received])
+                    received = room
+                    too_long = True
+                    break
+                fh.write(chunk)
+                received += len(chunk)
+        except ClientDisconnect:
+            pass
+        finally:
+            fh.flush()
+            os.fsync(fh.fileno())
+    return received, too_long
+
+
+async def tus_delete(request: Request) -> Response:
+    temp_id = request.path_params["id"]
+    if (bad := _check_tus(request)) is not None:
+        return bad
+    _, problem = _lookup(request, temp_id)
+    if problem is not None:
+        return problem
+    if _lock(request, temp_id).locked():
+        return _error(423, "a PATCH to this upload is in progress", "TUS-423")
+    _emu(request).store.delete_temp(temp_id)
+    return Response(status_code=204, headers=_tus_headers())
+
+
+# -- single-shot upload -----------------------------------------------------------------------------
+async def upload_single(request: Request) -> Response:
+    emu = _emu(request)
+    filename = request.query_params.get("filename", "")
+    if not filename:
+        return errors_response(400, "the filename query parameter is required", code="TEMP-400")
+    ttl = _parse_ttl(request.query_params.get("ttl"))
+    if isinstance(ttl, str):
+        return errors_response(400, ttl, code="TEMP-400")
+    temp_id = secrets.token_hex(12)
+    now = time.time()
+    emu.store.create_temp(temp_id, filename, ttl, 0, False, now)
+    received, too_long = await _append(request, emu.store.temp_path(temp_id), 0,
+                                       emu.config.max_upload_size)
+    if too_long:
+        emu.store.delete_temp(temp_id)
+        return errors_response(413, "the file exceeds the maximum upload size", code="TEMP-413")
+    emu.store.set_temp_offset(temp_id, received, time.time(), length=received)
+    return Response(status_code=201, headers={"Location": f"/api/v1/temp-contents/{temp_id}"})
+
+
+# -- downloads and details -----------------------------------------------------------------------
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _range(header: str, size: int) -> tuple[int, int] | str | None:
+    """(start, end inclusive), None for the whole file, or 'bad'/'unsatisfiable'."""
+    match = RANGE.match(header.strip())
+    if not match or (not match.group(1) and not match.group(2)):
+        return "bad"
+    first, last = match.group(1), match.group(2)
+    if first:
+        start = int(first)
+        end = int(last) if last else size - 1
+        if last and end < start:
+            return "bad"
+        if start >= size:
+            return "unsatisfiable"
+        return start, min(end, size - 1)
+    suffix = int(last)
+    if suffix == 0:
+        return "unsatisfiable"
+    return max(size - suffix, 0), size - 1
+
+
+async def _file_body(path: Any, start: int, length: int) -> AsyncIterator[bytes]:
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        left = length
+        while left > 0:
+            chunk = fh.read(min(READ_CHUNK, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            yield chunk
+
+
+async def download(request: Request) -> Response:
+    temp_id = request.path_params["id"]
+    row, problem = _lookup(request, temp_id)
+    if problem is not None:
+        return problem
+    if row["offset"] < row["length"]:
+        return Response(status_code=204)
+    size = row["length"]
+    disposition = "inline" if request.query_params.get("inline") == "1" else "attachment"
+    headers = {"Content-Disposition": f'{disposition}; filename="{row["filename"]}"',
+               "Accept-Ranges": "bytes", "Last-Modified": _iso(row["updated"])}
+    path = _emu(request).store.temp_path(temp_id)
+    header = request.headers.get("range")
+    if header:
+        wanted = _range(header, size)
+        if wanted == "bad":
+            return errors_response(400, f"invalid Range header {header!r}", code="TEMP-400")
+        if wanted == "unsatisfiable":
+            return errors_response(416, f"range {header!r} is outside 0-{size - 1}",
+                                   code="TEMP-416", headers={"Content-Range": f"bytes */{size}"})
+        if isinstance(wanted, tuple):
+            start, end = wanted
+            headers.update({"Content-Range": f"bytes {start}-{end}/{size}",
+                            "Content-Length": str(end - start + 1)})
+            return StreamingResponse(_file_body(path, start, end - start + 1), status_code=206,
+                                     media_type="application/octet-stream", headers=headers)
+    headers["Content-Length"] = str(size)
+    return StreamingResponse(_file_body(path, 0, size), media_type="application/octet-stream",
+                             headers=headers)
+
+
+async def details(request: Request) -> Response:
+    temp_id = request.path_params["id"]
+    row, problem = _lookup(request, temp_id)
+    if problem is not None:
+        return problem
+    if row["offset"] < row["length"]:
+        return Response(status_code=204)
+    return JSONResponse({
+        "ID": row["id"],
+        "Name": row["filename"],
+        "Size": str(row["length"]),
+        "Expires": _iso(row["created"] + row["ttl"]),
+        "CreatedAt": _iso(row["created"]),
+        "CreatorID": _emu(request).user_id,
+        "UpdatedAt": _iso(row["updated"]),
+        "TTLSeconds": row["ttl"],
+    })
+
+
+routes = [
+    Route(FILES, tus_options, methods=["OPTIONS"]),
+    Route(FILES, tus_create, methods=["POST"]),
+    Route(FILES + "/{id}", tus_head, methods=["HEAD"]),
+    Route(FILES + "/{id}", tus_patch, methods=["PATCH"]),
+    Route(FILES + "/{id}", tus_delete, methods=["DELETE"]),
+    Route("/api/v1/temp-contents", upload_single, methods=["POST"]),
+    Route("/api/v1/temp-contents/{id}", download, methods=["GET"]),
+    Route("/api/v1/temp-contents/{id}/details", details, methods=["GET"]),
+]

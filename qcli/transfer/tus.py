@@ -1,0 +1,240 @@
+"""A resumable tus 1.0.0 upload on qcli's one httpx client: POST, HEAD, PATCH (and DELETE).
+
+- The upload URL is saved (atomically) before the first byte, keyed by the file's absolute path,
+  size, mtime and the server; the same command later resumes from the server's offset (HEAD).
+- A stale saved URL (404/410 on HEAD) starts a new upload.
+- Network errors, timeouts, 5xx, 409, 423 and 429 are retried with backoff and jitter, with a HEAD
+  before each retry; the server's Upload-Offset is trusted. Other 4xx fail at once with the
+  server's message.
+- File slices stream from disk: memory stays flat whatever the size.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from qcli.api.temp_contents import TempContentsApi, id_from_location
+from qcli.errors import ExitCode, QcliError
+from qcli.http.retry import RetryPolicy, parse_retry_after
+from qcli.transfer.progress import Bar
+from qcli.transfer.resume import ResumeStore
+
+PIECE = 1024 * 1024  # bytes read from disk per write to the socket
+DEFAULT_CHUNK = 8 * 1024 * 1024
+MAX_AUTO_CHUNK = 64 * 1024 * 1024
+FAST_PATCH = 1.0  # seconds: a PATCH quicker than this doubles an automatic chunk size
+RETRY_STATUSES = frozenset({409, 423, 429, 500, 502, 503, 504})
+STALE_STATUSES = frozenset({403, 404, 410})
+
+
+@dataclass
+class UploadResult:
+    id: str
+    url: str
+    size: int
+    resumed_from: int  # 0 for a new upload
+    bytes_sent: int
+
+
+class TusUploader:
+    def __init__(
+        self,
+        api: TempContentsApi,
+        *,
+        chunk_size: int | None,
+        store: ResumeStore | None,
+        server: str,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        log: Callable[[str], None] | None = None,
+        patch_timeout: httpx.Timeout | None = None,
+    ):
+        self.api = api
+        # None: automatic, 8 MiB first, doubled after each fast PATCH up to 64 MiB, so that the
+        # per-request cost of tus stays small on a fast link and chunks stay short on a slow one
+        self.auto_chunk = chunk_size is None
+        self.chunk_size = chunk_size or DEFAULT_CHUNK
+        self.store = store
+        self.server = server
+        self.retry = retry or RetryPolicy(attempts=8, base=0.5, cap=10.0)
+        self.sleep = sleep
+        self.log = log
+        self.patch_timeout = patch_timeout
+        self.offset = 0  # what the server holds, as far as we know: read after an interruption
+        self.size = 0
+        self.url: str | None = None
+
+    # -- the whole upload ----------------------------------------------------------------------
+    def upload(self, path: Path, *, filename: str, ttl: int, resume: bool, bar: Bar) -> UploadResult:
+        stat = path.stat()
+        self.size = size = stat.st_size
+        key = ResumeStore.key(path, size, stat.st_mtime_ns, self.server)
+        resumed_from = 0
+        url = None
+        if resume and self.store is not None:
+            entry = self.store.load(key)
+            if entry and entry.get("filename") == filename and entry.get("size") == size:
+                offset = self._head(entry["url"], size)
+                if offset is None:
+                    self._say("the saved upload is gone from the server: starting a new one")
+                    self.store.remove(key)
+                else:
+                    url, resumed_from = entry["url"], offset
+                    self._say(f"resuming the upload at byte {offset} of {size}")
+        if url is None:
+            url = self._create(size, filename, ttl)
+            if self.store is not None:  # before the first byte
+                self.store.save(key, {"url": url, "path": str(path.resolve()), "size": size,
+                                      "mtimeNs": stat.st_mtime_ns, "server": self.server,
+                                      "filename": filename, "ttl": ttl})
+        self.url, self.offset = url, resumed_from
+        bar.set(resumed_from)
+        sent = self._send_all(url, path, size, bar, key)
+        if self.store is not None:
+            self.store.remove(key)
+        return UploadResult(id_from_location(url), url, size, resumed_from, sent)
+
+    # -- steps ---------------------------------------------------------------------------------
+    def _create(self, size: int, filename: str, ttl: int) -> str:
+        metadata = {"filename": filename, "ttl": str(ttl)}
+        failures = 0
+        while True:
+            try:
+                response = self.api.create_upload(size, metadata)
+            except httpx.TransportError as exc:
+                failures = self._wait_or_raise(failures, None, exc, "POST")
+                continue
+            if response.status_code in (200, 201):
+                return self.api.upload_url(response)
+            if response.status_code in RETRY_STATUSES - {409}:
+                failures = self._wait_or_raise(failures, response, None, "POST")
+                continue
+            raise self.api.http.error_for(response)
+
+    def _head(self, url: str, size: int) -> int | None:
+        """The server's offset for `url`, or None when the upload is gone (or not this file)."""
+        failures = 0
+        while True:
+            try:
+                response = self.api.get_upload_offset(url)
+            except httpx.TransportError as exc:
+                failures = self._wait_or_raise(failures, None, exc, "HEAD")
+                continue
+            if response.status_code in STALE_STATUSES:
+                return None
+            if response.status_code in RETRY_STATUSES:
+                failures = self._wait_or_raise(failures, response, None, "HEAD")
+                continue
+            if response.status_code >= 300:
+                raise self.api.http.error_for(response)
+            length = response.headers.get("Upload-Length")
+            if length is not None and length.isdigit() and int(length) != size:
+                return None
+            return _offset(response, 0)
+
+    def _send_all(self, url: str, path: Path, size: int, bar: Bar, key: str) -> int:
+        sent = 0
+        failures = 0
+        with open(path, "rb") as fh:
+            while self.offset < size:
+                length = min(self.chunk_size, size - self.offset)
+                started = time.monotonic()
+                try:
+                    response = self.api.patch_upload(
+                        url, self.offset, _slice(fh, self.offset, length, bar), length,
+                        timeout=self.patch_timeout)
+                except httpx.TransportError as exc:
+                    failures = self._wait_or_raise(failures, None, exc, "PATCH")
+                    self._resync(url, size, bar, key)
+                    continue
+                status = response.status_code
+                if status == 204 or status == 200:
+                    new = _offset(response, self.offset + length)
+                    sent += new - self.offset
+                    self.offset = new
+                    bar.set(new)
+                    failures = 0
+                    if (self.auto_chunk and length == self.chunk_size
+                            and time.monotonic() - started < FAST_PATCH):
+                        self.chunk_size = min(self.chunk_size * 2, MAX_AUTO_CHUNK)
+                    continue
+                if status in (404, 410):
+                    self._forget(key)
+                    raise QcliError(
+                        f"the upload is gone from the server ({status}: it expired or was "
+                        "removed); run the same command again to start a new upload",
+                        exit_code=ExitCode.NOT_FOUND)
+                if status in RETRY_STATUSES:
+                    failures = self._wait_or_raise(failures, response, None, "PATCH")
+                    self._resync(url, size, bar, key)
+                    continue
+                self._forget(key)
+                raise self.api.http.error_for(response)
+        return sent
+
+    def _resync(self, url: str, size: int, bar: Bar, key: str) -> None:
+        offset = self._head(url, size)
+        if offset is None:
+            self._forget(key)
+            raise QcliError("the upload is gone from the server (it expired or was removed); "
+                            "run the same command again to start a new upload",
+                            exit_code=ExitCode.NOT_FOUND)
+        self.offset = offset
+        bar.set(offset)
+
+    def _forget(self, key: str) -> None:
+        if self.store is not None:
+            self.store.remove(key)
+
+    def _wait_or_raise(self, failures: int, response: httpx.Response | None,
+                       exc: Exception | None, method: str) -> int:
+        """Sleep before the next try, or raise once the tries are used up."""
+        if failures + 1 >= self.retry.attempts:
+            hint = "run the same command again to resume" if self.url else None
+            error: QcliError
+            if exc is not None:
+                error = self.api.http.network_error(exc, method, self.url or self.server)
+            else:
+                assert response is not None
+                error = self.api.http.error_for(response)
+            error.hint = hint or error.hint
+            raise error
+        wait = None
+        if response is not None:
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+        if wait is None:
+            wait = self.retry.backoff(failures)
+        what = f"{response.status_code}" if response is not None else type(exc).__name__
+        self._say(f"{method} failed ({what}); retrying in {wait:.1f} s")
+        if response is not None:
+            response.close()
+        self.sleep(wait)
+        return failures + 1
+
+    def _say(self, line: str) -> None:
+        if self.log is not None:
+            self.log(line)
+
+
+def _offset(response: httpx.Response, default: int) -> int:
+    raw = response.headers.get("Upload-Offset")
+    return int(raw) if raw is not None and raw.isdigit() else default
+
+
+def _slice(fh: IO[bytes], offset: int, length: int, bar: Bar) -> Iterator[bytes]:
+    """Stream `length` bytes of the file from `offset`, one piece at a time."""
+    fh.seek(offset)
+    left = length
+    while left > 0:
+        piece = fh.read(min(PIECE, left))
+        if not piece:
+            raise QcliError("the file shrank while it was being uploaded")
+        left -= len(piece)
+        bar.advance(len(piece))
+        yield piece

@@ -1,0 +1,320 @@
+"""qcli temp-content ... against the emulator: tus uploads, resume, faults, downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import API_KEY, Emulator, Qcli
+
+MiB = 1024 * 1024
+
+
+def _file(tmp_path: Path, name: str, size: int) -> Path:
+    path = tmp_path / name
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+def _env(emu: Emulator) -> dict[str, str]:
+    return {"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY}
+
+
+def _download(qcli: Qcli, emu: Emulator, temp_id: str, tmp_path: Path) -> bytes:
+    out = tmp_path / f"dl-{temp_id}"
+    result = qcli("temp-content", "download", temp_id, "--output-file", str(out), env=_env(emu))
+    assert result.code == 0, result.err
+    return out.read_bytes()
+
+
+def _patches(emu: Emulator) -> list[dict]:
+    return [r for r in emu.requests() if r["method"] == "PATCH"]
+
+
+def test_multi_chunk_upload_and_details(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    src = _file(tmp_path, "data.bin", 3 * MiB + 12345)
+    result = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "--ttl", "600",
+                  "-o", "json", env=_env(emu))
+    assert result.code == 0, result.err
+    details = result.json()
+    assert details["Name"] == "data.bin"
+    assert details["Size"] == str(src.stat().st_size)
+    assert details["TTLSeconds"] == 600
+    posts = [r for r in emu.requests() if r["method"] == "POST"]
+    assert posts[0]["path"] == "/api/v1/temp-contents/files"
+    assert posts[0]["headers"]["tus-resumable"] == "1.0.0"
+    assert posts[0]["headers"]["upload-length"] == str(src.stat().st_size)
+    # filename and ttl, base64-encoded
+    assert posts[0]["headers"]["upload-metadata"] == "filename ZGF0YS5iaW4=,ttl NjAw"
+    patches = _patches(emu)
+    assert [p["headers"]["upload-offset"] for p in patches] == [
+        str(i * MiB) for i in range(4)]
+    assert all(p["headers"]["content-type"] == "application/offset+octet-stream" for p in patches)
+    assert sum(p["bodySize"] for p in patches) == src.stat().st_size
+    # one keep-alive connection: every request after the first reuses it
+    assert _download(qcli, emu, details["ID"], tmp_path) == src.read_bytes()
+
+
+def test_empty_file_single_and_stdin(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.bin"
+    empty.write_bytes(b"")
+    result = qcli("temp-content", "create", str(empty), "-q", env=_env(emu))
+    assert result.code == 0, result.err
+    assert _download(qcli, emu, result.out.strip(), tmp_path) == b""
+    assert _patches(emu) == []
+
+    src = _file(tmp_path, "single.bin", 200_000)
+    single = qcli("temp-content", "create", str(src), "--single", "-q", env=_env(emu))
+    assert single.code == 0, single.err
+    assert _download(qcli, emu, single.out.strip(), tmp_path) == src.read_bytes()
+    sent = next(r for r in emu.requests() if r["path"] == "/api/v1/temp-contents")
+    assert sent["query"] == "filename=single.bin&ttl=3600"
+
+    piped = qcli("temp-content", "create", "-", "--filename", "p.txt", "-q", input="hello\n",
+                 env=_env(emu))
+    assert piped.code == 0, piped.err
+    assert _download(qcli, emu, piped.out.strip(), tmp_path) == b"hello\n"
+
+
+def test_bad_input(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    env = _env(emu)
+    src = _file(tmp_path, "x.bin", 10)
+    cases = [
+        (["temp-content", "create", str(tmp_path / "missing.bin")], 2, "no such file"),
+        (["temp-content", "create", str(tmp_path)], 2, "is a directory"),
+        (["temp-content", "create", str(src), "--ttl", "0"], 2, "invalid --ttl 0"),
+        (["temp-content", "create", str(src), "--ttl", "259201"], 2, "invalid --ttl 259201"),
+        (["temp-content", "create", str(src), "--chunk-size", "lots"], 2, "invalid --chunk-size"),
+        (["temp-content", "get", "000000000000000000000000"], 4, "404 Not Found"),
+        (["temp-content", "download", "000000000000000000000000", "--output-file",
+          str(tmp_path / "o")], 4, "404 Not Found"),
+    ]
+    if os.geteuid() == 0:
+        cases.append((["temp-content", "create", "/proc/self/mem"], 2, "cannot read"))
+    for args, code, text in cases:
+        result = qcli(*args, env=env)
+        assert result.code == code, (args, result.err)
+        assert text in result.err, (args, result.err)
+        assert "Traceback" not in result.err
+        assert len(result.err.strip().splitlines()) == 1, result.err
+    assert [r for r in emu.requests() if r["method"] in ("POST", "PATCH")] == []
+
+
+def test_expired_content_is_gone(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    src = _file(tmp_path, "short.bin", 100)
+    made = qcli("temp-content", "create", str(src), "--ttl", "1", "-q", env=_env(emu))
+    assert made.code == 0, made.err
+    time.sleep(1.5)
+    result = qcli("temp-content", "get", made.out.strip(), env=_env(emu))
+    assert result.code == 4
+    assert "410 Gone" in result.err
+
+
+@pytest.mark.parametrize("fault", [
+    {"status": 423},
+    {"status": 409},
+    {"status": 503},
+    {"drop": True},
+    {"status": 429, "retryAfter": "1"},
+])
+def test_faults_on_patches_are_survived(qcli: Qcli, emu: Emulator, tmp_path: Path,
+                                        fault: dict) -> None:
+    src = _file(tmp_path, "faulty.bin", 4 * MiB + 7)
+    emu.add_faults(dict(fault, method="PATCH", path="/api/v1/temp-contents/files/*", nth=[2, 3]))
+    result = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q",
+                  env=_env(emu))
+    assert result.code == 0, result.err
+    faulted = [p for p in _patches(emu) if p.get("fault")]
+    assert len(faulted) == 2
+    heads = [r for r in emu.requests() if r["method"] == "HEAD"]
+    assert len(heads) >= 2  # a HEAD before each retry
+    emu.clear_faults()
+    assert _download(qcli, emu, result.out.strip(), tmp_path) == src.read_bytes()
+
+
+def test_other_4xx_fails_fast(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    src = _file(tmp_path, "four.bin", 2 * MiB)
+    emu.add_faults({"status": 403, "method": "PATCH", "path": "/api/v1/temp-contents/files/*",
+                    "nth": [1]})
+    result = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", env=_env(emu))
+    assert result.code == 3
+    assert "403 Forbidden" in result.err
+    assert len(_patches(emu)) == 1
+
+
+def _start_upload(qcli: Qcli, emu: Emulator, src: Path, *extra: str) -> subprocess.Popen:
+    env = dict(qcli.env, **_env(emu))
+    return subprocess.Popen([sys.executable, "-m", "qcli", "temp-content", "create", str(src),
+                             "--chunk-size", "1MiB", "-q", *extra], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_patches(emu: Emulator, count: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len([p for p in _patches(emu) if p["status"] == 204]) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} PATCHes completed in {timeout} s")
+
+
+def test_sigkill_then_rerun_resumes_and_sends_only_the_rest(
+    qcli: Qcli, emu: Emulator, tmp_path: Path
+) -> None:
+    src = _file(tmp_path, "killed.bin", 10 * MiB + 3)
+    size = src.stat().st_size
+    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
+    proc = _start_upload(qcli, emu, src)
+    _wait_for_patches(emu, 3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    emu.clear_faults()
+    state = list((qcli.home / "state" / "qcli" / "uploads").glob("*.json"))
+    assert len(state) == 1  # the saved upload URL survived the kill
+    before = len(emu.requests())
+
+    result = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q",
+                  env=_env(emu))
+    assert result.code == 0, result.err
+    second = emu.requests()[before:]
+    assert second[0]["method"] == "HEAD"  # asks the server where it stands
+    assert not [r for r in second if r["method"] == "POST"]  # no new upload
+    resumed_at = int(second[1]["headers"]["upload-offset"])
+    assert resumed_at >= 3 * MiB
+    assert sum(r["bodySize"] for r in second if r["method"] == "PATCH") == size - resumed_at
+    assert not list((qcli.home / "state" / "qcli" / "uploads").glob("*.json"))
+    assert _download(qcli, emu, result.out.strip(), tmp_path) == src.read_bytes()
+
+
+def test_ctrl_c_says_how_to_resume(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    src = _file(tmp_path, "interrupted.bin", 6 * MiB)
+    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
+    proc = _start_upload(qcli, emu, src)
+    _wait_for_patches(emu, 2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    emu.clear_faults()
+    assert proc.returncode == 130
+    assert "run the same command again to resume" in err
+    assert "Traceback" not in err
+    again = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q", env=_env(emu))
+    assert again.code == 0, again.err
+    assert _download(qcli, emu, again.out.strip(), tmp_path) == src.read_bytes()
+
+
+def test_stale_saved_upload_starts_afresh_and_no_resume(
+    qcli: Qcli, emu: Emulator, tmp_path: Path
+) -> None:
+    src = _file(tmp_path, "stale.bin", 4 * MiB)
+    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
+    proc = _start_upload(qcli, emu, src)
+    _wait_for_patches(emu, 1)
+    proc.kill()
+    proc.wait(10)
+    emu.clear_faults()
+    upload_url = next(r for r in emu.requests() if r["method"] == "PATCH")["path"]
+    # the server forgets the upload (tus termination)
+    import urllib.request
+
+    req = urllib.request.Request(emu.url + upload_url, method="DELETE",
+                                 headers={"Tus-Resumable": "1.0.0",
+                                          "Authorization": f"Bearer {API_KEY}"})
+    assert urllib.request.urlopen(req, timeout=10).status == 204
+    emu.clear_requests()
+    result = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q", env=_env(emu))
+    assert result.code == 0, result.err
+    assert "starting a new one" not in result.err  # -q keeps it quiet
+    methods = [r["method"] for r in emu.requests()]
+    assert methods[:2] == ["HEAD", "POST"]
+    assert _download(qcli, emu, result.out.strip(), tmp_path) == src.read_bytes()
+
+    # --no-resume: a saved entry is ignored, a new upload is created without a HEAD
+    proc = _start_upload(qcli, emu, src)
+    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
+    _wait_for_patches(emu, 1)
+    proc.kill()
+    proc.wait(10)
+    emu.clear_faults()
+    emu.clear_requests()
+    fresh = qcli("temp-content", "create", str(src), "--no-resume", "-q", env=_env(emu))
+    assert fresh.code == 0, fresh.err
+    assert emu.requests()[0]["method"] == "POST"
+
+
+def test_emulator_restart_mid_upload_keeps_the_offset(qcli: Qcli, tmp_path: Path) -> None:
+    emu = Emulator(tmp_path / "tenant", extra=["--faults",
+                   "delay=0.3 method=PATCH path=/api/v1/temp-contents/files/*"]).start()
+    src = _file(tmp_path, "restart.bin", 5 * MiB)
+    try:
+        proc = _start_upload(qcli, emu, src)
+        _wait_for_patches(emu, 2)
+        emu.stop(signal.SIGKILL)
+        proc.wait(60)
+        assert proc.returncode != 0
+    finally:
+        emu.stop()
+    again = Emulator(tmp_path / "tenant").start(port=emu.port)
+    try:
+        result = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q",
+                      env=_env(again))
+        assert result.code == 0, result.err
+        first_patch = next(r for r in again.requests() if r["method"] == "PATCH")
+        assert int(first_patch["headers"]["upload-offset"]) >= 2 * MiB
+        assert _download(qcli, again, result.out.strip(), tmp_path) == src.read_bytes()
+    finally:
+        again.stop()
+
+
+def test_download_resumes_a_partial_file_with_range(
+    qcli: Qcli, emu: Emulator, tmp_path: Path
+) -> None:
+    src = _file(tmp_path, "ranged.bin", 3 * MiB + 99)
+    temp_id = qcli("temp-content", "create", str(src), "-q", env=_env(emu)).out.strip()
+    out = tmp_path / "copy.bin"
+    (tmp_path / "copy.bin.part").write_bytes(src.read_bytes()[:MiB])
+    emu.clear_requests()
+    result = qcli("temp-content", "download", temp_id, "--output-file", str(out), env=_env(emu))
+    assert result.code == 0, result.err
+    assert out.read_bytes() == src.read_bytes()
+    assert not (tmp_path / "copy.bin.part").exists()
+    get = next(r for r in emu.requests() if r["method"] == "GET")
+    assert get["headers"]["range"] == f"bytes={MiB}-"
+    assert get["status"] == 206
+    # a complete .part left behind: 416, nothing re-downloaded
+    (tmp_path / "copy2.bin.part").write_bytes(src.read_bytes())
+    again = qcli("temp-content", "download", temp_id, "--output-file", str(tmp_path / "copy2.bin"),
+                 env=_env(emu))
+    assert again.code == 0, again.err
+    assert (tmp_path / "copy2.bin").read_bytes() == src.read_bytes()
+    # default name: the content's name; stdout with -
+    default = qcli("temp-content", "download", temp_id, env=_env(emu))
+    assert default.code == 0
+    streamed = subprocess.run([sys.executable, "-m", "qcli", "temp-content", "download", temp_id,
+                               "--output-file", "-"], env=dict(qcli.env, **_env(emu)),
+                              capture_output=True)
+    assert hashlib.sha256(streamed.stdout).digest() == hashlib.sha256(src.read_bytes()).digest()
+
+
+def test_download_survives_a_dropped_connection(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    src = _file(tmp_path, "dropped.bin", 2 * MiB)
+    temp_id = qcli("temp-content", "create", str(src), "-q", env=_env(emu)).out.strip()
+    emu.add_faults({"drop": True, "method": "GET", "path": f"/api/v1/temp-contents/{temp_id}",
+                    "nth": [1]})
+    assert _download(qcli, emu, temp_id, tmp_path) == src.read_bytes()
+
+
+def test_automatic_chunk_size_grows_on_a_fast_link(qcli: Qcli, emu: Emulator,
+                                                   tmp_path: Path) -> None:
+    src = _file(tmp_path, "auto.bin", 40 * MiB)
+    result = qcli("temp-content", "create", str(src), "-q", env=_env(emu))
+    assert result.code == 0, result.err
+    sizes = [p["bodySize"] for p in _patches(emu)]
+    assert sizes[0] == 8 * MiB  # the documented default first
+    assert max(sizes) > 8 * MiB  # then larger, as PATCHes finish in well under a second
+    assert sum(sizes) == 40 * MiB

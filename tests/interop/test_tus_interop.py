@@ -1,0 +1,86 @@
+"""Interop with tus implementations nobody here wrote, in both directions.
+
+- qcli's tus client uploads to @tus/server + @tus/file-store (npm, pinned by package-lock.json).
+- tuspy uploads to the emulator's tus endpoint; qcli downloads what it stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import selectors
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import API_KEY, Emulator, Qcli
+
+ROOT = Path(__file__).parents[2]
+SERVER_JS = Path(__file__).parent / "tus_server.mjs"
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def tus_server(tmp_path: Path) -> Any:
+    if shutil.which("node") is None:
+        pytest.fail("node is needed for the @tus/server interop test (Node.js 20+)")
+    if not (ROOT / "node_modules" / "@tus" / "server").exists():
+        pytest.fail("node_modules is missing: run 'npm ci' (make test does)")
+    store = tmp_path / "tus-store"
+    store.mkdir()
+    proc = subprocess.Popen(["node", str(SERVER_JS), str(store)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sel = selectors.DefaultSelector()
+    assert proc.stdout is not None
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    if not sel.select(timeout=20):
+        proc.kill()
+        raise RuntimeError("@tus/server did not start")
+    port = int(proc.stdout.readline())
+    yield f"http://127.0.0.1:{port}", store
+    proc.terminate()
+    proc.wait(10)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("size,chunk", [(0, "1MiB"), (5 * MiB + 11, "1MiB"), (3 * MiB, "8MiB")])
+def test_qcli_uploads_to_tus_server(qcli: Qcli, tus_server: Any, tmp_path: Path, size: int,
+                                    chunk: str) -> None:
+    url, store = tus_server
+    src = tmp_path / "payload.bin"
+    src.write_bytes(os.urandom(size))
+    result = qcli("temp-content", "create", str(src), "--chunk-size", chunk, "-q",
+                  env={"QCLI_SERVER": url, "QCLI_API_KEY": "not-checked-by-tus-server"})
+    assert result.code == 0, result.err
+    upload_id = result.out.strip()
+    stored = store / upload_id  # the Location was absolute; its last segment is the ID
+    assert stored.exists(), sorted(p.name for p in store.iterdir())
+    assert _sha(stored.read_bytes()) == _sha(src.read_bytes())
+    assert '"filename":"payload.bin"' in (store / f"{upload_id}.json").read_text()
+
+
+def test_tuspy_uploads_to_the_emulator(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    from tusclient import client
+
+    src = tmp_path / "from-tuspy.bin"
+    src.write_bytes(os.urandom(2 * MiB + 5))
+    tus = client.TusClient(f"{emu.url}/api/v1/temp-contents/files",
+                           headers={"Authorization": f"Bearer {API_KEY}"})
+    uploader = tus.uploader(str(src), chunk_size=512 * 1024,
+                            metadata={"filename": "from-tuspy.bin", "ttl": "600"})
+    uploader.upload()
+    temp_id = uploader.url.rstrip("/").rsplit("/", 1)[-1]
+    out = tmp_path / "back.bin"
+    result = qcli("temp-content", "download", temp_id, "--output-file", str(out),
+                  env={"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY})
+    assert result.code == 0, result.err
+    assert _sha(out.read_bytes()) == _sha(src.read_bytes())
+    details = qcli("temp-content", "get", temp_id, "--json",
+                   env={"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY}).json()
+    assert details["Name"] == "from-tuspy.bin"
+    assert details["TTLSeconds"] == 600
