@@ -32,6 +32,7 @@ lint: $(STAMP)
 
 bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/list.py
 	$(BIN)/python bench/upload.py
 
 completions: $(STAMP)

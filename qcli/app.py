@@ -14,6 +14,7 @@ from qcli.errors import UsageError
 from qcli.iostreams import IOStreams
 
 if TYPE_CHECKING:
+    from qcli.api.data_files import DataFilesApi
     from qcli.api.extensions import ExtensionsApi
     from qcli.api.temp_contents import TempContentsApi
     from qcli.config.contexts import ContextStore
@@ -80,6 +81,12 @@ class Application:
         from qcli.api.extensions import ExtensionsApi
 
         return ExtensionsApi(self.http)
+
+    @cached_property
+    def data_files(self) -> DataFilesApi:
+        from qcli.api.data_files import DataFilesApi
+
+        return DataFilesApi(self.http)
 
     @cached_property
     def temp_contents(self) -> TempContentsApi:

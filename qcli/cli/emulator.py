@@ -27,6 +27,10 @@ def start(
                                             "'status=429 retry-after=1 path=/api/v1/extensions "
                                             "nth=1' (';' between rules)"),
     token_ttl: int = typer.Option(3600, "--token-ttl", help="Lifetime of OAuth tokens (s)"),
+    max_file_size: str = typer.Option("500MiB", "--max-file-size", help="The quotas' "
+                                      "maxFileSize: largest direct data-file upload"),
+    max_large_file_size: str = typer.Option("6GiB", "--max-large-file-size", help="The quotas' "
+                                            "maxLargeFileSize: largest upload through temp content"),
 ) -> None:
     """Start the emulator in the foreground; it prints its URL on stdout when ready.
 
@@ -76,8 +80,13 @@ def start(
     if not key:
         key = secrets.token_urlsafe(24)
         a.io.err(f"API key for this emulator (generated, shown once): {key}")
-    config = EmulatorConfig(data_dir=directory, api_key=key, oauth_clients=clients,
-                            faults=rules, token_ttl=token_ttl)
+    from qcli.transfer.sizes import parse_size
+
+    config = EmulatorConfig(
+        data_dir=directory, api_key=key, oauth_clients=clients, faults=rules, token_ttl=token_ttl,
+        max_file_size=parse_size(max_file_size, option="--max-file-size", maximum=2**62),
+        max_upload_size=parse_size(max_large_file_size, option="--max-large-file-size",
+                                   maximum=2**62))
 
     def announce(url: str) -> None:
         a.io.out(url + "\n")

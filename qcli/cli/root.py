@@ -22,6 +22,7 @@ from qcli.errors import ExitCode, QcliError
 GROUPS: dict[str, tuple[str, str]] = {
     "context": ("qcli.cli.context", "Manage contexts: saved tenants and their credentials"),
     "extension": ("qcli.cli.extension", "Manage visualization extensions"),
+    "data-file": ("qcli.cli.data_file", "Manage data files (large files resume)"),
     "temp-content": ("qcli.cli.temp_content",
                      "Temporary contents: resumable uploads and ranged downloads"),
     "raw": ("qcli.cli.raw", "Send a request to any API path"),

@@ -25,20 +25,6 @@ def _check_ttl(ttl: int) -> int:
     return ttl
 
 
-def _readable_file(source: str) -> Path:
-    path = Path(source)
-    if not path.exists():
-        raise UsageError(f"no such file: {source}")
-    if path.is_dir():
-        raise UsageError(f"{source} is a directory, not a file")
-    try:
-        with open(path, "rb") as fh:
-            fh.read(1)
-    except OSError as exc:
-        raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
-    return path
-
-
 def _stream(fh: Any, bar: Any) -> Any:
     while True:
         piece = fh.read(1024 * 1024)
@@ -83,25 +69,25 @@ def create(
       qcli temp-content create big.qvd --chunk-size 32MiB --ttl 86400 -q
       gzip -c sales.csv | qcli temp-content create - --filename sales.csv.gz -q
     """
-    from qcli.transfer.sizes import parse_size
+    from qcli.cli.uploads import parse_chunk_size, readable_file, upload_resumable
 
     a = application(ctx)
     _check_ttl(ttl)
-    chunk = parse_size(chunk_size, option="--chunk-size", minimum=1024) if chunk_size else None
+    chunk = parse_chunk_size(chunk_size)
     if source == "-":
         name = filename or "stdin"
         temp_id = _single(a, a.io.in_binary(), name, ttl, None)
         _show(a, temp_id)
         return
-    path = _readable_file(source)
+    path = readable_file(source)
     name = filename or path.name
     if single:
         with open(path, "rb") as fh:
             temp_id = _single(a, fh, name, ttl, path.stat().st_size)
         _show(a, temp_id)
         return
-    temp_id = _resumable(a, path, name, ttl, chunk, resume=not no_resume)
-    _show(a, temp_id)
+    result, _ = upload_resumable(a, path, name, ttl=ttl, chunk=chunk, resume=not no_resume)
+    _show(a, result.id)
 
 
 def _single(a: Application, fh: Any, name: str, ttl: int, size: int | None) -> str:
@@ -109,37 +95,6 @@ def _single(a: Application, fh: Any, name: str, ttl: int, size: int | None) -> s
 
     with progress_bar(a.io, size, name) as bar:
         return a.temp_contents.upload_temp_content(_stream(fh, bar), name, ttl)
-
-
-def _resumable(a: Application, path: Path, name: str, ttl: int, chunk: int | None, *,
-               resume: bool) -> str:
-    import httpx
-
-    from qcli.config.paths import state_dir
-    from qcli.transfer.progress import progress_bar
-    from qcli.transfer.resume import ResumeStore
-    from qcli.transfer.tus import TusUploader
-
-    timeout = a.connection.timeout
-    uploader = TusUploader(
-        a.temp_contents,
-        chunk_size=chunk,
-        store=ResumeStore(state_dir() / "uploads"),
-        server=a.connection.server,
-        log=None if a.options.quiet else a.io.err,
-        patch_timeout=httpx.Timeout(timeout, read=max(timeout, 120.0)),
-    )
-    try:
-        with progress_bar(a.io, path.stat().st_size, name) as bar:
-            result = uploader.upload(path, filename=name, ttl=ttl, resume=resume, bar=bar)
-    except KeyboardInterrupt:
-        raise QcliError(
-            f"interrupted at byte {uploader.offset} of {uploader.size}; run the same command "
-            "again to resume", exit_code=ExitCode.INTERRUPTED) from None
-    if not a.options.quiet:
-        resumed = f", resumed at byte {result.resumed_from}" if result.resumed_from else ""
-        a.io.err(f"Uploaded {path.name} ({result.size} bytes{resumed}) as {result.id}.")
-    return result.id
 
 
 @command(app, "get")

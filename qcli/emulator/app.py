@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qcli.emulator import extensions, identity, tempcontents
+from qcli.emulator import datafiles, extensions, identity, tempcontents
 from qcli.emulator.envelopes import errors_response
 from qcli.emulator.faults import FaultMiddleware, FaultRule, Faults, rules_from_json
 from qcli.emulator.identity import AuthMiddleware
@@ -29,6 +30,7 @@ class EmulatorConfig:
     faults: list[FaultRule] = field(default_factory=list)
     token_ttl: int = 3600
     max_upload_size: int = 6 * 1024**3  # maxLargeFileSize of the data-files quotas
+    max_file_size: int = 500 * 1024**2  # maxFileSize: the largest direct (multipart) upload
 
 
 class Emulator:
@@ -44,6 +46,7 @@ class Emulator:
         self.tokens: dict[str, float] = {}
         self.tokens_issued = 0
         self.upload_locks: dict[str, Any] = {}
+        self.data_file_locks: dict[str, Any] = {}
 
     def accepts(self, token: str) -> bool:
         if token and secrets.compare_digest(token, self.config.api_key):
@@ -102,6 +105,13 @@ async def sample_items(request: Request) -> Response:
         return errors_response(400, str(exc))
 
 
+async def seed_data_files(request: Request) -> Response:
+    body = json.loads(await request.body() or b"{}")
+    ids = datafiles.seed(request.app.state.emulator, int(body.get("count", 0)),
+                         str(body.get("prefix", "seed-")), body.get("spaceId"))
+    return JSONResponse({"ids": ids}, status_code=201)
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -114,6 +124,7 @@ admin_routes = [
     Route("/__emulator/requests", clear_requests, methods=["DELETE"]),
     Route("/__emulator/tokens", expire_tokens, methods=["DELETE"]),
     Route("/__emulator/items/{style}", sample_items, methods=["GET"]),
+    Route("/__emulator/data-files", seed_data_files, methods=["POST"]),
 ]
 
 
@@ -128,7 +139,8 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
 def create_app(config: EmulatorConfig) -> Any:
     emulator = Emulator(config)
     app = Starlette(
-        routes=[*admin_routes, *identity.routes, *extensions.routes, *tempcontents.routes],
+        routes=[*admin_routes, *identity.routes, *extensions.routes, *tempcontents.routes,
+                *datafiles.routes],
         exception_handlers={404: not_found, 405: method_not_allowed},
     )
     app.state.emulator = emulator

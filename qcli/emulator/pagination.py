@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -38,8 +38,11 @@ def _href(request: Request, **changes: Any) -> str:
 
 
 def cursor_page(
-    request: Request, items: Sequence[Any], *, default: int = 20, maximum: int = 1000
+    request: Request, items: Sequence[Any] | Callable[[int, int], list[Any]], *,
+    default: int = 20, maximum: int = 1000,
 ) -> dict[str, Any]:
+    """One page; `items` is the whole list, or fetch(start, count) for a database query."""
+    fetch = items if callable(items) else (lambda start, count: list(items[start:start + count]))
     limit = _limit(request, default, maximum)
     cursor = request.query_params.get("page")
     start = 0
@@ -48,9 +51,11 @@ def cursor_page(
             start = int(base64.urlsafe_b64decode(cursor.encode()).decode())
         except (ValueError, UnicodeDecodeError):
             raise BadPage(f"invalid page cursor {cursor!r}") from None
-    page = list(items[start:start + limit])
+    page = fetch(start, limit + 1)  # one more than a page tells whether another follows
+    more = len(page) > limit
+    page = page[:limit]
     links: dict[str, Any] = {"self": {"href": _href(request)}}
-    if start + limit < len(items):
+    if more:
         token = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
         links["next"] = {"href": _href(request, page=token)}
     if start > 0:

@@ -38,6 +38,18 @@ CREATE TABLE IF NOT EXISTS temp_contents (
     updated REAL NOT NULL,
     tus INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS data_files (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    app_id TEXT,
+    space_id TEXT,
+    owner_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    blob TEXT NOT NULL,
+    created TEXT NOT NULL,
+    modified TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS data_files_scope ON data_files (space_id, app_id, name);
 """
 
 

@@ -40,6 +40,7 @@ class UploadResult:
     size: int
     resumed_from: int  # 0 for a new upload
     bytes_sent: int
+    key: str  # of the saved resume entry
 
 
 class TusUploader:
@@ -71,7 +72,10 @@ class TusUploader:
         self.url: str | None = None
 
     # -- the whole upload ----------------------------------------------------------------------
-    def upload(self, path: Path, *, filename: str, ttl: int, resume: bool, bar: Bar) -> UploadResult:
+    def upload(self, path: Path, *, filename: str, ttl: int, resume: bool, bar: Bar,
+               keep_entry: bool = False) -> UploadResult:
+        """Upload `path`; with keep_entry the resume entry stays until the caller calls forget(),
+        so a step after the upload (data-file create) is resumed too."""
         stat = path.stat()
         self.size = size = stat.st_size
         key = ResumeStore.key(path, size, stat.st_mtime_ns, self.server)
@@ -96,9 +100,9 @@ class TusUploader:
         self.url, self.offset = url, resumed_from
         bar.set(resumed_from)
         sent = self._send_all(url, path, size, bar, key)
-        if self.store is not None:
-            self.store.remove(key)
-        return UploadResult(id_from_location(url), url, size, resumed_from, sent)
+        if not keep_entry:
+            self.forget(key)
+        return UploadResult(id_from_location(url), url, size, resumed_from, sent, key)
 
     # -- steps ---------------------------------------------------------------------------------
     def _create(self, size: int, filename: str, ttl: int) -> str:
@@ -165,7 +169,7 @@ class TusUploader:
                         self.chunk_size = min(self.chunk_size * 2, MAX_AUTO_CHUNK)
                     continue
                 if status in (404, 410):
-                    self._forget(key)
+                    self.forget(key)
                     raise QcliError(
                         f"the upload is gone from the server ({status}: it expired or was "
                         "removed); run the same command again to start a new upload",
@@ -174,21 +178,21 @@ class TusUploader:
                     failures = self._wait_or_raise(failures, response, None, "PATCH")
                     self._resync(url, size, bar, key)
                     continue
-                self._forget(key)
+                self.forget(key)
                 raise self.api.http.error_for(response)
         return sent
 
     def _resync(self, url: str, size: int, bar: Bar, key: str) -> None:
         offset = self._head(url, size)
         if offset is None:
-            self._forget(key)
+            self.forget(key)
             raise QcliError("the upload is gone from the server (it expired or was removed); "
                             "run the same command again to start a new upload",
                             exit_code=ExitCode.NOT_FOUND)
         self.offset = offset
         bar.set(offset)
 
-    def _forget(self, key: str) -> None:
+    def forget(self, key: str) -> None:
         if self.store is not None:
             self.store.remove(key)
 

@@ -1,0 +1,379 @@
+"""qcli data-file: data files (as `qlik data-file`), with large files through resumable uploads."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from qcli.cli._typer import application, command, new_typer
+from qcli.errors import ApiError, QcliError, UsageError
+
+if TYPE_CHECKING:
+    from qcli.app import Application
+
+app = new_typer("Manage data files.")
+connection_app = new_typer("The built-in connections used to load and write data files.")
+app.add_typer(connection_app, name="connection")
+
+COLUMNS = [("ID", "id"), ("NAME", "name"), ("SIZE", "size"), ("SPACE", "spaceId"),
+           ("APP", "appId"), ("MODIFIED", "modifiedDate")]
+CONNECTION_COLUMNS = [("ID", "id"), ("NAME", "name"), ("SPACE", "spaceId"), ("TYPE", "type")]
+RESULT_COLUMNS = [("ID", "id"), ("STATUS", "status"), ("TITLE", "title"), ("DETAIL", "detail")]
+NAME = re.compile(r'^[^<>":\u0000|?*]+$')
+STAGING_TTL = 86400  # a large file's temporary content outlives an interrupted run by a day
+DEFAULT_THRESHOLD = 8 * 1024 * 1024
+
+IdArg = typer.Argument(..., help="Data file ID")
+ConnectionOpt = typer.Option(None, "--connection-id", help="DataFiles connection (its space)")
+AppOpt = typer.Option(None, "--app-id", help="App the file is bound to ('*' in ls: all apps)")
+NameOpt = typer.Option(None, "--name", help="File name")
+LimitOpt = typer.Option(None, "--limit", help="Stop after N items (default: every page)")
+PageSizeOpt = typer.Option(None, "--page-size", help="Items per request (1 to 1000)")
+SortOpt = typer.Option(None, "--sort", help="Sort field; '-' prefix for descending")
+YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation")
+ResumableOpt = typer.Option(None, "--resumable/--no-resumable", help="Force the upload through "
+                            "resumable temp content, or force one multipart request (default: "
+                            "resumable above the chunk size)")
+ChunkOpt = typer.Option(None, "--chunk-size", help="Chunk size of a resumable upload "
+                        "(default: 8MiB, growing on a fast link)")
+SourceOpt = typer.Option(None, "--source-id", help="Copy the content of this data file")
+TempOpt = typer.Option(None, "--temp-content-id", help="Use this temporary content as content")
+
+
+def validate_name(name: str) -> str:
+    if not name or not NAME.match(name):
+        raise UsageError(f"invalid file name {name!r}: it may not contain < > \" : | ? * or NUL")
+    return name
+
+
+def _counts(limit: int | None, page_size: int | None) -> None:
+    if limit is not None and limit < 1:
+        raise UsageError(f"invalid --limit {limit}: must be 1 or more")
+    if page_size is not None and not 1 <= page_size <= 1000:
+        raise UsageError(f"invalid --page-size {page_size}: must be between 1 and 1000")
+
+
+@command(app, "ls")
+def ls(
+    ctx: typer.Context,
+    connection_id: str | None = ConnectionOpt,
+    app_id: str | None = AppOpt,
+    name: str | None = NameOpt,
+    owner_id: str | None = typer.Option(None, "--owner-id", help="Files of this owner"),
+    allow_internal_files: bool | None = typer.Option(None, "--allow-internal-files/"
+                                                     "--no-internal-files",
+                                                     help="Include files with internal extensions"),
+    sort: str | None = SortOpt,
+    limit: int | None = LimitOpt,
+    page_size: int | None = PageSizeOpt,
+) -> None:
+    """List data files: every page by default (cursor links.next), rows printed as pages arrive.
+
+    \b
+    Examples:
+      qcli data-file ls
+      qcli data-file ls --connection-id ee6a390c-5d33-11e8-9c2d-fa7ae01bbebc --sort -size
+      qcli data-file ls --limit 100 --json --query '[].name'
+    """
+    a = application(ctx)
+    _counts(limit, page_size)
+    params = {"connectionId": connection_id, "appId": app_id, "name": name, "ownerId": owner_id,
+              "sort": sort}
+    if allow_internal_files is not None:
+        params["allowInternalFiles"] = "true" if allow_internal_files else "false"
+    items = a.data_files.list_data_files(params, limit=limit, page_size=page_size)
+    a.printer.items(items, columns=COLUMNS)
+
+
+@command(app, "get")
+def get(ctx: typer.Context, file_id: str = IdArg) -> None:
+    """Show one data file.
+
+    \b
+    Example:
+      qcli data-file get 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11 -o yaml
+    """
+    a = application(ctx)
+    a.printer.item(a.data_files.get_data_file(file_id))
+
+
+def _model(name: str | None, connection_id: str | None, app_id: str | None,
+           source_id: str | None, temp_content_id: str | None) -> dict[str, Any]:
+    model = {"name": name, "connectionId": connection_id, "appId": app_id, "sourceId": source_id,
+             "tempContentFileId": temp_content_id}
+    return {k: v for k, v in model.items() if v is not None}
+
+
+def _send(a: Application, source: str, model: dict[str, Any], resumable: bool | None,
+          chunk_size: str | None, file_id: str | None) -> dict[str, Any]:
+    """Send a file's content: one multipart request, or resumable temp content then its ID."""
+    from qcli.cli.uploads import parse_chunk_size, readable_file
+
+    path = readable_file(source)
+    chunk = parse_chunk_size(chunk_size)
+    threshold = chunk or DEFAULT_THRESHOLD
+    staged = resumable if resumable is not None else path.stat().st_size > threshold
+    if not staged:
+        try:
+            with open(path, "rb") as fh:
+                return _write(a, file_id, model, (model["name"], fh))
+        except ApiError as exc:
+            if exc.status != 413 or resumable is not None:
+                raise
+            if not a.options.quiet:
+                a.io.err("The file is over the tenant's maxFileSize for one request: "
+                         "sending it through temporary content.")
+    return _staged(a, path, model, chunk, file_id)
+
+
+def _write(a: Application, file_id: str | None, model: dict[str, Any],
+           content: Any) -> dict[str, Any]:
+    if file_id is None:
+        return a.data_files.upload_data_file(model, content)
+    return a.data_files.update_data_file(file_id, model, content)
+
+
+def _staged(a: Application, path: Any, model: dict[str, Any], chunk: int | None,
+            file_id: str | None) -> dict[str, Any]:
+    """Resumable temp-content upload, then tempContentFileId. The resume entry is kept until the
+    data file exists, so a re-run after any interruption finishes without a second file."""
+    from qcli.cli.uploads import upload_resumable
+
+    result, uploader = upload_resumable(a, path, model["name"], ttl=STAGING_TTL, chunk=chunk,
+                                        resume=True, keep_entry=True)
+    staged = dict(model, tempContentFileId=result.id)
+    try:
+        created = _write(a, file_id, staged, None)
+    except ApiError as exc:
+        if exc.status != 409 or file_id is not None or not result.resumed_from:
+            raise
+        created = _already_created(a, model, result.size) or {}
+        if not created:
+            raise
+    uploader.forget(result.key)
+    return created
+
+
+def _already_created(a: Application, model: dict[str, Any], size: int) -> dict[str, Any] | None:
+    """After a resumed upload a 409 may mean the earlier run's POST did succeed."""
+    params = {"name": model["name"], "connectionId": model.get("connectionId"),
+              "appId": model.get("appId")}
+    for item in a.data_files.list_data_files(params, limit=1):
+        if item.get("size") == size:
+            return item
+    return None
+
+
+@command(app, "create")
+def create(
+    ctx: typer.Context,
+    source: str | None = typer.Argument(None, help="File to upload"),
+    name: str | None = typer.Option(None, "--name", help="File name (default: the file's name)"),
+    connection_id: str | None = ConnectionOpt,
+    app_id: str | None = AppOpt,
+    source_id: str | None = SourceOpt,
+    temp_content_id: str | None = TempOpt,
+    resumable: bool | None = ResumableOpt,
+    chunk_size: str | None = ChunkOpt,
+) -> None:
+    """Upload a data file. Files over the chunk size go through resumable temporary content:
+    re-running an interrupted create resumes it and makes no second file.
+
+    \b
+    Examples:
+      qcli data-file create sales.csv
+      qcli data-file create big.qvd --connection-id ee6a390c-5d33-11e8-9c2d-fa7ae01bbebc
+      qcli data-file create --name copy.csv --source-id 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11
+    """
+    from pathlib import Path
+
+    a = application(ctx)
+    if source is not None and (source_id or temp_content_id):
+        raise UsageError("give a FILE or --source-id/--temp-content-id, not both")
+    if source_id and temp_content_id:
+        raise UsageError("give --source-id or --temp-content-id, not both")
+    if source is None:
+        if not (source_id or temp_content_id):
+            raise UsageError("give a FILE to upload, or --source-id or --temp-content-id")
+        if not name:
+            raise UsageError("--name is required with --source-id or --temp-content-id")
+    model = _model(validate_name(name or Path(str(source)).name), connection_id, app_id,
+                   source_id, temp_content_id)
+    if source is None:
+        created = a.data_files.upload_data_file(model, None)
+    else:
+        created = _send(a, source, model, resumable, chunk_size, None)
+    a.printer.item(created)
+
+
+@command(app, "update")
+def update(
+    ctx: typer.Context,
+    file_id: str = IdArg,
+    source: str | None = typer.Argument(None, help="New content (optional)"),
+    name: str | None = typer.Option(None, "--name", help="New name"),
+    connection_id: str | None = ConnectionOpt,
+    app_id: str | None = AppOpt,
+    source_id: str | None = SourceOpt,
+    temp_content_id: str | None = TempOpt,
+    resumable: bool | None = ResumableOpt,
+    chunk_size: str | None = ChunkOpt,
+) -> None:
+    """Re-upload, rename or move a data file (PUT).
+
+    \b
+    Examples:
+      qcli data-file update 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11 sales.csv
+      qcli data-file update 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11 --name 2024/sales.csv
+    """
+    a = application(ctx)
+    if source is not None and (source_id or temp_content_id):
+        raise UsageError("give a FILE or --source-id/--temp-content-id, not both")
+    if source_id and temp_content_id:
+        raise UsageError("give --source-id or --temp-content-id, not both")
+    if name is not None:
+        validate_name(name)
+    if not any((source, name, connection_id, app_id, source_id, temp_content_id)):
+        raise UsageError("nothing to change: give a FILE, --name, --connection-id, --app-id, "
+                         "--source-id or --temp-content-id")
+    if source is not None and name is None:
+        current = a.data_files.get_data_file(file_id)
+        name = str(current["name"])
+    model = _model(name, connection_id, app_id, source_id, temp_content_id)
+    if source is None:
+        updated = a.data_files.update_data_file(file_id, model, None)
+    else:
+        updated = _send(a, source, model, resumable, chunk_size, file_id)
+    a.printer.item(updated)
+
+
+def _report(a: Application, results: list[dict[str, Any]], action: str) -> None:
+    """Print a 207 result item by item; a partial failure exits 1 (after printing them all)."""
+    a.printer.items(results, columns=RESULT_COLUMNS)
+    failed = [r for r in results if not 200 <= int(r.get("status") or 0) < 300]
+    for item in failed:
+        a.io.error_line(f"{item.get('id')}: {item.get('status')} {item.get('title') or ''}: "
+                        f"{item.get('detail') or ''}".rstrip(": "))
+    if failed:
+        raise QcliError(f"{len(failed)} of {len(results)} {action} failed")
+
+
+@command(app, "rm")
+def rm(
+    ctx: typer.Context,
+    file_ids: list[str] = typer.Argument(..., help="Data file IDs"),
+    yes: bool = YesOpt,
+) -> None:
+    """Delete data files (several: one batch request). Asks first on a terminal; needs --yes
+    otherwise.
+
+    \b
+    Examples:
+      qcli data-file rm 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11
+      qcli data-file ls --name old.csv -q | xargs qcli data-file rm --yes
+    """
+    a = application(ctx)
+    what = (f"delete data file {file_ids[0]}" if len(file_ids) == 1
+            else f"delete {len(file_ids)} data files")
+    a.confirm_destructive(what, yes=yes)
+    if len(file_ids) == 1:
+        a.data_files.delete_data_file(file_ids[0])
+        if not a.options.quiet:
+            a.io.err(f"Deleted data file {file_ids[0]}.")
+        return
+    _report(a, a.data_files.delete_data_files(file_ids), "deletions")
+
+
+@command(app, "change-owner")
+def change_owner(
+    ctx: typer.Context,
+    file_id: str = IdArg,
+    owner_id: str = typer.Option(..., "--owner-id", help="The new owner's user ID"),
+) -> None:
+    """Change the owner of a data file.
+
+    \b
+    Example:
+      qcli data-file change-owner 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11 --owner-id USER_ID
+    """
+    a = application(ctx)
+    a.data_files.change_owner(file_id, owner_id)
+    if not a.options.quiet:
+        a.io.err(f"Changed the owner of {file_id} to {owner_id}.")
+
+
+@command(app, "change-space")
+def change_space(
+    ctx: typer.Context,
+    file_ids: list[str] = typer.Argument(..., help="Data file IDs"),
+    space_id: str | None = typer.Option(None, "--space-id", help="The new space"),
+    personal: bool = typer.Option(False, "--personal", help="Move to the owner's personal space"),
+) -> None:
+    """Move data files to a space (several: one batch request).
+
+    \b
+    Examples:
+      qcli data-file change-space 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11 --space-id SPACE_ID
+      qcli data-file change-space ID1 ID2 --personal
+    """
+    a = application(ctx)
+    if bool(space_id) == personal:
+        raise UsageError("give --space-id ID or --personal (exactly one)")
+    target = None if personal else space_id
+    if len(file_ids) == 1:
+        a.data_files.change_space(file_ids[0], target)
+        if not a.options.quiet:
+            a.io.err(f"Moved {file_ids[0]} to {target or 'the personal space'}.")
+        return
+    _report(a, a.data_files.change_spaces(file_ids, target), "moves")
+
+
+@command(app, "quotas")
+def quotas(ctx: typer.Context) -> None:
+    """Show the data-file quotas of the calling user.
+
+    \b
+    Example:
+      qcli data-file quotas -o yaml
+    """
+    a = application(ctx)
+    a.printer.item(a.data_files.get_quotas())
+
+
+@command(connection_app, "ls")
+def connection_ls(
+    ctx: typer.Context,
+    app_id: str | None = typer.Option(None, "--app-id", help="Scope connect statements to an app"),
+    name: str | None = typer.Option(None, "--name", help="Only connections with this name"),
+    space_id: str | None = typer.Option(None, "--space-id", help="Only this space's connection"),
+    personal: bool = typer.Option(False, "--personal", help="Only personal-space connections"),
+    sort: str | None = SortOpt,
+    limit: int | None = LimitOpt,
+) -> None:
+    """List the built-in data-file connections (every page).
+
+    \b
+    Example:
+      qcli data-file connection ls --personal
+    """
+    a = application(ctx)
+    _counts(limit, None)
+    params = {"appId": app_id, "name": name, "spaceId": space_id,
+              "personal": "true" if personal else None, "sort": sort}
+    a.printer.items(a.data_files.list_connections(params, limit=limit),
+                    columns=CONNECTION_COLUMNS)
+
+
+@command(connection_app, "get")
+def connection_get(ctx: typer.Context,
+                   connection_id: str = typer.Argument(..., help="Connection ID")) -> None:
+    """Show one data-file connection.
+
+    \b
+    Example:
+      qcli data-file connection get ee6a390c-5d33-11e8-9c2d-fa7ae01bbebc
+    """
+    a = application(ctx)
+    a.printer.item(a.data_files.get_connection(connection_id))

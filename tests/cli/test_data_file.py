@@ -1,0 +1,253 @@
+"""qcli data-file ... against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import API_KEY, Emulator, Qcli
+
+MiB = 1024 * 1024
+FINANCE = "61797a2b7a9f56e49dea2e6f"
+FINANCE_CONNECTION = "517cd6af-b593-51f4-9567-49bb802eeb87"
+SALES = "617979737a9f56e49dea2e6e"
+
+
+def _env(emu: Emulator) -> dict[str, str]:
+    return {"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY}
+
+
+def _mine(qcli: Qcli, emu: Emulator, *args: str) -> list[dict]:
+    result = qcli("data-file", "ls", "--json", *args, env=_env(emu))
+    assert result.code == 0, result.err
+    return result.json()
+
+
+def _cleanup(qcli: Qcli, emu: Emulator, ids: list[str]) -> None:
+    if ids:
+        qcli("data-file", "rm", *ids, "--yes", env=_env(emu))
+
+
+def test_create_get_update_move_and_remove(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    src = tmp_path / "orders.csv"
+    src.write_text("id,amount\n1,10\n")
+    made = qcli("data-file", "create", str(src), "--json", env=_env(emu))
+    assert made.code == 0, made.err
+    file = made.json()
+    assert file["name"] == "orders.csv"
+    assert file["size"] == src.stat().st_size
+    post = next(r for r in emu.requests() if r["method"] == "POST")
+    assert post["path"] == "/api/v1/data-files"
+    assert 'name="Json"' in post["body"] and 'name="File"; filename="orders.csv"' in post["body"]
+    assert '{"name": "orders.csv"}' in post["body"]
+
+    assert qcli("data-file", "get", file["id"], "--json", env=_env(emu)).json()["id"] == file["id"]
+
+    src.write_text("id,amount\n1,10\n2,20\n")
+    emu.clear_requests()
+    updated = qcli("data-file", "update", file["id"], str(src), "--json", env=_env(emu))
+    assert updated.code == 0, updated.err
+    assert updated.json()["size"] == src.stat().st_size
+    put = next(r for r in emu.requests() if r["method"] == "PUT")
+    assert '"name": "orders.csv"' in put["body"]
+
+    renamed = qcli("data-file", "update", file["id"], "--name", "2024/orders.csv", "--json",
+                   env=_env(emu))
+    assert renamed.json()["name"] == "2024/orders.csv"
+
+    emu.clear_requests()
+    assert qcli("data-file", "change-space", file["id"], "--space-id", SALES,
+                env=_env(emu)).code == 0
+    assert json.loads(emu.requests()[0]["body"]) == {"spaceId": SALES}
+    assert qcli("data-file", "get", file["id"], "--json", env=_env(emu)).json()["spaceId"] == SALES
+    emu.clear_requests()
+    assert qcli("data-file", "change-space", file["id"], "--personal", env=_env(emu)).code == 0
+    assert json.loads(emu.requests()[0]["body"]) == {"spaceId": None}
+
+    emu.clear_requests()
+    owner = qcli("data-file", "change-owner", file["id"], "--owner-id", "user-2", env=_env(emu))
+    assert owner.code == 0, owner.err
+    assert json.loads(emu.requests()[0]["body"]) == {"ownerId": "user-2"}
+    bad_owner = qcli("data-file", "change-owner", file["id"], "--owner-id", "ghost", env=_env(emu))
+    assert bad_owner.code == 1
+    assert "an owner with ID 'ghost' does not exist" in bad_owner.err
+
+    copy = qcli("data-file", "create", "--name", "copy.csv", "--source-id", file["id"], "--json",
+                env=_env(emu))
+    assert copy.code == 0, copy.err
+    assert copy.json()["size"] == src.stat().st_size
+
+    assert qcli("data-file", "rm", file["id"], "--yes", env=_env(emu)).code == 0
+    assert qcli("data-file", "get", file["id"], env=_env(emu)).code == 4
+    _cleanup(qcli, emu, [copy.json()["id"]])
+
+
+def test_large_file_goes_through_temp_content(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    src = tmp_path / "large.bin"
+    src.write_bytes(os.urandom(40 * MiB))
+    made = qcli("data-file", "create", str(src), "--chunk-size", "4MiB", "--json", env=_env(emu))
+    assert made.code == 0, made.err
+    requests = emu.requests()
+    tus = [r for r in requests if r["path"].startswith("/api/v1/temp-contents/files")]
+    assert tus[0]["method"] == "POST" and len([r for r in tus if r["method"] == "PATCH"]) == 10
+    final = [r for r in requests if r["path"] == "/api/v1/data-files" and r["method"] == "POST"]
+    assert len(final) == 1
+    assert "tempContentFileId" in final[0]["body"]
+    assert 'name="File"' not in final[0]["body"]
+    assert requests.index(final[0]) > requests.index(tus[-1])
+    assert made.json()["size"] == 40 * MiB
+    # the resume entry is gone once the data file exists
+    assert not list((qcli.home / "state" / "qcli" / "uploads").glob("*.json"))
+    _cleanup(qcli, emu, [made.json()["id"]])
+
+
+def test_interrupted_create_resumes_and_makes_one_file(qcli: Qcli, emu: Emulator,
+                                                       tmp_path: Path) -> None:
+    src = tmp_path / "resume-me.bin"
+    src.write_bytes(os.urandom(12 * MiB))
+    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
+    proc = subprocess.Popen([sys.executable, "-m", "qcli", "data-file", "create", str(src),
+                             "--chunk-size", "1MiB", "-q"], env=dict(qcli.env, **_env(emu)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while len([r for r in emu.requests() if r["method"] == "PATCH"]) < 4:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    emu.clear_faults()
+    again = qcli("data-file", "create", str(src), "--chunk-size", "1MiB", "--json", env=_env(emu))
+    assert again.code == 0, again.err
+    assert not [r for r in emu.requests() if r["method"] == "POST"
+                and r["path"] == "/api/v1/temp-contents/files"][1:]  # one tus upload in all
+    named = [f for f in _mine(qcli, emu) if f["name"] == "resume-me.bin"]
+    assert len(named) == 1
+    assert named[0]["size"] == 12 * MiB
+    _cleanup(qcli, emu, [named[0]["id"]])
+
+
+def test_listing_follows_every_page_and_stops_at_limit(qcli: Qcli, emu: Emulator) -> None:
+    emu._call("POST", "/__emulator/data-files", {"count": 2500, "prefix": "bulk-",
+                                                 "spaceId": FINANCE})
+    try:
+        emu.clear_requests()
+        everything = _mine(qcli, emu, "--connection-id", FINANCE_CONNECTION)
+        assert len(everything) == 2500
+        assert len({f["id"] for f in everything}) == 2500
+        pages = [r for r in emu.requests() if r["path"] == "/api/v1/data-files"]
+        assert len(pages) == 125  # the API's default page size, 20
+        emu.clear_requests()
+        capped = _mine(qcli, emu, "--connectionId", FINANCE_CONNECTION, "--limit", "1234")
+        assert len(capped) == 1234
+        assert [f["name"] for f in capped] == [f["name"] for f in everything[:1234]]
+        sized = _mine(qcli, emu, "--connection-id", FINANCE_CONNECTION, "--page-size", "1000",
+                      "--sort", "-name", "--limit", "3")
+        assert [f["name"] for f in sized] == ["bulk-02499.csv", "bulk-02498.csv", "bulk-02497.csv"]
+        quiet = qcli("data-file", "ls", "--connection-id", FINANCE_CONNECTION, "-q",
+                     env=_env(emu))
+        assert len(quiet.out.splitlines()) == 2500
+    finally:
+        ids = [f["id"] for f in _mine(qcli, emu, "--connection-id", FINANCE_CONNECTION)]
+        for start in range(0, len(ids), 500):
+            _cleanup(qcli, emu, ids[start:start + 500])
+
+
+def test_batch_delete_with_an_unknown_id_reports_both(qcli: Qcli, emu: Emulator,
+                                                      tmp_path: Path) -> None:
+    src = tmp_path / "doomed.csv"
+    src.write_text("x\n")
+    made = qcli("data-file", "create", str(src), "--json", env=_env(emu)).json()
+    emu.clear_requests()
+    result = qcli("data-file", "rm", made["id"], "no-such-id", "--yes", "--json", env=_env(emu))
+    assert result.code == 1
+    assert json.loads(emu.requests()[0]["body"]) == {
+        "delete": [{"id": made["id"]}, {"id": "no-such-id"}]}
+    items = {i["id"]: i["status"] for i in result.json()}
+    assert items == {made["id"]: 204, "no-such-id": 404}
+    assert "no-such-id: 404" in result.err
+    assert "1 of 2 deletions failed" in result.err
+
+
+def test_batch_change_space(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    ids = []
+    for n in range(2):
+        src = tmp_path / f"move{n}.csv"
+        src.write_text("x\n")
+        ids.append(qcli("data-file", "create", str(src), "--json", env=_env(emu)).json()["id"])
+    emu.clear_requests()
+    result = qcli("data-file", "change-space", *ids, "--space-id", SALES, "--json", env=_env(emu))
+    assert result.code == 0, result.err
+    assert json.loads(emu.requests()[0]["body"]) == {
+        "change-space": [{"id": i, "spaceId": SALES} for i in ids]}
+    assert [i["status"] for i in result.json()] == [204, 204]
+    back = qcli("data-file", "change-space", *ids, "--personal", env=_env(emu))
+    assert back.code == 0
+    _cleanup(qcli, emu, ids)
+
+
+def test_errors_and_bad_input(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    src = tmp_path / "dupe.csv"
+    src.write_text("x\n")
+    made = qcli("data-file", "create", str(src), "--json", env=_env(emu)).json()
+    dup = qcli("data-file", "create", str(src), env=_env(emu))
+    assert dup.code == 5
+    assert "409 Conflict" in dup.err
+    emu.clear_requests()
+    bad = qcli("data-file", "create", str(src), "--name", 'what?.csv', env=_env(emu))
+    assert bad.code == 2
+    assert "invalid file name" in bad.err
+    no_tty = qcli("data-file", "rm", made["id"], env=_env(emu))
+    assert no_tty.code == 2
+    assert "pass --yes" in no_tty.err
+    missing = qcli("data-file", "create", "--source-id", "x", env=_env(emu))
+    assert missing.code == 2
+    assert "--name is required" in missing.err
+    page = qcli("data-file", "ls", "--page-size", "5000", env=_env(emu))
+    assert page.code == 2
+    assert emu.requests() == []
+    forbidden = qcli("data-file", "ls", "--connection-id",
+                     "unknown-connection", env=_env(emu))
+    assert forbidden.code == 4
+    _cleanup(qcli, emu, [made["id"]])
+
+
+def test_over_quota_for_a_direct_upload(qcli: Qcli, tmp_path: Path) -> None:
+    emu = Emulator(tmp_path / "small-tenant", extra=["--max-file-size", "1MiB",
+                                                     "--max-large-file-size", "3MiB"]).start()
+    try:
+        src = tmp_path / "two-mib.bin"
+        src.write_bytes(os.urandom(2 * MiB))
+        forced = qcli("data-file", "create", str(src), "--no-resumable", env=_env(emu))
+        assert forced.code == 1
+        assert "413 Request Entity Too Large" in forced.err
+        assert "maximum file size" in forced.err
+        # without forcing, the 413 sends it through temporary content instead
+        auto = qcli("data-file", "create", str(src), "--json", "--chunk-size", "4MiB",
+                    env=_env(emu))
+        assert auto.code == 0, auto.err
+        assert auto.json()["size"] == 2 * MiB
+        huge = tmp_path / "four-mib.bin"
+        huge.write_bytes(os.urandom(4 * MiB))
+        over = qcli("data-file", "create", str(huge), env=_env(emu))
+        assert over.code == 1
+        assert "413" in over.err
+        quotas = qcli("data-file", "quotas", "--json", env=_env(emu)).json()
+        assert quotas["maxFileSize"] == MiB
+        assert quotas["size"] == 2 * MiB
+    finally:
+        emu.stop()
+
+
+def test_connections(qcli: Qcli, emu: Emulator) -> None:
+    listed = qcli("data-file", "connection", "ls", "--json", env=_env(emu)).json()
+    assert len(listed) == 3
+    personal = qcli("data-file", "connection", "ls", "--personal", "--json", env=_env(emu)).json()
+    assert [c["spaceId"] for c in personal] == [None]
+    one = qcli("data-file", "connection", "get", FINANCE_CONNECTION, "--json", env=_env(emu))
+    assert one.json()["spaceId"] == FINANCE
+    assert qcli("data-file", "connection", "get", "nope", env=_env(emu)).code == 4
