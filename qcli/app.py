@@ -15,6 +15,7 @@ from qcli.iostreams import IOStreams
 
 if TYPE_CHECKING:
     from qcli.api.data_files import DataFilesApi
+    from qcli.api.data_stores import DataStoresApi
     from qcli.api.extensions import ExtensionsApi
     from qcli.api.temp_contents import TempContentsApi
     from qcli.config.contexts import ContextStore
@@ -87,6 +88,12 @@ class Application:
         from qcli.api.data_files import DataFilesApi
 
         return DataFilesApi(self.http)
+
+    @cached_property
+    def data_stores(self) -> DataStoresApi:
+        from qcli.api.data_stores import DataStoresApi
+
+        return DataStoresApi(self.http)
 
     @cached_property
     def temp_contents(self) -> TempContentsApi:

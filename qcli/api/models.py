@@ -59,3 +59,66 @@ def validate(model: type[BaseModel], data: dict[str, Any], source: str) -> dict[
             reason = "unknown field"
         raise UsageError(f"invalid {source}: {where}: {reason}") from None
     return parsed.model_dump(exclude_none=True)
+
+
+class DataStore(_Strict):
+    """A data store as POST/PUT /v1/data-stores take it (type and technicalName required)."""
+
+    id: str | None = None
+    uri: str | None = None
+    name: str | None = None
+    tags: list[str] | None = None
+    type: str
+    ownerId: str | None = None
+    spaceId: str | None = None
+    version: int | None = None
+    tenantId: str | None = None
+    createdBy: str | None = None
+    properties: dict[str, Any] | None = None
+    createdTime: str | None = None
+    description: str | None = None
+    technicalName: str
+    lastModifiedBy: str | None = None
+    lastModifiedTime: str | None = None
+    technicalDescription: str | None = None
+
+
+POINTER = r"^(/([^~/]|~[01])*)*$"
+PATCH_OPS = ("add", "remove", "replace", "move", "copy", "test")
+
+
+class PatchOperation:
+    """One RFC 6902 operation: op and path always; value for add/replace/test; from for
+    move/copy."""
+
+    @classmethod
+    def check(cls, raw: Any, index: int) -> dict[str, Any]:
+        import re
+
+        where = f"operation {index}"
+        if not isinstance(raw, dict):
+            raise UsageError(f"invalid JSON patch: {where} is not an object")
+        unknown = sorted(set(raw) - {"op", "path", "value", "from"})
+        if unknown:
+            raise UsageError(f"invalid JSON patch: {where}: unknown field {unknown[0]!r}")
+        op = raw.get("op")
+        if op not in PATCH_OPS:
+            raise UsageError(f"invalid JSON patch: {where}: op must be one of "
+                             f"{', '.join(PATCH_OPS)}, not {op!r}")
+        for field in ("path", "from") if op in ("move", "copy") else ("path",):
+            pointer = raw.get(field)
+            if not isinstance(pointer, str):
+                raise UsageError(f"invalid JSON patch: {where}: {op} needs {field!r}")
+            if not re.match(POINTER, pointer):
+                raise UsageError(f"invalid JSON patch: {where}: {field} {pointer!r} is not a "
+                                 "JSON pointer (e.g. /name or /tags/0)")
+        if op in ("add", "replace", "test") and "value" not in raw:
+            raise UsageError(f"invalid JSON patch: {where}: {op} needs a value")
+        return raw
+
+
+def validate_patch(doc: Any) -> list[dict[str, Any]]:
+    """An RFC 6902 array, checked before sending (exit 2 naming the first problem)."""
+    if not isinstance(doc, list) or not doc:
+        raise UsageError("invalid JSON patch: expected a non-empty array of operations")
+    return [PatchOperation.check(op, i) for i, op in enumerate(doc)]

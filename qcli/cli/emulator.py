@@ -27,6 +27,8 @@ def start(
                                             "'status=429 retry-after=1 path=/api/v1/extensions "
                                             "nth=1' (';' between rules)"),
     token_ttl: int = typer.Option(3600, "--token-ttl", help="Lifetime of OAuth tokens (s)"),
+    seed: int = typer.Option(0, "--seed", help="Make N data stores, each with two data assets "
+                             "of two data sets (skipped where they exist)"),
     max_file_size: str = typer.Option("500MiB", "--max-file-size", help="The quotas' "
                                       "maxFileSize: largest direct data-file upload"),
     max_large_file_size: str = typer.Option("6GiB", "--max-large-file-size", help="The quotas' "
@@ -84,6 +86,7 @@ def start(
 
     config = EmulatorConfig(
         data_dir=directory, api_key=key, oauth_clients=clients, faults=rules, token_ttl=token_ttl,
+        seed=seed,
         max_file_size=parse_size(max_file_size, option="--max-file-size", maximum=2**62),
         max_upload_size=parse_size(max_large_file_size, option="--max-large-file-size",
                                    maximum=2**62))

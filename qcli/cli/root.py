@@ -23,6 +23,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "context": ("qcli.cli.context", "Manage contexts: saved tenants and their credentials"),
     "extension": ("qcli.cli.extension", "Manage visualization extensions"),
     "data-file": ("qcli.cli.data_file", "Manage data files (large files resume)"),
+    "data-store": ("qcli.cli.data_store", "The data catalog: data stores, assets and sets"),
     "temp-content": ("qcli.cli.temp_content",
                      "Temporary contents: resumable uploads and ranged downloads"),
     "raw": ("qcli.cli.raw", "Send a request to any API path"),

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qcli.emulator import datafiles, extensions, identity, tempcontents
+from qcli.emulator import datafiles, datastores, extensions, identity, tempcontents
 from qcli.emulator.envelopes import errors_response
 from qcli.emulator.faults import FaultMiddleware, FaultRule, Faults, rules_from_json
 from qcli.emulator.identity import AuthMiddleware
@@ -31,6 +31,7 @@ class EmulatorConfig:
     token_ttl: int = 3600
     max_upload_size: int = 6 * 1024**3  # maxLargeFileSize of the data-files quotas
     max_file_size: int = 500 * 1024**2  # maxFileSize: the largest direct (multipart) upload
+    seed: int = 0  # data stores (with data assets and data sets) made at start
 
 
 class Emulator:
@@ -112,6 +113,16 @@ async def seed_data_files(request: Request) -> Response:
     return JSONResponse({"ids": ids}, status_code=201)
 
 
+async def add_data_assets(request: Request) -> Response:
+    body = json.loads(await request.body() or b"{}")
+    try:
+        made = datastores.add_assets(request.app.state.emulator, request.path_params["id"],
+                                     int(body.get("assets", 1)), int(body.get("dataSets", 1)))
+    except datastores.Problem as exc:
+        return errors_response(exc.status, exc.detail)
+    return JSONResponse(made, status_code=201)
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -125,6 +136,7 @@ admin_routes = [
     Route("/__emulator/tokens", expire_tokens, methods=["DELETE"]),
     Route("/__emulator/items/{style}", sample_items, methods=["GET"]),
     Route("/__emulator/data-files", seed_data_files, methods=["POST"]),
+    Route("/__emulator/data-stores/{id}/data-assets", add_data_assets, methods=["POST"]),
 ]
 
 
@@ -138,9 +150,11 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
 
 def create_app(config: EmulatorConfig) -> Any:
     emulator = Emulator(config)
+    if config.seed:
+        datastores.seed(emulator, config.seed)
     app = Starlette(
         routes=[*admin_routes, *identity.routes, *extensions.routes, *tempcontents.routes,
-                *datafiles.routes],
+                *datafiles.routes, *datastores.routes],
         exception_handlers={404: not_found, 405: method_not_allowed},
     )
     app.state.emulator = emulator

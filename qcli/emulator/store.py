@@ -50,6 +50,12 @@ CREATE TABLE IF NOT EXISTS data_files (
     modified TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS data_files_scope ON data_files (space_id, app_id, name);
+CREATE TABLE IF NOT EXISTS data_stores (id TEXT PRIMARY KEY, doc TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS data_assets (
+    id TEXT PRIMARY KEY, store_id TEXT NOT NULL, doc TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS data_sets (
+    id TEXT PRIMARY KEY, asset_id TEXT NOT NULL, store_id TEXT NOT NULL, doc TEXT NOT NULL,
+    seq INTEGER NOT NULL);
 """
 
 

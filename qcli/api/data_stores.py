@@ -1,0 +1,87 @@
+"""Data-stores API (/api/v1/data-stores): ten operations on data stores, data assets and
+data sets. Lists use page numbers (`page`, `pages`, `total`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+from qcli.http.client import HttpClient
+
+BASE = "/api/v1/data-stores"
+
+
+def _id(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _ids(values: list[str]) -> str:
+    """Comma-separated IDs, or '*' for all."""
+    return quote(",".join(values), safe=",*")
+
+
+def _list_params(projections: list[str] | None, sort: list[str] | None) -> dict[str, Any]:
+    return {"projections": ",".join(projections) if projections else None,
+            "sort": ",".join(sort) if sort else None}
+
+
+class DataStoresApi:
+    def __init__(self, http: HttpClient):
+        self.http = http
+
+    def list_data_stores(self, *, projections: list[str] | None = None,
+                         sort: list[str] | None = None, limit: int | None = None,
+                         page_size: int | None = None) -> Iterator[dict[str, Any]]:
+        """GET /v1/data-stores, every page."""
+        return self.http.paginate(BASE, _list_params(projections, sort), limit=limit,
+                                  page_size=page_size, max_page_size=100)
+
+    def create_data_store(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /v1/data-stores"""
+        return self.http.json("POST", BASE, json=body)
+
+    def delete_data_stores(self, ids: list[str]) -> None:
+        """DELETE /v1/data-stores with {"ids": [...]}: only stores without data assets."""
+        self.http.request("DELETE", BASE, json={"ids": ids})
+
+    def get_data_store(self, store_id: str, *, projections: list[str] | None = None
+                       ) -> dict[str, Any]:
+        """GET /v1/data-stores/{data-store-id}"""
+        return self.http.json("GET", f"{BASE}/{_id(store_id)}",
+                              params=_list_params(projections, None))
+
+    def patch_data_store(self, store_id: str, operations: list[dict[str, Any]]) -> None:
+        """PATCH /v1/data-stores/{data-store-id} with an RFC 6902 array."""
+        self.http.request("PATCH", f"{BASE}/{_id(store_id)}", json=operations,
+                          headers={"Content-Type": "application/json"})
+
+    def update_data_store(self, store_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """PUT /v1/data-stores/{data-store-id}: the whole resource, with its current version."""
+        return self.http.json("PUT", f"{BASE}/{_id(store_id)}", json=body)
+
+    def list_data_assets(self, store_ids: list[str], *, projections: list[str] | None = None,
+                         sort: list[str] | None = None, limit: int | None = None,
+                         page_size: int | None = None) -> Iterator[dict[str, Any]]:
+        """GET /v1/data-stores/{data-store-ids}/data-assets"""
+        return self.http.paginate(f"{BASE}/{_ids(store_ids)}/data-assets",
+                                  _list_params(projections, sort), limit=limit,
+                                  page_size=page_size, max_page_size=100)
+
+    def delete_data_assets(self, store_ids: list[str]) -> None:
+        """DELETE /v1/data-stores/{data-store-ids}/data-assets (and their data sets)"""
+        self.http.request("DELETE", f"{BASE}/{_ids(store_ids)}/data-assets")
+
+    def list_data_sets(self, store_ids: list[str], asset_ids: list[str], *,
+                       projections: list[str] | None = None, sort: list[str] | None = None,
+                       limit: int | None = None, page_size: int | None = None
+                       ) -> Iterator[dict[str, Any]]:
+        """GET /v1/data-stores/{data-store-ids}/data-assets/{data-asset-ids}/data-sets"""
+        return self.http.paginate(
+            f"{BASE}/{_ids(store_ids)}/data-assets/{_ids(asset_ids)}/data-sets",
+            _list_params(projections, sort), limit=limit, page_size=page_size, max_page_size=100)
+
+    def delete_data_sets(self, store_ids: list[str], asset_ids: list[str]) -> None:
+        """DELETE /v1/data-stores/{data-store-ids}/data-assets/{data-asset-ids}/data-sets"""
+        self.http.request("DELETE",
+                          f"{BASE}/{_ids(store_ids)}/data-assets/{_ids(asset_ids)}/data-sets")
