@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+TOOLS_STAMP := $(VENV)/.shells
 
 .PHONY: install demo test lint bench completions man clean
 
@@ -18,12 +19,23 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# zsh, fish and groff for the completion and man-page tests, from the OS packages when missing
+# (as root with apt-get); otherwise those tests say they skipped and why.
+$(TOOLS_STAMP): | $(STAMP)
+	@if command -v zsh >/dev/null && command -v fish >/dev/null && command -v groff >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing zsh, fish and groff-base for the completion and man-page tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh fish groff-base) \
+	    >/dev/null 2>&1 || echo "note: could not install zsh/fish/groff; their tests will skip"; \
+	else echo "note: zsh, fish or groff missing; their tests will say they skipped"; fi
+	@touch $@
+
 install: $(STAMP) $(NODE_STAMP)
 
 demo: $(STAMP)
 	@bash scripts/demo.sh
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(TOOLS_STAMP)
 	$(BIN)/python -m pytest -q tests
 
 lint: $(STAMP)

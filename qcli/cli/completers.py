@@ -1,6 +1,22 @@
-"""Shell completion of live values. A completer never prints an error or blocks the shell."""
+"""Shell completion of live values. A completer never prints an error or blocks the shell:
+remote values come from the current context's tenant with a 1 s timeout and no retries, are
+cached for 60 s under user_cache_dir("qcli"), and any failure completes nothing."""
 
 from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+CACHE_SECONDS = 60.0
+TIMEOUT = 1.0
+RECENT_TEMP = "recent-temp-contents.json"
 
 
 def context_names(incomplete: str) -> list[str]:
@@ -16,3 +32,102 @@ def context_names(incomplete: str) -> list[str]:
 
 def complete_context(incomplete: str) -> list[str]:
     return context_names(incomplete)
+
+
+def _cache_file(kind: str, server: str) -> Path:
+    from qcli.config.paths import cache_dir
+
+    digest = hashlib.sha256(server.encode()).hexdigest()[:16]
+    return cache_dir() / "completion" / f"{kind}-{digest}.json"
+
+
+def _remote(ctx: Any, kind: str, fetch: Callable[[Any], list[str]]) -> list[str]:
+    from qcli.app import Application
+    from qcli.config.settings import resolve_connection
+
+    app = ctx.find_object(Application) if ctx is not None else None
+    app = app or Application()
+    conn = resolve_connection(app.options, dict(os.environ), app.contexts, app.credentials)
+    cache = _cache_file(kind, conn.server)
+    try:
+        entry = json.loads(cache.read_text())
+        if time.time() - float(entry["time"]) < CACHE_SECONDS:
+            return [str(v) for v in entry["values"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    from qcli.http.client import HttpClient
+    from qcli.http.retry import RetryPolicy
+
+    conn.timeout = TIMEOUT
+    with HttpClient(conn, retry=RetryPolicy(attempts=1)) as http:
+        values = fetch(http)
+    from qcli.config.atomic import write_private
+    from qcli.config.paths import ensure_private_dir
+
+    ensure_private_dir(cache.parent)
+    write_private(cache, json.dumps({"time": time.time(), "values": values}).encode())
+    return values
+
+
+def _values(ctx: Any, incomplete: str, kind: str, fetch: Callable[[Any], list[str]]) -> list[str]:
+    try:
+        values = _remote(ctx, kind, fetch)
+    except BaseException:
+        return []
+    return [v for v in values if v.startswith(incomplete)]
+
+
+def _extensions(http: Any) -> list[str]:
+    data = http.json("GET", "/api/v1/extensions").get("data", [])
+    ids = [str(e["id"]) for e in data if e.get("id")]
+    return ids + [str(e["qextFilename"]) for e in data if e.get("qextFilename")]
+
+
+def _data_files(http: Any) -> list[str]:
+    data = http.json("GET", "/api/v1/data-files", params={"limit": 100}).get("data", [])
+    return [str(f["id"]) for f in data if f.get("id")]
+
+
+def _data_stores(http: Any) -> list[str]:
+    data = http.json("GET", "/api/v1/data-stores", params={"limit": 100}).get("data", [])
+    return [str(s["id"]) for s in data if s.get("id")]
+
+
+def complete_extension(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _values(ctx, incomplete, "extensions", _extensions)
+
+
+def complete_data_file(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _values(ctx, incomplete, "data-files", _data_files)
+
+
+def complete_data_store(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _values(ctx, incomplete, "data-stores", _data_stores)
+
+
+def remember_temp_content(temp_id: str) -> None:
+    """Keep the last 20 uploaded temp content IDs for completion (no request needed)."""
+    try:
+        from qcli.config.atomic import write_private
+        from qcli.config.paths import cache_dir, ensure_private_dir
+
+        path = cache_dir() / "completion" / RECENT_TEMP
+        try:
+            recent = [str(i) for i in json.loads(path.read_text())]
+        except (OSError, ValueError, TypeError):
+            recent = []
+        recent = [temp_id, *[i for i in recent if i != temp_id]][:20]
+        ensure_private_dir(path.parent)
+        write_private(path, json.dumps(recent).encode())
+    except OSError:
+        pass
+
+
+def complete_temp_content(incomplete: str) -> list[str]:
+    try:
+        from qcli.config.paths import cache_dir
+
+        recent = json.loads((cache_dir() / "completion" / RECENT_TEMP).read_text())
+    except (OSError, ValueError):
+        return []
+    return [str(i) for i in recent if str(i).startswith(incomplete)]

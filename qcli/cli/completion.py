@@ -18,11 +18,29 @@ class Shell(StrEnum):
     powershell = "powershell"
 
 
+ZSH = """#compdef qcli
+
+_qcli() {
+  eval $(env _TYPER_COMPLETE_ARGS="${words[1,$CURRENT]}" _QCLI_COMPLETE=complete_zsh qcli)
+}
+
+# autoloaded from a folder on $fpath (site-functions/_qcli), or sourced from ~/.zshrc
+if [[ "${zsh_eval_context[-1]}" == "loadautofunc" ]]; then
+  _qcli "$@"
+else
+  compdef _qcli qcli
+fi
+"""
+
+
 def script(shell: str) -> str:
+    """The completion script. typer's zsh script starts with a blank line and only works when
+    sourced; qcli's starts with '#compdef' and also works from site-functions/_qcli."""
+    if shell == "zsh":
+        return ZSH
     from typer._completion_shared import get_completion_script
 
     text = get_completion_script(prog_name="qcli", complete_var="_QCLI_COMPLETE", shell=shell)
-    # typer's zsh script starts with a blank line; zsh's autoloader needs '#compdef' first.
     return text.lstrip("\n") + ("" if text.endswith("\n") else "\n")
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from qcli.cli._typer import application, command, new_typer
+from qcli.cli.completers import complete_data_file
 from qcli.errors import ApiError, QcliError, UsageError
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ NAME = re.compile(r'^[^<>":\u0000|?*]+$')
 STAGING_TTL = 86400  # a large file's temporary content outlives an interrupted run by a day
 DEFAULT_THRESHOLD = 8 * 1024 * 1024
 
-IdArg = typer.Argument(..., help="Data file ID")
+IdArg = typer.Argument(..., help="Data file ID", autocompletion=complete_data_file)
 ConnectionOpt = typer.Option(None, "--connection-id", help="DataFiles connection (its space)")
 AppOpt = typer.Option(None, "--app-id", help="App the file is bound to ('*' in ls: all apps)")
 NameOpt = typer.Option(None, "--name", help="File name")
@@ -263,7 +264,8 @@ def _report(a: Application, results: list[dict[str, Any]], action: str) -> None:
 @command(app, "rm")
 def rm(
     ctx: typer.Context,
-    file_ids: list[str] = typer.Argument(..., help="Data file IDs"),
+    file_ids: list[str] = typer.Argument(..., help="Data file IDs",
+                                         autocompletion=complete_data_file),
     yes: bool = YesOpt,
 ) -> None:
     """Delete data files (several: one batch request). Asks first on a terminal; needs --yes
@@ -307,7 +309,8 @@ def change_owner(
 @command(app, "change-space")
 def change_space(
     ctx: typer.Context,
-    file_ids: list[str] = typer.Argument(..., help="Data file IDs"),
+    file_ids: list[str] = typer.Argument(..., help="Data file IDs",
+                                         autocompletion=complete_data_file),
     space_id: str | None = typer.Option(None, "--space-id", help="The new space"),
     personal: bool = typer.Option(False, "--personal", help="Move to the owner's personal space"),
 ) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from qcli.cli._typer import application, command, new_typer
+from qcli.cli.completers import complete_data_store
 from qcli.errors import ApiError, UsageError
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ ASSET_COLUMNS = [("ID", "id"), ("NAME", "name"), ("TECHNICAL NAME", "technicalNa
 SET_COLUMNS = [("ID", "id"), ("NAME", "name"), ("TYPE", "type"), ("TECHNICAL NAME", "technicalName"),
                ("ROWS", "operational.rowCount")]
 
-IdArg = typer.Argument(..., help="Data store ID")
+IdArg = typer.Argument(..., help="Data store ID", autocompletion=complete_data_store)
 ProjectionsOpt = typer.Option(None, "--projections", help="Fields to return, comma-separated "
                               "(repeatable)")
 SortOpt = typer.Option(None, "--sort", help="Sort fields, comma-separated; '-' for descending")
@@ -248,7 +249,8 @@ def patch(
 
 @command(app, "rm")
 def rm(ctx: typer.Context,
-       store_ids: list[str] = typer.Argument(..., help="Data store IDs"),
+       store_ids: list[str] = typer.Argument(..., help="Data store IDs",
+                                             autocompletion=complete_data_store),
        yes: bool = YesOpt) -> None:
     """Delete data stores (one request). A store that holds data assets cannot be deleted.
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from qcli.cli._typer import application, command, new_typer
+from qcli.cli.completers import complete_extension
 from qcli.errors import ApiError, QcliError
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ COLUMNS = [("ID", "id"), ("NAME", "name"), ("TYPE", "type"), ("VERSION", "versio
            ("QEXT", "qextFilename"), ("UPDATED", "updateAt")]
 FILE_COLUMNS = [("PATH", "path"), ("SIZE", "size"), ("MODIFIED", "modified")]
 
-IdArg = typer.Argument(..., help="Extension ID or qext name")
+IdArg = typer.Argument(..., help="Extension ID or qext name", autocompletion=complete_extension)
 DataOpt = typer.Option(None, "--data", help="Extension fields as JSON, or @FILE")
 NameOpt = typer.Option(None, "--name", help="Display name")
 TagOpt = typer.Option(None, "--tag", help="Tag (repeatable)")
@@ -175,7 +176,8 @@ def patch(
 @command(app, "rm")
 def rm(
     ctx: typer.Context,
-    extension_ids: list[str] = typer.Argument(..., help="Extension IDs or qext names"),
+    extension_ids: list[str] = typer.Argument(..., help="Extension IDs or qext names",
+                                              autocompletion=complete_extension),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
 ) -> None:
     """Delete extensions. Asks first on a terminal; needs --yes otherwise.

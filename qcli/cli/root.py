@@ -98,6 +98,10 @@ def build() -> Any:
 
 def run(args: list[str], application: Application | None = None) -> int:
     a = application or Application()
+    if "_QCLI_COMPLETE" in a.env:  # a shell asks for completions: typer's classes answer it
+        from typer._completion_classes import completion_init
+
+        completion_init()
     try:
         root_cmd = build()
         result = root_cmd.main(args=args, prog_name="qcli", standalone_mode=False, obj=a)

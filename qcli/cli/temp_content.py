@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from qcli.cli._typer import application, command, new_typer
+from qcli.cli.completers import complete_temp_content, remember_temp_content
 from qcli.errors import ExitCode, QcliError, UsageError
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 app = new_typer("Temporary contents: resumable uploads and ranged downloads.")
 
 MAX_TTL = 259200
-IdArg = typer.Argument(..., help="Temporary content ID")
+IdArg = typer.Argument(..., help="Temporary content ID", autocompletion=complete_temp_content)
 
 
 def _check_ttl(ttl: int) -> int:
@@ -36,6 +37,7 @@ def _stream(fh: Any, bar: Any) -> Any:
 
 def _show(a: Application, temp_id: str) -> None:
     """The result of an upload: the ID with -q, else the details object."""
+    remember_temp_content(temp_id)
     if a.options.quiet and a.options.query is None:
         a.io.out(f"{temp_id}\n")
         return
