@@ -251,3 +251,17 @@ def test_connections(qcli: Qcli, emu: Emulator) -> None:
     one = qcli("data-file", "connection", "get", FINANCE_CONNECTION, "--json", env=_env(emu))
     assert one.json()["spaceId"] == FINANCE
     assert qcli("data-file", "connection", "get", "nope", env=_env(emu)).code == 4
+
+
+def test_a_space_the_caller_cannot_reach_is_403(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    src = tmp_path / "private.csv"
+    src.write_text("x\n")
+    made = qcli("data-file", "create", str(src), "--json", env=_env(emu)).json()
+    result = qcli("data-file", "change-space", made["id"], "--space-id",
+                  "6179800000000000000000ff", env=_env(emu))
+    assert result.code == 3
+    assert "403 Forbidden" in result.err
+    unknown = qcli("data-file", "change-space", made["id"], "--space-id", "nope", env=_env(emu))
+    assert unknown.code == 1
+    assert "does not exist" in unknown.err
+    _cleanup(qcli, emu, [made["id"]])
