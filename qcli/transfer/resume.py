@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,24 @@ class ResumeStore:
     def remove(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._file(key).unlink()
+
+    @contextlib.contextmanager
+    def exclusive(self, key: str) -> Iterator[bool]:
+        """Hold the upload's lock for the block; yields False when another process holds it."""
+        import fcntl
+        import os
+
+        ensure_private_dir(self.directory)
+        fd = os.open(self.directory / f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)
 
     def entries(self) -> list[dict[str, Any]]:
         found = []

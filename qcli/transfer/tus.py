@@ -77,8 +77,22 @@ class TusUploader:
         """Upload `path`; with keep_entry the resume entry stays until the caller calls forget(),
         so a step after the upload (data-file create) is resumed too."""
         stat = path.stat()
-        self.size = size = stat.st_size
-        key = ResumeStore.key(path, size, stat.st_mtime_ns, self.server)
+        self.size = stat.st_size
+        key = ResumeStore.key(path, stat.st_size, stat.st_mtime_ns, self.server)
+        if self.store is None:
+            return self._upload(path, key, filename, ttl, resume, bar, keep_entry)
+        with self.store.exclusive(key) as mine:
+            if not mine:
+                raise QcliError(
+                    f"another qcli process is uploading {path} to {self.server}: wait for it to "
+                    "finish (or stop it; this command then resumes its upload)",
+                    exit_code=ExitCode.CONFLICT)
+            return self._upload(path, key, filename, ttl, resume, bar, keep_entry)
+
+    def _upload(self, path: Path, key: str, filename: str, ttl: int, resume: bool, bar: Bar,
+                keep_entry: bool) -> UploadResult:
+        size = self.size
+        stat = path.stat()
         resumed_from = 0
         url = None
         if resume and self.store is not None:

@@ -318,3 +318,20 @@ def test_automatic_chunk_size_grows_on_a_fast_link(qcli: Qcli, emu: Emulator,
     assert sizes[0] == 8 * MiB  # the documented default first
     assert max(sizes) > 8 * MiB  # then larger, as PATCHes finish in well under a second
     assert sum(sizes) == 40 * MiB
+
+
+def test_two_processes_uploading_one_file(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    src = _file(tmp_path, "shared.bin", 5 * MiB)
+    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
+    first = _start_upload(qcli, emu, src)
+    _wait_for_patches(emu, 1)
+    second = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q", env=_env(emu))
+    assert second.code == 5
+    assert "another qcli process is uploading" in second.err
+    assert len(second.err.strip().splitlines()) == 1
+    out, err = first.communicate(timeout=60)
+    emu.clear_faults()
+    assert first.returncode == 0, err
+    posts = [r for r in emu.requests() if r["method"] == "POST"]
+    assert len(posts) == 1  # the second process never created an upload
+    assert _download(qcli, emu, out.strip(), tmp_path) == src.read_bytes()
