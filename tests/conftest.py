@@ -52,7 +52,7 @@ class Emulator:
             self.stop()
             raise RuntimeError("the emulator did not start within 20 s")
         self.url = self.proc.stdout.readline().strip()
-        if not self.url.startswith("http://"):
+        if not self.url.startswith(("http://", "https://")):
             err = self.proc.stderr.read() if self.proc.stderr else ""
             raise RuntimeError(f"emulator failed: {self.url!r} {err}")
         self.port = int(self.url.rsplit(":", 1)[1])

@@ -27,6 +27,10 @@ def start(
                                             "'status=429 retry-after=1 path=/api/v1/extensions "
                                             "nth=1' (';' between rules)"),
     token_ttl: int = typer.Option(3600, "--token-ttl", help="Lifetime of OAuth tokens (s)"),
+    tls_cert: str | None = typer.Option(None, "--tls-cert", help="Serve HTTPS with this PEM "
+                                        "certificate (chain; may hold the key too)"),
+    tls_key: str | None = typer.Option(None, "--tls-key", help="Private key of --tls-cert, "
+                                       "if not in the same file"),
     seed: int = typer.Option(0, "--seed", help="Make N data stores, each with two data assets "
                              "of two data sets (skipped where they exist)"),
     max_file_size: str = typer.Option("500MiB", "--max-file-size", help="The quotas' "
@@ -96,7 +100,12 @@ def start(
         a.io.stdout.flush()
         a.io.err(f"Emulator serving {url} (data in {directory}); Ctrl-C stops it.")
 
+    for flag, path in (("--tls-cert", tls_cert), ("--tls-key", tls_key)):
+        if path is not None and not Path(path).is_file():
+            raise UsageError(f"{flag} {path}: no such file")
+    if tls_key and not tls_cert:
+        raise UsageError("--tls-key needs --tls-cert")
     try:
-        serve(config, host, port, announce=announce)
+        serve(config, host, port, announce=announce, tls_cert=tls_cert, tls_key=tls_key)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

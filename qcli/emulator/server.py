@@ -24,15 +24,18 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def serve(config: EmulatorConfig, host: str, port: int,
-          announce: Callable[[str], None] | None = None) -> None:
+          announce: Callable[[str], None] | None = None, *, tls_cert: str | None = None,
+          tls_key: str | None = None) -> None:
     import uvicorn
 
     sock = bind(host, port)
     bound = sock.getsockname()[1]
-    url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}"
+    scheme = "https" if tls_cert else "http"
+    url = f"{scheme}://{'[' + host + ']' if ':' in host else host}:{bound}"
     app = create_app(config)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                           lifespan="off", timeout_keep_alive=30))
+                                           lifespan="off", timeout_keep_alive=30,
+                                           ssl_certfile=tls_cert, ssl_keyfile=tls_key))
     if announce is not None:
         announce(url)
     server.run(sockets=[sock])
