@@ -30,8 +30,16 @@ def cache_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create a folder readable by its owner only (0700)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create a folder readable by its owner only (0700); missing parents are made 0700 too
+    (mkdir's mode does not reach the parents it creates)."""
+    missing = []
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=0o700)
     with contextlib.suppress(OSError):
         os.chmod(path, 0o700)
     return path
