@@ -23,7 +23,8 @@ def http(emu: Emulator) -> httpx.Client:
 
 
 def _create(http: httpx.Client, length: int, ttl: int = 600) -> str:
-    meta = f"filename {base64.b64encode(b'f.bin').decode()},ttl {base64.b64encode(str(ttl).encode()).decode()}"
+    ttl_b64 = base64.b64encode(str(ttl).encode()).decode()
+    meta = f"filename {base64.b64encode(b'f.bin').decode()},ttl {ttl_b64}"
     r = http.post(FILES, headers={**TUS, "Upload-Length": str(length), "Upload-Metadata": meta})
     assert r.status_code == 201
     assert r.headers["Location"].startswith(f"{FILES}/")
