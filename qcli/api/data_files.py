@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import IO, Any
-from urllib.parse import quote
 
+from qcli.api.ids import segment
 from qcli.http.client import HttpClient
 
 BASE = "/api/v1/data-files"
 
 
 def _id(value: str) -> str:
-    return quote(value, safe="")
+    return segment(value, "data file ID")
 
 
 def _parts(model: dict[str, Any], content: tuple[str, IO[bytes]] | None) -> dict[str, Any]:

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
 
+from qcli.api.ids import segment
 from qcli.http.client import HttpClient
 
 BASE = "/api/v1/data-stores"
 
 
 def _id(value: str) -> str:
-    return quote(value, safe="")
+    return segment(value, "data store ID")
 
 
 def _ids(values: list[str]) -> str:
     """Comma-separated IDs, or '*' for all."""
-    return quote(",".join(values), safe=",*")
+    return segment(",".join(values), "list of IDs", safe=",*")
 
 
 def _list_params(projections: list[str] | None, sort: list[str] | None) -> dict[str, Any]:

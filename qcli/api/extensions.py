@@ -6,10 +6,10 @@ import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
+from qcli.api.ids import segment
 from qcli.http.client import HttpClient
 from qcli.transfer.archive import Archive
 
@@ -17,7 +17,7 @@ BASE = "/api/v1/extensions"
 
 
 def _id(extension_id: str) -> str:
-    return quote(extension_id, safe="")
+    return segment(extension_id, "extension ID")
 
 
 class ExtensionsApi:
@@ -60,7 +60,8 @@ class ExtensionsApi:
     @contextlib.contextmanager
     def download_extension_file(self, extension_id: str, filepath: str) -> Iterator[httpx.Response]:
         """GET /v1/extensions/{id}/file/{filepath}: one file from the archive, streamed."""
-        path = f"{BASE}/{_id(extension_id)}/file/{quote(filepath.lstrip('/'), safe='/')}"
+        inner = segment(filepath.strip("/"), "file path", safe="/")
+        path = f"{BASE}/{_id(extension_id)}/file/{inner}"
         with self.http.stream("GET", path, headers={"Accept": "*/*"}) as response:
             yield response
 

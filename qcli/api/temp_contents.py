@@ -9,10 +9,11 @@ import base64
 import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from qcli.api.ids import segment
 from qcli.errors import QcliError
 from qcli.http.client import HttpClient
 
@@ -27,10 +28,10 @@ def encode_metadata(pairs: dict[str, str]) -> str:
 
 def id_from_location(location: str) -> str:
     """The temp content ID: the last path segment of a Location, relative or absolute."""
-    segment = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
-    if not segment:
+    last = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
+    if not last:
         raise QcliError(f"the server's Location {location!r} names no upload")
-    return segment
+    return last
 
 
 class TempContentsApi:
@@ -93,12 +94,12 @@ class TempContentsApi:
         headers = {"Accept": "*/*"}
         if start:
             headers["Range"] = f"bytes={start}-"
-        with self.http.stream("GET", f"{BASE}/{quote(temp_id, safe='')}", headers=headers,
+        with self.http.stream("GET", f"{BASE}/{segment(temp_id, 'temporary content ID')}", headers=headers,
                               params={"inline": "1"} if inline else None,
                               ok=lambda s: 200 <= s < 300 or s == 416) as response:
             yield response
 
     def get_temp_content_details(self, temp_id: str) -> dict[str, Any] | None:
         """GET /v1/temp-contents/{id}/details; None while the upload is incomplete (204)."""
-        result = self.http.json("GET", f"{BASE}/{quote(temp_id, safe='')}/details")
+        result = self.http.json("GET", f"{BASE}/{segment(temp_id, 'temporary content ID')}/details")
         return result if isinstance(result, dict) else None
