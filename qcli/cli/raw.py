@@ -14,10 +14,13 @@ def _path(path: str) -> str:
     if "://" in path:
         raise UsageError("give a path such as v1/users/me, not a URL (the server comes from "
                          "the context or --server)")
+    from urllib.parse import quote
+
     path = path.lstrip("/")
     if not path.startswith("api/") and not path.startswith("oauth/"):
         path = "api/" + path
-    return "/" + path
+    # keep what a path and query may hold; percent-encode the rest (spaces, control characters)
+    return "/" + quote(path, safe="/?&=%:@,;+*!$'()~")
 
 
 def _send(

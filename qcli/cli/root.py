@@ -121,18 +121,37 @@ def run(args: list[str], application: Application | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 0
-    except Exception as exc:  # an unexpected error: one line, unless --verbose
-        if a.options.verbose:
-            import traceback
+    except OSError as exc:  # a file the user named that the OS refuses, or a full disk
+        import errno
 
-            a.io.err(a.redact("".join(traceback.format_exception(exc))))
-        else:
-            detail = a.redact(str(exc)) or type(exc).__name__
-            a.io.error_line(f"internal error: {type(exc).__name__}: {detail} "
-                            "(run with --verbose for the traceback)")
-        return ExitCode.ERROR
+        where = f"{exc.filename}: " if exc.filename else ""
+        bad_path = exc.errno in (errno.ENAMETOOLONG, errno.ENOENT, errno.EACCES, errno.EISDIR,
+                                 errno.ENOTDIR, errno.ELOOP, errno.EROFS, errno.EPERM)
+        shown = where if len(where) < 120 else f"{where[:100]}…: "
+        a.io.error_line(f"{shown}{exc.strerror or exc}")
+        return ExitCode.USAGE if bad_path else ExitCode.ERROR
+    except ValueError as exc:
+        if "null byte" not in str(exc):  # os functions refuse a path holding NUL
+            return _internal(a, exc)
+        a.io.error_line("a file name holds a NUL byte")
+        return ExitCode.USAGE
+    except Exception as exc:
+        return _internal(a, exc)
     finally:
         a.close()
+
+
+def _internal(a: Application, exc: Exception) -> int:
+    """An unexpected error: one line, unless --verbose."""
+    if a.options.verbose:
+        import traceback
+
+        a.io.err(a.redact("".join(traceback.format_exception(exc))))
+    else:
+        detail = a.redact(str(exc)) or type(exc).__name__
+        a.io.error_line(f"internal error: {type(exc).__name__}: {detail} "
+                        "(run with --verbose for the traceback)")
+    return ExitCode.ERROR
 
 
 def _report(a: Application, message: str, hint: str | None) -> None:

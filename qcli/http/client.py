@@ -18,7 +18,7 @@ import httpx
 
 from qcli import __version__
 from qcli.config.settings import Connection
-from qcli.errors import ApiError, NetworkError, QcliError
+from qcli.errors import ApiError, NetworkError, QcliError, UsageError
 from qcli.http.auth import Authenticator
 from qcli.http.envelope import parse_error
 from qcli.http.retry import IDEMPOTENT_METHODS, RETRY_STATUSES, RetryPolicy, parse_retry_after
@@ -101,8 +101,8 @@ class HttpClient:
         (tus). Transport errors are raised as httpx exceptions; see network_error()."""
         request_headers = dict(headers or {})
         request_headers["Authorization"] = self.auth.header()
-        request = self._client.build_request(method, url, headers=request_headers, content=content,
-                                             params=params, timeout=timeout or self._client.timeout)
+        request = self._build(method, url, headers=request_headers, content=content,
+                              params=params, timeout=timeout or self._client.timeout)
         started = time.monotonic()
         self._trace(f"> {method} {request.url}")
         response = self._client.send(request)
@@ -111,6 +111,12 @@ class HttpClient:
         if response.status_code == 401 and self.auth.can_refresh:
             self.auth.invalidate()
         return response
+
+    def _build(self, method: str, url: str, **kwargs: Any) -> httpx.Request:
+        try:
+            return self._client.build_request(method, url, **kwargs)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise UsageError(f"invalid request URL {url!r}: {exc}") from None
 
     def error_for(self, response: httpx.Response) -> ApiError:
         return self._api_error(response, response.request.method)
@@ -149,7 +155,7 @@ class HttpClient:
             _rewind(files)
             request_headers = dict(headers or {})
             request_headers["Authorization"] = self.auth.header()
-            request = self._client.build_request(
+            request = self._build(
                 method,
                 path,
                 params=params,

@@ -31,6 +31,22 @@ def _os_problem(path: str, exc: OSError) -> UsageError:
     return UsageError(f"cannot read {path}: {reason}")
 
 
+def _directory_has_qext(directory: Path) -> bool:
+    """A .qext at the top or one folder down, where extensions keep it (checked before zipping,
+    so a wrong folder fails at once instead of after zipping all of it)."""
+    try:
+        for entry in directory.iterdir():
+            if entry.is_file() and entry.name.lower().endswith(".qext"):
+                return True
+        folders = [e for e in directory.iterdir() if e.is_dir() and e.name not in SKIP_NAMES]
+        for folder in folders:
+            if any(f.is_file() and f.name.lower().endswith(".qext") for f in folder.iterdir()):
+                return True
+    except OSError:
+        return False
+    return False
+
+
 def zip_directory(directory: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -60,6 +76,9 @@ def load_archive(source: str, stdin: IO[bytes] | None = None) -> Archive:
         if not path.exists():
             raise UsageError(f"no such file or directory: {source}")
         if path.is_dir():
+            if not _directory_has_qext(path):
+                raise UsageError(f"{source} has no .qext file: an extension needs one "
+                                 "(e.g. my-chart.qext beside my-chart.js)")
             content = zip_directory(path)
             filename = f"{path.resolve().name or 'extension'}.zip"
         else:
