@@ -1,0 +1,125 @@
+"""SIGKILL at each step of an upload, then the same command again: the content arrives
+byte-identical, at most one chunk is sent twice, and `data-file create` makes exactly one file."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import API_KEY, Emulator, Qcli
+
+MiB = 1024 * 1024
+SIZE = 6 * MiB + 123
+FILES = "/api/v1/temp-contents/files"
+
+# (name, method, path glob, which matching request is held for the kill)
+POINTS = [
+    ("tus creation", "POST", FILES, 1),
+    ("first PATCH", "PATCH", f"{FILES}/*", 1),
+    ("a middle PATCH", "PATCH", f"{FILES}/*", 4),
+    ("the last PATCH", "PATCH", f"{FILES}/*", 7),
+]
+DATA_FILE_POINTS = [*POINTS, ("the data-file POST", "POST", "/api/v1/data-files", 1)]
+
+
+def _env(emu: Emulator) -> dict[str, str]:
+    return {"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY}
+
+
+def _kill_at(qcli: Qcli, emu: Emulator, args: list[str], method: str, glob: str, nth: int
+             ) -> None:
+    emu.add_faults({"delay": 5, "method": method, "path": glob, "nth": [nth]})
+    proc = subprocess.Popen([sys.executable, "-m", "qcli", *args],
+                            env=dict(qcli.env, **_env(emu)), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        held = [r for r in emu.requests() if r.get("fault") == "delay"
+                and r["method"] == method and fnmatch.fnmatchcase(r["path"], glob)]
+        if held:
+            break
+        assert time.monotonic() < deadline, "the request to kill at never came"
+        assert proc.poll() is None, "qcli ended before the kill point"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    emu.clear_faults()
+    time.sleep(0.2)
+
+
+def _patched_bytes(emu: Emulator) -> int:
+    return sum(r["bodySize"] for r in emu.requests() if r["method"] == "PATCH")
+
+
+@pytest.mark.parametrize("point", DATA_FILE_POINTS, ids=[p[0] for p in DATA_FILE_POINTS])
+def test_data_file_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, point) -> None:
+    name, method, glob, nth = point
+    src = tmp_path / f"kill-{nth}-{method}.bin"
+    src.write_bytes(os.urandom(SIZE))
+    args = ["data-file", "create", str(src), "--chunk-size", "1MiB", "--json"]
+    _kill_at(qcli, emu, args, method, glob, nth)
+    again = qcli(*args, env=_env(emu))
+    assert again.code == 0, again.err
+    assert _patched_bytes(emu) <= SIZE + MiB  # at most one chunk sent twice
+    listed = qcli("data-file", "ls", "--name", src.name, "--json", env=_env(emu)).json()
+    assert len(listed) == 1, listed  # exactly one data file
+    stored = emu.data_dir / "datafiles" / listed[0]["id"]
+    assert hashlib.sha256(stored.read_bytes()).digest() == hashlib.sha256(
+        src.read_bytes()).digest()
+    qcli("data-file", "rm", listed[0]["id"], "--yes", env=_env(emu))
+
+
+@pytest.mark.parametrize("point", POINTS, ids=[p[0] for p in POINTS])
+def test_temp_content_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, point) -> None:
+    name, method, glob, nth = point
+    src = tmp_path / "temp.bin"
+    src.write_bytes(os.urandom(SIZE))
+    args = ["temp-content", "create", str(src), "--chunk-size", "1MiB", "-q"]
+    _kill_at(qcli, emu, args, method, glob, nth)
+    again = qcli(*args, env=_env(emu))
+    assert again.code == 0, again.err
+    assert _patched_bytes(emu) <= SIZE + MiB
+    stored = emu.data_dir / "temp" / again.out.strip()
+    assert stored.read_bytes() == src.read_bytes()
+
+
+def test_emulator_killed_mid_upload_stays_consistent(qcli: Qcli, tmp_path: Path) -> None:
+    emu = Emulator(tmp_path / "tenant").start()
+    src = tmp_path / "durable.bin"
+    src.write_bytes(os.urandom(SIZE))
+    try:
+        emu.add_faults({"delay": 0.2, "method": "PATCH", "path": f"{FILES}/*"})
+        proc = subprocess.Popen([sys.executable, "-m", "qcli", "temp-content", "create", str(src),
+                                 "--chunk-size", "1MiB", "-q"], env=dict(qcli.env, **_env(emu)),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while len([r for r in emu.requests() if r["method"] == "PATCH"]) < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        emu.stop(signal.SIGKILL)
+        proc.kill()
+        proc.wait(10)
+    finally:
+        emu.stop()
+    db = sqlite3.connect(tmp_path / "tenant" / "emulator.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    offset, temp_id = db.execute('SELECT "offset", id FROM temp_contents').fetchone()
+    db.close()
+    again = Emulator(tmp_path / "tenant").start(port=emu.port)
+    try:
+        # the restart cut any bytes past the committed offset: never beyond what was stored
+        assert (tmp_path / "tenant" / "temp" / temp_id).stat().st_size == offset
+        result = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q",
+                      env=_env(again))
+        assert result.code == 0, result.err
+        assert (tmp_path / "tenant" / "temp" / result.out.strip()).read_bytes() == src.read_bytes()
+    finally:
+        again.stop()
