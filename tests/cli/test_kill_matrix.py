@@ -61,7 +61,7 @@ def _patched_bytes(emu: Emulator) -> int:
 
 @pytest.mark.parametrize("point", DATA_FILE_POINTS, ids=[p[0] for p in DATA_FILE_POINTS])
 def test_data_file_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, point) -> None:
-    name, method, glob, nth = point
+    _, method, glob, nth = point
     src = tmp_path / f"kill-{nth}-{method}.bin"
     src.write_bytes(os.urandom(SIZE))
     args = ["data-file", "create", str(src), "--chunk-size", "1MiB", "--json"]
@@ -79,7 +79,7 @@ def test_data_file_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, poin
 
 @pytest.mark.parametrize("point", POINTS, ids=[p[0] for p in POINTS])
 def test_temp_content_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, point) -> None:
-    name, method, glob, nth = point
+    _, method, glob, nth = point
     src = tmp_path / "temp.bin"
     src.write_bytes(os.urandom(SIZE))
     args = ["temp-content", "create", str(src), "--chunk-size", "1MiB", "-q"]
