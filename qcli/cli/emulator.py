@@ -25,7 +25,8 @@ def start(
                                                   "(repeatable)"),
     faults: list[str] | None = typer.Option(None, "--faults", help="Fault rules, e.g. "
                                             "'status=429 retry-after=1 path=/api/v1/extensions "
-                                            "nth=1' (';' between rules)"),
+                                            "nth=1' (';' between rules); 'rate-limit "
+                                            "[scale=0.05]' enforces the API's rate tiers"),
     token_ttl: int = typer.Option(3600, "--token-ttl", help="Lifetime of OAuth tokens (s)"),
     tls_cert: str | None = typer.Option(None, "--tls-cert", help="Serve HTTPS with this PEM "
                                         "certificate (chain; may hold the key too)"),
@@ -53,7 +54,7 @@ def start(
     a = application(ctx)
     try:
         from qcli.emulator.app import EmulatorConfig
-        from qcli.emulator.faults import parse_rules
+        from qcli.emulator.faults import parse_rate_limit, parse_rules
         from qcli.emulator.server import serve
     except ImportError as exc:
         raise UsageError(f"the emulator needs extra packages ({exc.name} is missing)",
@@ -61,9 +62,11 @@ def start(
     if not 0 <= port <= 65535:
         raise UsageError(f"invalid port {port}: expected 0 to 65535")
     rules = []
+    limiter = None
     for spec in faults or []:
         try:
             rules.extend(parse_rules(spec))
+            limiter = parse_rate_limit(spec) or limiter
         except ValueError as exc:
             raise UsageError(f"invalid --faults {spec!r}: {exc}") from None
     clients = {}
@@ -90,7 +93,7 @@ def start(
 
     config = EmulatorConfig(
         data_dir=directory, api_key=key, oauth_clients=clients, faults=rules, token_ttl=token_ttl,
-        seed=seed,
+        seed=seed, rate_limit=limiter,
         max_file_size=parse_size(max_file_size, option="--max-file-size", maximum=2**62),
         max_upload_size=parse_size(max_large_file_size, option="--max-large-file-size",
                                    maximum=2**62))

@@ -28,6 +28,7 @@ class EmulatorConfig:
     api_key: str
     oauth_clients: dict[str, str] = field(default_factory=dict)
     faults: list[FaultRule] = field(default_factory=list)
+    rate_limit: Any = None  # a faults.RateLimiter, from `--faults rate-limit`
     token_ttl: int = 3600
     max_upload_size: int = 6 * 1024**3  # maxLargeFileSize of the data-files quotas
     max_file_size: int = 500 * 1024**2  # maxFileSize: the largest direct (multipart) upload
@@ -41,7 +42,7 @@ class Emulator:
     def __init__(self, config: EmulatorConfig):
         self.config = config
         self.store = Store(config.data_dir)
-        self.faults = Faults(config.faults)
+        self.faults = Faults(config.faults, config.rate_limit)
         self.oauth_clients = dict(config.oauth_clients)
         self.token_ttl = config.token_ttl
         self.tokens: dict[str, float] = {}

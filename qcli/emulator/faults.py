@@ -15,7 +15,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from qcli.emulator.envelopes import errors_response
 
@@ -65,11 +65,47 @@ class FaultRule:
         return rule
 
 
+class RateLimiter:
+    """The reference's rate-limit tiers, as token buckets per tier: Tier 1 (1000 requests a
+    minute) for reads, Tier 2 (100) for writes, 800 for tus uploads. `scale` shortens the minute
+    (0.05: a 3-second window) so tests can reach the limits quickly."""
+
+    TIERS: ClassVar[dict[str, int]] = {"tier1": 1000, "tier2": 100, "tus": 800}
+
+    def __init__(self, scale: float = 1.0):
+        self.window = 60.0 * scale
+        self.buckets: dict[str, tuple[float, float]] = {}  # tier -> (tokens, last refill)
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def tier(method: str, path: str) -> str:
+        if path.startswith("/api/v1/temp-contents/files"):
+            return "tus"
+        return "tier1" if method in ("GET", "HEAD") else "tier2"
+
+    def retry_after(self, method: str, path: str) -> int | None:
+        """None when the request may go; else whole seconds until a token is free."""
+        import math
+
+        tier = self.tier(method, path)
+        limit = self.TIERS[tier]
+        rate = limit / self.window
+        now = time.monotonic()
+        with self.lock:
+            tokens, last = self.buckets.get(tier, (float(limit), now))
+            tokens = min(float(limit), tokens + (now - last) * rate)
+            if tokens >= 1:
+                self.buckets[tier] = (tokens - 1, now)
+                return None
+            self.buckets[tier] = (tokens, now)
+            return max(1, math.ceil((1 - tokens) / rate))
+
+
 def parse_rules(spec: str) -> list[FaultRule]:
     rules = []
     for text in spec.split(";"):
         words = text.split()
-        if not words:
+        if not words or words[0] == "rate-limit":
             continue
         d: dict[str, Any] = {}
         for word in words:
@@ -89,8 +125,9 @@ def parse_rules(spec: str) -> list[FaultRule]:
 
 
 class Faults:
-    def __init__(self, rules: list[FaultRule] | None = None):
+    def __init__(self, rules: list[FaultRule] | None = None, limiter: RateLimiter | None = None):
         self.rules = list(rules or [])
+        self.limiter = limiter
         self.log: list[dict[str, Any]] = []
         self.lock = threading.Lock()
 
@@ -146,6 +183,14 @@ class FaultMiddleware:
                 entry["status"] = message["status"]
             await send(message)
 
+        limiter = self.faults.limiter
+        wait = limiter.retry_after(method, path) if limiter is not None else None
+        if limiter is not None and wait is not None:
+            entry["fault"] = "rate-limit"
+            response = errors_response(429, f"rate limit of {limiter.tier(method, path)} exceeded",
+                                       code="HTTP-429", headers={"Retry-After": str(wait)})
+            await response(scope, receive, logged_send)
+            return
         rule = self.faults.pick(method, path)
         if rule is not None:
             entry["fault"] = "drop" if rule.drop else rule.status or "delay"
@@ -167,6 +212,23 @@ class FaultMiddleware:
                 await response(scope, logged_receive, logged_send)
                 return
         await self.app(scope, logged_receive, logged_send)
+
+
+def parse_rate_limit(spec: str) -> RateLimiter | None:
+    """`rate-limit` (or `rate-limit scale=0.05`) among the --faults rules."""
+    for text in spec.split(";"):
+        words = text.split()
+        if words and words[0] == "rate-limit":
+            scale = 1.0
+            for word in words[1:]:
+                key, _, value = word.partition("=")
+                if key != "scale":
+                    raise ValueError(f"unknown rate-limit setting {word!r}")
+                scale = float(value)
+                if not 0 < scale <= 10:
+                    raise ValueError("rate-limit scale must be between 0 and 10")
+            return RateLimiter(scale)
+    return None
 
 
 def rules_from_json(body: bytes) -> list[FaultRule]:

@@ -130,6 +130,12 @@ def test_oauth_context_fetches_caches_and_refreshes_token(qcli: Qcli, emu: Emula
     assert OAUTH_SECRET in keyring  # stored in the keyring, nowhere else
     assert OAUTH_SECRET not in (qcli.home / "config" / "contexts.yml").read_text()
     assert OAUTH_SECRET not in again.err
+    token = json.loads(json.loads(keyring)["qcli/svc:oauth-token"])["access_token"]
+    for args in (["extension", "ls", "-v"], ["context", "get", "svc", "-v", "--json"],
+                 ["raw", "get", "v1/users/me", "-v"], ["extension", "get", "nope", "-v"]):
+        result = qcli(*args)
+        for secret in (token, OAUTH_SECRET):
+            assert secret not in result.out + result.err, args
 
 
 def test_wrong_oauth_secret_exits_3(qcli: Qcli, emu: Emulator) -> None:
