@@ -16,7 +16,7 @@ trap cleanup EXIT
 # A private config for the demo; the key goes to a 0600 file (no keyring daemon needed).
 export QCLI_CONFIG_DIR="$work/config" QCLI_CREDENTIAL_STORE=file NO_COLOR=1 COLUMNS=110
 
-"$Q" emulator start --port 0 --data-dir "$work/tenant" --api-key demo-key \
+"$Q" emulator start --port 0 --data-dir "$work/tenant" --api-key demo-key --seed 1 \
   >"$work/url" 2>"$work/emulator.log" &
 emu_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.1; done
@@ -44,5 +44,18 @@ run extension download hello-chart --output-file hello-chart-copy.zip
 run extension file ls hello-chart -o table
 run extension rm hello-chart --yes
 run extension ls -o table
+
+head -c 20000000 /dev/urandom >sales.bin
+run temp-content create sales.bin --chunk-size 4MiB --ttl 600 -o yaml
+printf 'region,amount\neu,10\nus,20\n' >sales.csv
+run data-file create sales.csv -o table
+run data-file create sales.bin -q
+run data-file ls -o table
+run data-file quotas -o yaml
+run data-store ls -o table
+store="$("$Q" data-store ls -q | head -n1)"
+run data-store data-asset ls "$store" -o table
+run data-store patch "$store" --op replace --path /description --value '"edited by the demo"'
+run data-store get "$store" --query '{name: name, description: description, version: version}' -o yaml
 echo
 echo "# done: the emulator stops now. Next: 'make test'."
