@@ -107,6 +107,13 @@ def _model(name: str | None, connection_id: str | None, app_id: str | None,
     return {k: v for k, v in model.items() if v is not None}
 
 
+def _one_source(source: str | None, source_id: str | None, temp_content_id: str | None) -> None:
+    if source is not None and (source_id or temp_content_id):
+        raise UsageError("give a FILE or --source-id/--temp-content-id, not both")
+    if source_id and temp_content_id:
+        raise UsageError("give --source-id or --temp-content-id, not both")
+
+
 def _send(a: Application, source: str, model: dict[str, Any], resumable: bool | None,
           chunk_size: str | None, file_id: str | None) -> dict[str, Any]:
     """Send a file's content: one multipart request, or resumable temp content then its ID."""
@@ -191,10 +198,7 @@ def create(
     from pathlib import Path
 
     a = application(ctx)
-    if source is not None and (source_id or temp_content_id):
-        raise UsageError("give a FILE or --source-id/--temp-content-id, not both")
-    if source_id and temp_content_id:
-        raise UsageError("give --source-id or --temp-content-id, not both")
+    _one_source(source, source_id, temp_content_id)
     if source is None:
         if not (source_id or temp_content_id):
             raise UsageError("give a FILE to upload, or --source-id or --temp-content-id")
@@ -230,10 +234,7 @@ def update(
       qcli data-file update 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11 --name 2024/sales.csv
     """
     a = application(ctx)
-    if source is not None and (source_id or temp_content_id):
-        raise UsageError("give a FILE or --source-id/--temp-content-id, not both")
-    if source_id and temp_content_id:
-        raise UsageError("give --source-id or --temp-content-id, not both")
+    _one_source(source, source_id, temp_content_id)
     if name is not None:
         validate_name(name)
     if not any((source, name, connection_id, app_id, source_id, temp_content_id)):

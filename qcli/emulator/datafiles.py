@@ -394,30 +394,28 @@ def _batch(body: Any, key: str) -> list[dict[str, Any]]:
     return items
 
 
-@_guard
-async def batch_delete(request: Request) -> Response:
-    items = _batch(await _json_body(request), "delete")
+def _each(items: list[dict[str, Any]], action: Any) -> Response:
+    """Apply `action` to every item of a batch; a 207 with one result per item."""
     results: list[tuple[str, Problem | None]] = []
     for item in items:
         try:
-            _delete(request, item["id"])
+            action(item)
             results.append((item["id"], None))
         except Problem as exc:
             results.append((item["id"], exc))
     return _multi_status(results)
+
+
+@_guard
+async def batch_delete(request: Request) -> Response:
+    items = _batch(await _json_body(request), "delete")
+    return _each(items, lambda item: _delete(request, item["id"]))
 
 
 @_guard
 async def batch_change_space(request: Request) -> Response:
     items = _batch(await _json_body(request), "change-space")
-    results: list[tuple[str, Problem | None]] = []
-    for item in items:
-        try:
-            _change_space(request, item["id"], item.get("spaceId"))
-            results.append((item["id"], None))
-        except Problem as exc:
-            results.append((item["id"], exc))
-    return _multi_status(results)
+    return _each(items, lambda item: _change_space(request, item["id"], item.get("spaceId")))
 
 
 @_guard

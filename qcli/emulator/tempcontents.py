@@ -135,25 +135,29 @@ async def tus_create(request: Request) -> Response:
         "Location": f"{FILES}/{temp_id}", "Upload-Offset": "0"}))
 
 
-async def tus_head(request: Request) -> Response:
+def _open_upload(request: Request) -> tuple[str, Any, Response | None]:
+    """The upload a tus request names: (id, row, None), or the answer that refuses it
+    (412 without Tus-Resumable, 404, 410 after the TTL, 423 while a PATCH is in progress)."""
     temp_id = request.path_params["id"]
     if (bad := _check_tus(request)) is not None:
-        return bad
+        return temp_id, None, bad
     row, problem = _lookup(request, temp_id)
+    if problem is None and _lock(request, temp_id).locked():
+        problem = _error(423, "a PATCH to this upload is in progress", "TUS-423")
+    return temp_id, row, problem
+
+
+async def tus_head(request: Request) -> Response:
+    _, row, problem = _open_upload(request)
     if problem is not None:
         return problem
-    if _lock(request, temp_id).locked():
-        return _error(423, "a PATCH to this upload is in progress", "TUS-423")
     return Response(status_code=200, headers=_tus_headers({
         "Upload-Offset": str(row["offset"]), "Upload-Length": str(row["length"])}))
 
 
 async def tus_patch(request: Request) -> Response:
     emu = _emu(request)
-    temp_id = request.path_params["id"]
-    if (bad := _check_tus(request)) is not None:
-        return bad
-    row, problem = _lookup(request, temp_id)
+    temp_id, row, problem = _open_upload(request)
     if problem is not None:
         return problem
     if request.headers.get("content-type") != "application/offset+octet-stream":
@@ -161,10 +165,7 @@ async def tus_patch(request: Request) -> Response:
     raw_offset = request.headers.get("upload-offset", "")
     if not raw_offset.isdigit():
         return _error(400, "Upload-Offset must be a non-negative integer", "TUS-400")
-    lock = _lock(request, temp_id)
-    if lock.locked():
-        return _error(423, "a PATCH to this upload is in progress", "TUS-423")
-    async with lock:
+    async with _lock(request, temp_id):
         row = emu.store.get_temp(temp_id)
         offset = int(raw_offset)
         if offset != row["offset"]:
@@ -208,14 +209,9 @@ async def _append(request: Request, path: Any, offset: int, room: int) -> tuple[
 
 
 async def tus_delete(request: Request) -> Response:
-    temp_id = request.path_params["id"]
-    if (bad := _check_tus(request)) is not None:
-        return bad
-    _, problem = _lookup(request, temp_id)
+    temp_id, _, problem = _open_upload(request)
     if problem is not None:
         return problem
-    if _lock(request, temp_id).locked():
-        return _error(423, "a PATCH to this upload is in progress", "TUS-423")
     _emu(request).store.delete_temp(temp_id)
     return Response(status_code=204, headers=_tus_headers())
 
