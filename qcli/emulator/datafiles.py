@@ -240,16 +240,16 @@ async def update_data_file(request: Request) -> Response:
     file_id = request.path_params["id"]
     row = _row(request, file_id)
     _check_unlocked(request, file_id)
-    model, upload = await _parts(request)
-    name = _validate_name(model["name"]) if model.get("name") else row["name"]
-    space_id = (_space_of_connection(model["connectionId"]) if model.get("connectionId")
-                else row["space_id"])
-    app_id = model.get("appId", row["app_id"])
-    if _name_taken(request, name, space_id, app_id, except_id=file_id):
-        raise Problem(409, f"a file named {name!r} already exists in the target scope")
-    folder = emu.store.data_dir / "datafiles"
-    tmp = folder / f".{file_id}.put"
-    async with _locked(request, file_id):
+    async with _locked(request, file_id):  # held while the new content streams in: others get 423
+        model, upload = await _parts(request)
+        name = _validate_name(model["name"]) if model.get("name") else row["name"]
+        space_id = (_space_of_connection(model["connectionId"]) if model.get("connectionId")
+                    else row["space_id"])
+        app_id = model.get("appId", row["app_id"])
+        if _name_taken(request, name, space_id, app_id, except_id=file_id):
+            raise Problem(409, f"a file named {name!r} already exists in the target scope")
+        folder = emu.store.data_dir / "datafiles"
+        tmp = folder / f".{file_id}.put"
         try:
             size = await _content(request, model, upload, tmp)
         except BaseException:

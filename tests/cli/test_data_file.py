@@ -265,3 +265,46 @@ def test_a_space_the_caller_cannot_reach_is_403(qcli: Qcli, emu: Emulator, tmp_p
     assert unknown.code == 1
     assert "does not exist" in unknown.err
     _cleanup(qcli, emu, [made["id"]])
+
+
+def test_a_file_being_rewritten_is_locked(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    import threading
+
+    import httpx
+
+    src = tmp_path / "busy.csv"
+    src.write_text("x\n")
+    made = qcli("data-file", "create", str(src), "--json", env=_env(emu)).json()
+
+    class Slow:
+        """A file-like body that trickles, so the PUT stays in progress."""
+
+        def __init__(self) -> None:
+            self.left = 8
+
+        def read(self, size: int = -1) -> bytes:
+            if self.left == 0:
+                return b""
+            self.left -= 1
+            time.sleep(0.15)
+            return b"y" * 1024
+
+    def slow_put() -> None:
+        with httpx.Client(base_url=emu.url, headers={"Authorization": f"Bearer {API_KEY}"},
+                          timeout=20) as client:
+            response = client.put(f"/api/v1/data-files/{made['id']}", files={
+                "Json": (None, '{"name": "busy.csv"}', "application/json"),
+                "File": ("busy.csv", Slow(), "text/csv")})
+            outcome["status"] = response.status_code
+
+    outcome: dict[str, int] = {}
+    worker = threading.Thread(target=slow_put)
+    worker.start()
+    time.sleep(0.4)
+    locked = qcli("data-file", "rm", made["id"], "--yes", env=_env(emu))
+    worker.join(30)
+    assert locked.code == 5
+    assert "423 Locked" in locked.err
+    assert outcome["status"] == 201
+    assert qcli("data-file", "get", made["id"], "--json", env=_env(emu)).json()["size"] == 8 * 1024
+    _cleanup(qcli, emu, [made["id"]])
