@@ -183,6 +183,10 @@ def kebab_aliases(args: list[str], names: set[str]) -> list[str]:
     return out
 
 
+def _no_type(ctx: Any = None) -> None:
+    return None
+
+
 class _GlobalsMixin:
     params: list[Any]
     show_globals = True
@@ -197,6 +201,8 @@ class _GlobalsMixin:
                 desc = getattr(param, "type_descriptor", None)
                 if desc is None or not desc.is_choice:
                     param.metavar = param.name.strip("_").upper()
+            if param.param_type_name == "argument":  # "SOURCE  help", not "SOURCE <str>  help"
+                param.display_type_rich = _no_type
         _fast_coercion(own)
         self._global_params = _global_params(_own_names(own))
         self.params = [*own, *self._global_params]
