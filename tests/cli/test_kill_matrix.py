@@ -123,3 +123,50 @@ def test_emulator_killed_mid_upload_stays_consistent(qcli: Qcli, tmp_path: Path)
         assert (tmp_path / "tenant" / "temp" / result.out.strip()).read_bytes() == src.read_bytes()
     finally:
         again.stop()
+
+
+def test_emulator_killed_mid_metadata_writes_keeps_every_acknowledged_resource(
+    tmp_path: Path,
+) -> None:
+    import json
+    import threading
+    import urllib.request
+
+    emu = Emulator(tmp_path / "tenant").start()
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            req = urllib.request.Request(
+                f"{emu.url}/api/v1/data-stores", method="POST",
+                data=json.dumps({"type": "t", "technicalName": f"w{n}"}).encode(),
+                headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    acknowledged.append(json.loads(resp.read())["id"])
+            except OSError:
+                return  # the emulator is gone
+            n += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    time.sleep(1.0)
+    emu.stop(signal.SIGKILL)
+    stop.set()
+    thread.join(10)
+    assert len(acknowledged) > 20
+    db = sqlite3.connect(tmp_path / "tenant" / "emulator.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    stored = {row[0] for row in db.execute("SELECT id FROM data_stores")}
+    db.close()
+    assert set(acknowledged) <= stored  # every 201 the client saw survived the kill
+    again = Emulator(tmp_path / "tenant").start(port=emu.port)
+    try:
+        req = urllib.request.Request(f"{again.url}/api/v1/data-stores?limit=1",
+                                     headers={"Authorization": f"Bearer {API_KEY}"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert json.loads(resp.read())["total"] == len(stored)  # served after the restart
+    finally:
+        again.stop()
