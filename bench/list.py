@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import selectors
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
-BIN = Path(sys.executable).parent
-QCLI = str(BIN / "qcli")
-KEY = "bench-key-0123456789"
+from common import KEY, QCLI, start_emulator
+
 COUNT = int(os.environ.get("BENCH_FILES", "10000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 
@@ -48,16 +45,8 @@ def median_seconds(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.Popen([QCLI, "emulator", "start", "--port", "0", "--data-dir", tmp,
-                                 "--api-key", KEY], stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True)
+        proc, url = start_emulator(tmp)
         try:
-            sel = selectors.DefaultSelector()
-            assert proc.stdout is not None
-            sel.register(proc.stdout, selectors.EVENT_READ)
-            if not sel.select(timeout=20):
-                raise SystemExit("the emulator did not start")
-            url = proc.stdout.readline().strip()
             req = urllib.request.Request(f"{url}/__emulator/data-files", method="POST",
                                          data=json.dumps({"count": COUNT}).encode())
             urllib.request.urlopen(req, timeout=60).read()

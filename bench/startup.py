@@ -7,7 +7,6 @@ Run with `make bench`. Prints a table; exits 1 if a target is missed.
 from __future__ import annotations
 
 import os
-import selectors
 import statistics
 import subprocess
 import sys
@@ -15,10 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import KEY, QCLI, start_emulator
+
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
-BIN = Path(sys.executable).parent
-QCLI = str(BIN / "qcli")
-KEY = "bench-key-0123456789"
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -30,19 +28,6 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()}")
     return statistics.median(samples)
-
-
-def start_emulator(data_dir: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([QCLI, "emulator", "start", "--port", "0", "--data-dir", data_dir,
-                             "--api-key", KEY], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
-    sel = selectors.DefaultSelector()
-    assert proc.stdout is not None
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    if not sel.select(timeout=20):
-        proc.kill()
-        raise SystemExit("the emulator did not start")
-    return proc, proc.stdout.readline().strip()
 
 
 def main() -> int:

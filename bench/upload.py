@@ -10,7 +10,6 @@ Everything runs on loopback in this one run; files are made in a temp folder and
 from __future__ import annotations
 
 import os
-import selectors
 import statistics
 import subprocess
 import sys
@@ -18,12 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import KEY, QCLI, first_line
+
 ROOT = Path(__file__).parents[1]
-BIN = Path(sys.executable).parent
-QCLI = str(BIN / "qcli")
 MiB = 1024 * 1024
 GiB = 1024 * MiB
-KEY = "bench-key-0123456789"
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 
 
@@ -38,16 +36,6 @@ def make_file(path: Path, size: int) -> Path:
         for _ in range(size // MiB):
             fh.write(block)
     return path
-
-
-def first_line(proc: subprocess.Popen[str]) -> str:
-    sel = selectors.DefaultSelector()
-    assert proc.stdout is not None
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    if not sel.select(timeout=30):
-        proc.kill()
-        raise SystemExit("a server did not start")
-    return proc.stdout.readline().strip()
 
 
 def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
@@ -89,8 +77,8 @@ def main() -> int:
                                 str(tmp / "tenant"), "--api-key", KEY], stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
         try:
-            tus_url = f"http://127.0.0.1:{first_line(tus)}"
-            emu_url = first_line(emu)
+            tus_url = f"http://127.0.0.1:{first_line(tus, '@tus/server')}"
+            emu_url = first_line(emu, "the emulator")
             env = dict(os.environ, QCLI_API_KEY=KEY, XDG_STATE_HOME=str(tmp / "state"),
                        QCLI_CONFIG_DIR=str(tmp / "config"))
             one_gib = make_file(tmp / "one.bin", GiB)

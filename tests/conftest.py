@@ -30,6 +30,17 @@ class Result:
         return json.loads(self.out)
 
 
+def first_line(proc: subprocess.Popen[str], what: str, timeout: float = 20) -> str:
+    """The first line a server prints on stdout (its URL or port)."""
+    sel = selectors.DefaultSelector()
+    assert proc.stdout is not None
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    if not sel.select(timeout=timeout):
+        proc.kill()
+        raise RuntimeError(f"{what} did not start within {timeout:.0f} s")
+    return proc.stdout.readline().strip()
+
+
 class Emulator:
     def __init__(self, data_dir: Path, api_key: str = API_KEY, extra: list[str] | None = None):
         self.data_dir = data_dir
@@ -45,13 +56,7 @@ class Emulator:
                "--oauth-client", f"{OAUTH_ID}:{OAUTH_SECRET}", *self.extra]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, env=base_env())
-        sel = selectors.DefaultSelector()
-        assert self.proc.stdout is not None
-        sel.register(self.proc.stdout, selectors.EVENT_READ)
-        if not sel.select(timeout=20):
-            self.stop()
-            raise RuntimeError("the emulator did not start within 20 s")
-        self.url = self.proc.stdout.readline().strip()
+        self.url = first_line(self.proc, "the emulator")
         if not self.url.startswith(("http://", "https://")):
             err = self.proc.stderr.read() if self.proc.stderr else ""
             raise RuntimeError(f"emulator failed: {self.url!r} {err}")

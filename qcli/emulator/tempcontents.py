@@ -273,13 +273,20 @@ async def _file_body(path: Any, start: int, length: int) -> AsyncIterator[bytes]
             yield chunk
 
 
-async def download(request: Request) -> Response:
+def _complete(request: Request) -> tuple[str, Any, Response | None]:
+    """A finished temporary content: (id, row, None), or the answer instead (404, 410, and 204
+    while the upload is incomplete)."""
     temp_id = request.path_params["id"]
     row, problem = _lookup(request, temp_id)
+    if problem is None and row["offset"] < row["length"]:
+        problem = Response(status_code=204)
+    return temp_id, row, problem
+
+
+async def download(request: Request) -> Response:
+    temp_id, row, problem = _complete(request)
     if problem is not None:
         return problem
-    if row["offset"] < row["length"]:
-        return Response(status_code=204)
     size = row["length"]
     disposition = "inline" if request.query_params.get("inline") == "1" else "attachment"
     headers = {"Content-Disposition": f'{disposition}; filename="{row["filename"]}"',
@@ -305,12 +312,9 @@ async def download(request: Request) -> Response:
 
 
 async def details(request: Request) -> Response:
-    temp_id = request.path_params["id"]
-    row, problem = _lookup(request, temp_id)
+    _, row, problem = _complete(request)
     if problem is not None:
         return problem
-    if row["offset"] < row["length"]:
-        return Response(status_code=204)
     return JSONResponse({
         "ID": row["id"],
         "Name": row["filename"],

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import selectors
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import API_KEY, Emulator, Qcli
+from conftest import API_KEY, Emulator, Qcli, first_line
 
 ROOT = Path(__file__).parents[2]
 SERVER_JS = Path(__file__).parent / "tus_server.mjs"
@@ -32,13 +31,7 @@ def tus_server(tmp_path: Path) -> Any:
     store.mkdir()
     proc = subprocess.Popen(["node", str(SERVER_JS), str(store)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    sel = selectors.DefaultSelector()
-    assert proc.stdout is not None
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    if not sel.select(timeout=20):
-        proc.kill()
-        raise RuntimeError("@tus/server did not start")
-    port = int(proc.stdout.readline())
+    port = int(first_line(proc, "@tus/server"))
     yield f"http://127.0.0.1:{port}", store
     proc.terminate()
     proc.wait(10)
