@@ -139,7 +139,8 @@ class Qcli:
         run_env = dict(self.env)
         run_env.update(env or {})
         proc = subprocess.run([sys.executable, "-m", "qcli", *args], input=input or "",
-                              capture_output=True, text=True, env=run_env, timeout=timeout)
+                              capture_output=True, text=True, env=run_env, timeout=timeout,
+                              cwd=self.home)  # files a command writes by default land here
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def login(self, emulator: Emulator, name: str = "emu") -> Result:
