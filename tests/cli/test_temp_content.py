@@ -185,7 +185,11 @@ def test_sigkill_then_rerun_resumes_and_sends_only_the_rest(
     second = emu.requests()[before:]
     assert second[0]["method"] == "HEAD"  # asks the server where it stands
     assert not [r for r in second if r["method"] == "POST"]  # no new upload
-    resumed_at = int(second[1]["headers"]["upload-offset"])
+    first_patch = next(i for i, r in enumerate(second) if r["method"] == "PATCH")
+    # HEADs until the server lets go of the killed PATCH (423 while it still holds it)
+    assert {r["method"] for r in second[:first_patch]} == {"HEAD"}
+    assert {r["status"] for r in second[:first_patch]} <= {200, 423}
+    resumed_at = int(second[first_patch]["headers"]["upload-offset"])
     assert resumed_at >= 3 * MiB
     assert sum(r["bodySize"] for r in second if r["method"] == "PATCH") == size - resumed_at
     assert not list((qcli.home / "state" / "qcli" / "uploads").glob("*.json"))
@@ -220,12 +224,21 @@ def test_stale_saved_upload_starts_afresh_and_no_resume(
     emu.clear_faults()
     upload_url = next(r for r in emu.requests() if r["method"] == "PATCH")["path"]
     # the server forgets the upload (tus termination)
+    import urllib.error
     import urllib.request
 
     req = urllib.request.Request(emu.url + upload_url, method="DELETE",
                                  headers={"Tus-Resumable": "1.0.0",
                                           "Authorization": f"Bearer {API_KEY}"})
-    assert urllib.request.urlopen(req, timeout=10).status == 204
+    for _ in range(50):  # 423 while the server still holds the killed PATCH
+        try:
+            assert urllib.request.urlopen(req, timeout=10).status == 204
+            break
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 423
+            time.sleep(0.1)
+    else:
+        raise AssertionError("the upload stayed locked")
     emu.clear_requests()
     result = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q", env=_env(emu))
     assert result.code == 0, result.err
