@@ -70,7 +70,10 @@ def ls(
     limit: int | None = LimitOpt,
     page_size: int | None = PageSizeOpt,
 ) -> None:
-    """List data files: every page by default (cursor links.next), rows printed as pages arrive.
+    """List data files (every page by default).
+
+    Pages are followed through links.next and rows are printed as pages arrive; --limit stops
+    at exactly N.
 
     \b
     Examples:

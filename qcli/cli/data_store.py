@@ -119,7 +119,10 @@ def _body(a: Application, file: str | None, fields: dict[str, Any]) -> dict[str,
 def ls(ctx: typer.Context, projections: list[str] | None = ProjectionsOpt,
        sort: list[str] | None = SortOpt, limit: int | None = LimitOpt,
        page_size: int | None = PageSizeOpt) -> None:
-    """List data stores: every page by default (page numbers), rows as pages arrive.
+    """List data stores (every page by default).
+
+    Pages are followed by number and rows are printed as pages arrive; --limit stops at
+    exactly N.
 
     \b
     Examples:
