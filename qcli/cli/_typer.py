@@ -319,8 +319,6 @@ def application(ctx: typer.Context) -> Application:
     return app
 
 
-UsageException = _click.exceptions.UsageError
 ClickException = _click.exceptions.ClickException
 NoArgsIsHelp = _click.exceptions.NoArgsIsHelpError
 Abort = typer.Abort
-Exit = typer.Exit

@@ -9,6 +9,7 @@ import typer
 
 from qcli.cli._typer import application, command, new_typer
 from qcli.cli.completers import complete_data_file
+from qcli.cli.inputs import check_counts
 from qcli.errors import ApiError, QcliError, UsageError
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ NAME = re.compile(r'^[^<>":\u0000|?*]+$')
 STAGING_TTL = 86400  # a large file's temporary content outlives an interrupted run by a day
 DEFAULT_THRESHOLD = 8 * 1024 * 1024
 
+MAX_PAGE_SIZE = 1000
 IdArg = typer.Argument(..., help="Data file ID", autocompletion=complete_data_file)
 ConnectionOpt = typer.Option(None, "--connection-id", help="DataFiles connection (its space)")
 AppOpt = typer.Option(None, "--app-id", help="App the file is bound to ('*' in ls: all apps)")
@@ -47,13 +49,6 @@ def validate_name(name: str) -> str:
     if not name or not NAME.match(name):
         raise UsageError(f"invalid file name {name!r}: it may not contain < > \" : | ? * or NUL")
     return name
-
-
-def _counts(limit: int | None, page_size: int | None) -> None:
-    if limit is not None and limit < 1:
-        raise UsageError(f"invalid --limit {limit}: must be 1 or more")
-    if page_size is not None and not 1 <= page_size <= 1000:
-        raise UsageError(f"invalid --page-size {page_size}: must be between 1 and 1000")
 
 
 @command(app, "ls")
@@ -82,7 +77,7 @@ def ls(
       qcli data-file ls --limit 100 --json --query '[].name'
     """
     a = application(ctx)
-    _counts(limit, page_size)
+    check_counts(limit, page_size, MAX_PAGE_SIZE)
     params = {"connectionId": connection_id, "appId": app_id, "name": name, "ownerId": owner_id,
               "sort": sort}
     if allow_internal_files is not None:
@@ -366,7 +361,7 @@ def connection_ls(
       qcli data-file connection ls --personal
     """
     a = application(ctx)
-    _counts(limit, None)
+    check_counts(limit, None, MAX_PAGE_SIZE)
     params = {"appId": app_id, "name": name, "spaceId": space_id,
               "personal": "true" if personal else None, "sort": sort}
     a.printer.items(a.data_files.list_connections(params, limit=limit),

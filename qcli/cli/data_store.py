@@ -8,6 +8,7 @@ import typer
 
 from qcli.cli._typer import application, command, new_typer
 from qcli.cli.completers import complete_data_store
+from qcli.cli.inputs import check_counts
 from qcli.errors import ApiError, UsageError
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ ASSET_COLUMNS = [("ID", "id"), ("NAME", "name"), ("TECHNICAL NAME", "technicalNa
 SET_COLUMNS = [("ID", "id"), ("NAME", "name"), ("TYPE", "type"), ("TECHNICAL NAME", "technicalName"),
                ("ROWS", "operational.rowCount")]
 
+MAX_PAGE_SIZE = 100
 IdArg = typer.Argument(..., help="Data store ID", autocompletion=complete_data_store)
 ProjectionsOpt = typer.Option(None, "--projections", help="Fields to return, comma-separated "
                               "(repeatable)")
@@ -60,13 +62,6 @@ def _ids(values: list[str], what: str) -> list[str]:
     if "*" in ids and len(ids) > 1:
         raise UsageError(f"'*' stands for all {what}s: give it alone")
     return ids
-
-
-def _counts(limit: int | None, page_size: int | None) -> None:
-    if limit is not None and limit < 1:
-        raise UsageError(f"invalid --limit {limit}: must be 1 or more")
-    if page_size is not None and not 1 <= page_size <= 100:
-        raise UsageError(f"invalid --page-size {page_size}: must be between 1 and 100")
 
 
 def _columns(default: list[tuple[str, str]], projections: list[str] | None) -> Any:
@@ -131,7 +126,7 @@ def ls(ctx: typer.Context, projections: list[str] | None = ProjectionsOpt,
       qcli data-store ls --projections id,name --json
     """
     a = application(ctx)
-    _counts(limit, page_size)
+    check_counts(limit, page_size, MAX_PAGE_SIZE)
     fields = _split(projections)
     items = a.data_stores.list_data_stores(projections=fields, sort=_split(sort), limit=limit,
                                            page_size=page_size)
@@ -290,7 +285,7 @@ def asset_ls(ctx: typer.Context,
       qcli data-store data-asset ls ID1,ID2 --sort name
     """
     a = application(ctx)
-    _counts(limit, page_size)
+    check_counts(limit, page_size, MAX_PAGE_SIZE)
     fields = _split(projections)
     items = a.data_stores.list_data_assets(_ids(store_ids, "data store"), projections=fields,
                                            sort=_split(sort), limit=limit, page_size=page_size)
@@ -330,7 +325,7 @@ def set_ls(ctx: typer.Context,
       qcli data-store data-set ls STORE_ID ASSET_ID1,ASSET_ID2 -o yaml
     """
     a = application(ctx)
-    _counts(limit, page_size)
+    check_counts(limit, page_size, MAX_PAGE_SIZE)
     fields = _split(projections)
     items = a.data_stores.list_data_sets(_ids([store_ids], "data store"),
                                          _ids([asset_ids], "data asset"), projections=fields,

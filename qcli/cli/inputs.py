@@ -9,6 +9,15 @@ from typing import IO, Any
 from qcli.errors import UsageError
 
 
+def check_counts(limit: int | None, page_size: int | None, max_page_size: int) -> None:
+    """--limit and --page-size of a list command, before any request."""
+    if limit is not None and limit < 1:
+        raise UsageError(f"invalid --limit {limit}: must be 1 or more")
+    if page_size is not None and not 1 <= page_size <= max_page_size:
+        raise UsageError(f"invalid --page-size {page_size}: must be between 1 and "
+                         f"{max_page_size}")
+
+
 def parse_json(text: str, source: str) -> Any:
     try:
         return json.loads(text)

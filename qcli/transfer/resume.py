@@ -60,10 +60,3 @@ class ResumeStore:
             yield True
         finally:
             os.close(fd)
-
-    def entries(self) -> list[dict[str, Any]]:
-        found = []
-        for file in sorted(self.directory.glob("*.json")):
-            with contextlib.suppress(OSError, ValueError):
-                found.append(json.loads(file.read_text()))
-        return found

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -80,19 +81,18 @@ class TusUploader:
         self.size = stat.st_size
         key = ResumeStore.key(path, stat.st_size, stat.st_mtime_ns, self.server)
         if self.store is None:
-            return self._upload(path, key, filename, ttl, resume, bar, keep_entry)
+            return self._upload(path, stat, key, filename, ttl, resume, bar, keep_entry)
         with self.store.exclusive(key) as mine:
             if not mine:
                 raise QcliError(
                     f"another qcli process is uploading {path} to {self.server}: wait for it to "
                     "finish (or stop it; this command then resumes its upload)",
                     exit_code=ExitCode.CONFLICT)
-            return self._upload(path, key, filename, ttl, resume, bar, keep_entry)
+            return self._upload(path, stat, key, filename, ttl, resume, bar, keep_entry)
 
-    def _upload(self, path: Path, key: str, filename: str, ttl: int, resume: bool, bar: Bar,
-                keep_entry: bool) -> UploadResult:
-        size = self.size
-        stat = path.stat()
+    def _upload(self, path: Path, stat: os.stat_result, key: str, filename: str, ttl: int,
+                resume: bool, bar: Bar, keep_entry: bool) -> UploadResult:
+        size = stat.st_size
         resumed_from = 0
         url = None
         if resume and self.store is not None:
