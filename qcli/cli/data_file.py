@@ -153,7 +153,9 @@ def _staged(a: Application, path: Any, model: dict[str, Any], chunk: int | None,
     try:
         created = _write(a, file_id, staged, None)
     except ApiError as exc:
-        if exc.status != 409 or file_id is not None or not result.resumed_from:
+        # an earlier run may have created the file and died before hearing so (its temp
+        # content may even be gone, if the tenant removes what a data file consumed)
+        if exc.status != 409 or file_id is not None or not result.interrupted:
             raise
         created = _already_created(a, model, result.size) or {}
         if not created:
@@ -163,7 +165,7 @@ def _staged(a: Application, path: Any, model: dict[str, Any], chunk: int | None,
 
 
 def _already_created(a: Application, model: dict[str, Any], size: int) -> dict[str, Any] | None:
-    """After a resumed upload a 409 may mean the earlier run's POST did succeed."""
+    """After an interrupted run a 409 may mean the earlier run's POST did succeed."""
     params = {"name": model["name"], "connectionId": model.get("connectionId"),
               "appId": model.get("appId")}
     for item in a.data_files.list_data_files(params, limit=1):

@@ -25,8 +25,11 @@ def start(
                                                   "(repeatable)"),
     faults: list[str] | None = typer.Option(None, "--faults", help="Fault rules, e.g. "
                                             "'status=429 retry-after=1 path=/api/v1/extensions "
-                                            "nth=1' (';' between rules); 'rate-limit "
-                                            "[scale=0.05]' enforces the API's rate tiers"),
+                                            "nth=1' (';' between rules); 'delay=5 at=body "
+                                            "after-bytes=N' holds a request part way through "
+                                            "its body (at=response: after the work is done); "
+                                            "'rate-limit [scale=0.05]' enforces the API's rate "
+                                            "tiers"),
     token_ttl: int = typer.Option(3600, "--token-ttl", help="Lifetime of OAuth tokens (s)"),
     tls_cert: str | None = typer.Option(None, "--tls-cert", help="Serve HTTPS with this PEM "
                                         "certificate (chain; may hold the key too)"),

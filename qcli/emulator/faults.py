@@ -4,6 +4,10 @@ A rule matches requests by method and path glob and faults the Nth matching ones
   --faults 'status=503 method=PATCH path=/api/v1/temp-contents/files/* nth=2,3'
   --faults 'status=429 retry-after=1 path=/api/v1/extensions nth=1'
   --faults 'drop path=/api/v1/extensions/*/file nth=1'
+  --faults 'delay=5 at=body after-bytes=524288 method=PATCH path=/api/v1/temp-contents/files/*'
+A delay holds the request before the handler (at=request, the default), part way through its
+body once after-bytes have been read (at=body), or after the handler has done its work and
+before the response goes out (at=response). The log entry of a held request gets "held": true.
 Rules are separated by ';' (or given as repeated --faults). Tests may also POST the same rules
 as JSON to /__emulator/faults.
 """
@@ -32,7 +36,11 @@ class FaultRule:
     times: int | None = None  # or: the first N matching requests
     retry_after: str | None = None
     delay: float = 0.0  # seconds to wait before answering
+    at: str = "request"  # where a delay holds the request: request, body or response
+    after_bytes: int = 0  # with at=body: hold once this many body bytes have been read
     seen: int = 0
+
+    STAGES: ClassVar[tuple[str, ...]] = ("request", "body", "response")
 
     def matches(self, method: str, path: str) -> bool:
         if self.method != "*" and self.method.upper() != method.upper():
@@ -59,9 +67,15 @@ class FaultRule:
             times=int(d["times"]) if d.get("times") is not None else None,
             retry_after=str(d["retryAfter"]) if d.get("retryAfter") is not None else None,
             delay=float(d.get("delay", 0.0)),
+            at=str(d.get("at", "request")),
+            after_bytes=int(d.get("afterBytes", 0)),
         )
         if rule.status is None and not rule.drop and not rule.delay:
             raise ValueError("a fault rule needs status=CODE, drop or delay=SECONDS")
+        if rule.at not in cls.STAGES:
+            raise ValueError(f"at= must be one of {', '.join(cls.STAGES)}")
+        if rule.at != "request" and (rule.status is not None or rule.drop):
+            raise ValueError("at=body and at=response only go with delay=SECONDS")
         return rule
 
 
@@ -112,10 +126,12 @@ def parse_rules(spec: str) -> list[FaultRule]:
             key, sep, value = word.partition("=")
             if key == "drop" and not sep:
                 d["drop"] = True
-            elif key in ("status", "method", "path", "times", "delay"):
+            elif key in ("status", "method", "path", "times", "delay", "at"):
                 d[key] = value
             elif key == "retry-after":
                 d["retryAfter"] = value
+            elif key == "after-bytes":
+                d["afterBytes"] = value
             elif key == "nth":
                 d["nth"] = [int(n) for n in value.split(",") if n]
             else:
@@ -192,11 +208,16 @@ class FaultMiddleware:
             await response(scope, receive, logged_send)
             return
         rule = self.faults.pick(method, path)
+        if rule is not None and rule.at != "request":
+            entry["fault"] = "delay"
+            await self.app(scope, *_held(rule, entry, logged_receive, logged_send))
+            return
         if rule is not None:
             entry["fault"] = "drop" if rule.drop else rule.status or "delay"
             if rule.delay:
                 import asyncio
 
+                entry["held"] = True
                 await asyncio.sleep(rule.delay)
             if rule.drop:
                 # Promise a body and send only part of it: uvicorn then closes the connection.
@@ -212,6 +233,27 @@ class FaultMiddleware:
                 await response(scope, logged_receive, logged_send)
                 return
         await self.app(scope, logged_receive, logged_send)
+
+
+def _held(rule: FaultRule, entry: dict[str, Any], receive: Any, send: Any) -> tuple[Any, Any]:
+    """receive/send that hold the request part way through its body or before its response."""
+    import asyncio
+
+    async def held_receive() -> dict[str, Any]:
+        message = await receive()
+        if (rule.at == "body" and not entry.get("held")
+                and (entry["bodySize"] >= rule.after_bytes or not message.get("more_body"))):
+            entry["held"] = True
+            await asyncio.sleep(rule.delay)
+        return message
+
+    async def held_send(message: Any) -> None:
+        if rule.at == "response" and message["type"] == "http.response.start":
+            entry["held"] = True
+            await asyncio.sleep(rule.delay)
+        await send(message)
+
+    return held_receive, held_send
 
 
 def parse_rate_limit(spec: str) -> RateLimiter | None:

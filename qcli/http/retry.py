@@ -17,10 +17,13 @@ class RetryPolicy:
     base: float = 0.5  # seconds; exponential backoff base
     cap: float = 8.0  # longest backoff between tries
     max_retry_after: float = 300.0  # a Retry-After longer than this fails instead of waiting
+    floor: float = 0.0  # the least share of the step waited: 0 is full jitter, 0.5 equal jitter
 
     def backoff(self, retry: int) -> float:
-        """Full jitter: uniform in [0, min(cap, base * 2**retry)] (retry counts from 0)."""
-        return random.uniform(0, min(self.cap, self.base * (2**retry)))
+        """Uniform in [floor * step, step] with step = min(cap, base * 2**retry) (retry counts
+        from 0): full jitter by default, for many clients sharing one server."""
+        step = min(self.cap, self.base * (2**retry))
+        return random.uniform(self.floor * step, step)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -42,6 +42,7 @@ class UploadResult:
     resumed_from: int  # 0 for a new upload
     bytes_sent: int
     key: str  # of the saved resume entry
+    interrupted: bool = False  # an earlier run of this upload left an entry (resumed or stale)
 
 
 class TusUploader:
@@ -64,7 +65,8 @@ class TusUploader:
         self.chunk_size = chunk_size or DEFAULT_CHUNK
         self.store = store
         self.server = server
-        self.retry = retry or RetryPolicy(attempts=8, base=0.5, cap=10.0)
+        # equal jitter: a lock held by a dead PATCH (423) gets at least ~18 s over the 7 waits
+        self.retry = retry or RetryPolicy(attempts=8, base=0.5, cap=10.0, floor=0.5)
         self.sleep = sleep
         self.log = log
         self.patch_timeout = patch_timeout
@@ -95,9 +97,11 @@ class TusUploader:
         size = stat.st_size
         resumed_from = 0
         url = None
+        interrupted = False
         if resume and self.store is not None:
             entry = self.store.load(key)
             if entry and entry.get("filename") == filename and entry.get("size") == size:
+                interrupted = True
                 offset = self._head(entry["url"], size)
                 if offset is None:
                     self._say("the saved upload is gone from the server: starting a new one")
@@ -116,7 +120,7 @@ class TusUploader:
         sent = self._send_all(url, path, size, bar, key)
         if not keep_entry:
             self.forget(key)
-        return UploadResult(id_from_location(url), url, size, resumed_from, sent, key)
+        return UploadResult(id_from_location(url), url, size, resumed_from, sent, key, interrupted)
 
     # -- steps ---------------------------------------------------------------------------------
     def _create(self, size: int, filename: str, ttl: int) -> str:

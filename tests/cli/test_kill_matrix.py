@@ -17,32 +17,45 @@ import pytest
 from conftest import API_KEY, Emulator, Qcli
 
 MiB = 1024 * 1024
-SIZE = 6 * MiB + 123
+SIZE = 6 * MiB + 700 * 1024  # seven 1 MiB PATCHes, the last one 700 KiB
 FILES = "/api/v1/temp-contents/files"
+HALF = 512 * 1024
 
-# (name, method, path glob, which matching request is held for the kill)
+# (name, method, path glob, which matching request, where it is held: the request before the
+# server reads it, its body after HALF bytes, or its response after the server did the work)
 POINTS = [
-    ("tus creation", "POST", FILES, 1),
-    ("first PATCH", "PATCH", f"{FILES}/*", 1),
-    ("a middle PATCH", "PATCH", f"{FILES}/*", 4),
-    ("the last PATCH", "PATCH", f"{FILES}/*", 7),
+    ("before creation", "POST", FILES, 1, "request"),
+    ("creation done, answer never heard", "POST", FILES, 1, "response"),
+    ("between creation and the first PATCH", "PATCH", f"{FILES}/*", 1, "request"),
+    ("mid first PATCH", "PATCH", f"{FILES}/*", 1, "body"),
+    ("between PATCHes", "PATCH", f"{FILES}/*", 3, "response"),
+    ("before a middle PATCH is read", "PATCH", f"{FILES}/*", 4, "request"),
+    ("mid a middle PATCH", "PATCH", f"{FILES}/*", 4, "body"),
+    ("mid the last PATCH", "PATCH", f"{FILES}/*", 7, "body"),
+    ("after the last PATCH", "PATCH", f"{FILES}/*", 7, "response"),
 ]
-DATA_FILE_POINTS = [*POINTS, ("the data-file POST", "POST", "/api/v1/data-files", 1)]
+DATA_FILE_POINTS = [
+    *POINTS,
+    ("before the data-file POST", "POST", "/api/v1/data-files", 1, "request"),
+    ("data file created, answer never heard", "POST", "/api/v1/data-files", 1, "response"),
+]
 
 
 def _env(emu: Emulator) -> dict[str, str]:
     return {"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY}
 
 
-def _kill_at(qcli: Qcli, emu: Emulator, args: list[str], method: str, glob: str, nth: int
-             ) -> None:
-    emu.add_faults({"delay": 5, "method": method, "path": glob, "nth": [nth]})
+def _kill_at(qcli: Qcli, emu: Emulator, args: list[str], point: tuple) -> None:
+    _, method, glob, nth, at = point
+    # a request held at its body keeps the upload locked (423) until the hold ends: keep it short
+    emu.add_faults({"delay": 2 if at == "body" else 5, "at": at, "afterBytes": HALF,
+                    "method": method, "path": glob, "nth": [nth]})
     proc = subprocess.Popen([sys.executable, "-m", "qcli", *args],
                             env=dict(qcli.env, **_env(emu)), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while True:
-        held = [r for r in emu.requests() if r.get("fault") == "delay"
+        held = [r for r in emu.requests() if r.get("held")
                 and r["method"] == method and fnmatch.fnmatchcase(r["path"], glob)]
         if held:
             break
@@ -52,7 +65,8 @@ def _kill_at(qcli: Qcli, emu: Emulator, args: list[str], method: str, glob: str,
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     emu.clear_faults()
-    time.sleep(0.2)
+    if at == "body":
+        assert held[0]["bodySize"] >= HALF  # the server had part of the chunk when qcli died
 
 
 def _patched_bytes(emu: Emulator) -> int:
@@ -61,11 +75,10 @@ def _patched_bytes(emu: Emulator) -> int:
 
 @pytest.mark.parametrize("point", DATA_FILE_POINTS, ids=[p[0] for p in DATA_FILE_POINTS])
 def test_data_file_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, point) -> None:
-    _, method, glob, nth = point
-    src = tmp_path / f"kill-{nth}-{method}.bin"
+    src = tmp_path / f"kill-{DATA_FILE_POINTS.index(point)}.bin"
     src.write_bytes(os.urandom(SIZE))
     args = ["data-file", "create", str(src), "--chunk-size", "1MiB", "--json"]
-    _kill_at(qcli, emu, args, method, glob, nth)
+    _kill_at(qcli, emu, args, point)
     again = qcli(*args, env=_env(emu))
     assert again.code == 0, again.err
     assert _patched_bytes(emu) <= SIZE + MiB  # at most one chunk sent twice
@@ -79,11 +92,10 @@ def test_data_file_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, poin
 
 @pytest.mark.parametrize("point", POINTS, ids=[p[0] for p in POINTS])
 def test_temp_content_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, point) -> None:
-    _, method, glob, nth = point
     src = tmp_path / "temp.bin"
     src.write_bytes(os.urandom(SIZE))
     args = ["temp-content", "create", str(src), "--chunk-size", "1MiB", "-q"]
-    _kill_at(qcli, emu, args, method, glob, nth)
+    _kill_at(qcli, emu, args, point)
     again = qcli(*args, env=_env(emu))
     assert again.code == 0, again.err
     assert _patched_bytes(emu) <= SIZE + MiB

@@ -30,6 +30,15 @@ def test_get_retries_503_with_growing_jittered_backoff() -> None:
     assert 0 <= sleeps[0] <= 0.5 and 0 <= sleeps[1] <= 1.0
 
 
+def test_equal_jitter_waits_at_least_half_of_each_step() -> None:
+    policy = RetryPolicy(base=0.5, cap=10.0, floor=0.5)
+    for retry, step in enumerate([0.5, 1, 2, 4, 8, 10, 10]):
+        waits = [policy.backoff(retry) for _ in range(200)]
+        assert step / 2 <= min(waits) and max(waits) <= step
+    full = [RetryPolicy(base=0.5).backoff(0) for _ in range(200)]
+    assert min(full) < 0.25  # full jitter by default (may go near 0)
+
+
 @respx.mock
 def test_post_is_not_repeated_after_an_ambiguous_failure() -> None:
     route = respx.post(f"{BASE}/api/v1/x").mock(side_effect=httpx.ReadTimeout("slow"))
