@@ -1,14 +1,15 @@
 """Shell completion of live values. A completer never prints an error or blocks the shell:
-remote values come from the current context's tenant with a 1 s timeout and no retries, are
+remote values come from the current context's tenant within 1 s in all and no retries, are
 cached for 60 s under user_cache_dir("qcli"), and any failure completes nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def _remote(ctx: Any, kind: str, fetch: Callable[[Any], list[str]]) -> list[str]
     from qcli.http.retry import RetryPolicy
 
     conn.timeout = TIMEOUT
-    with HttpClient(conn, retry=RetryPolicy(attempts=1)) as http:
+    with _deadline(TIMEOUT), HttpClient(conn, retry=RetryPolicy(attempts=1)) as http:
         values = fetch(http)
     from qcli.config.atomic import write_private
     from qcli.config.paths import ensure_private_dir
@@ -67,6 +68,29 @@ def _remote(ctx: Any, kind: str, fetch: Callable[[Any], list[str]]) -> list[str]
     ensure_private_dir(cache.parent)
     write_private(cache, json.dumps({"time": time.time(), "values": values}).encode())
     return values
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """One limit for the whole fetch (httpx's timeout is per phase: a server that drips bytes
+    could hold the shell far longer). SIGALRM where it exists, in the main thread only."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise TimeoutError("completion took too long")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _values(ctx: Any, incomplete: str, kind: str, fetch: Callable[[Any], list[str]]) -> list[str]:

@@ -132,6 +132,44 @@ def test_a_server_that_does_not_answer_completes_nothing_within_2_s(qcli: Qcli) 
         silent.close()
 
 
+def test_a_server_that_drips_its_answer_is_cut_off_at_1_s(qcli: Qcli) -> None:
+    """httpx's timeout is per read: a byte every 0.5 s would never trip it. The completer has
+    one deadline for the whole fetch."""
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    done = threading.Event()
+
+    def drip() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 100000\r\n\r\n")
+                try:
+                    while not done.wait(0.3):
+                        conn.sendall(b" ")
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    try:
+        env = _env(qcli, f"http://127.0.0.1:{server.getsockname()[1]}")
+        started = time.monotonic()
+        assert bash(["qcli", "extension", "get", ""], env) == []
+        assert time.monotonic() - started < 2.5
+    finally:
+        done.set()
+        server.close()
+
+
 def test_recent_temp_contents_complete(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
     src = tmp_path / "t.bin"
     src.write_bytes(b"x" * 100)
