@@ -46,6 +46,7 @@ bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/list.py
 	$(BIN)/python bench/upload.py
+	$(BIN)/python bench/rate_limits.py
 
 completions: $(STAMP)
 	$(BIN)/python scripts/gen_completions.py completions

@@ -23,8 +23,8 @@ def first_line(proc: subprocess.Popen[str], what: str, timeout: float = 30) -> s
     return proc.stdout.readline().strip()
 
 
-def start_emulator(data_dir: str) -> tuple[subprocess.Popen[str], str]:
+def start_emulator(data_dir: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen([QCLI, "emulator", "start", "--port", "0", "--data-dir", data_dir,
-                             "--api-key", KEY], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
+                             "--api-key", KEY, *extra], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
     return proc, first_line(proc, "the emulator")

@@ -203,6 +203,7 @@ class FaultMiddleware:
         wait = limiter.retry_after(method, path) if limiter is not None else None
         if limiter is not None and wait is not None:
             entry["fault"] = "rate-limit"
+            entry["retryAfter"] = wait
             response = errors_response(429, f"rate limit of {limiter.tier(method, path)} exceeded",
                                        code="HTTP-429", headers={"Retry-After": str(wait)})
             await response(scope, receive, logged_send)
