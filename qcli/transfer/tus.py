@@ -57,6 +57,7 @@ class TusUploader:
         sleep: Callable[[float], None] = time.sleep,
         log: Callable[[str], None] | None = None,
         patch_timeout: httpx.Timeout | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.api = api
         # None: automatic, 8 MiB first, doubled after each fast PATCH up to 64 MiB, so that the
@@ -70,6 +71,7 @@ class TusUploader:
         self.sleep = sleep
         self.log = log
         self.patch_timeout = patch_timeout
+        self.clock = clock
         self.offset = 0  # what the server holds, as far as we know: read after an interruption
         self.size = 0
         self.url: str | None = None
@@ -166,7 +168,7 @@ class TusUploader:
         with open(path, "rb") as fh:
             while self.offset < size:
                 length = min(self.chunk_size, size - self.offset)
-                started = time.monotonic()
+                started = self.clock()
                 try:
                     response = self.api.patch_upload(
                         url, self.offset, _slice(fh, self.offset, length, bar), length,
@@ -183,7 +185,7 @@ class TusUploader:
                     bar.set(new)
                     failures = 0
                     if (self.auto_chunk and length == self.chunk_size
-                            and time.monotonic() - started < FAST_PATCH):
+                            and self.clock() - started < FAST_PATCH):
                         self.chunk_size = min(self.chunk_size * 2, MAX_AUTO_CHUNK)
                     continue
                 if status in (404, 410):

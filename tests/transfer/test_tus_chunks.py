@@ -1,0 +1,74 @@
+"""The tus client's automatic chunk size: a timing rule, so unit-tested with mocked HTTP (respx)
+and a fake clock. 8 MiB first; doubled after each full chunk that took under a second; never
+above 64 MiB; a slow PATCH keeps the size; --chunk-size fixes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from qcli.api.temp_contents import TempContentsApi
+from qcli.config.settings import Connection
+from qcli.http.client import HttpClient
+from qcli.transfer.progress import Bar
+from qcli.transfer.tus import DEFAULT_CHUNK, MAX_AUTO_CHUNK, TusUploader
+
+BASE = "https://tenant.example"
+FILES = f"{BASE}/api/v1/temp-contents/files"
+MiB = 1024 * 1024
+
+
+def _upload(tmp_path: Path, size: int, seconds_per_patch: list[float],
+            chunk_size: int | None = None) -> list[int]:
+    """Upload a sparse file of `size` bytes; the Nth PATCH 'takes' seconds_per_patch[N]
+    (the last value repeats). Returns the PATCH body sizes."""
+    src = tmp_path / "big.bin"
+    with open(src, "wb") as fh:
+        fh.truncate(size)
+    now = [0.0]
+    sizes: list[int] = []
+
+    def patch(request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        assert int(request.headers["Upload-Offset"]) == sum(sizes)
+        sizes.append(len(body))
+        now[0] += seconds_per_patch[min(len(sizes) - 1, len(seconds_per_patch) - 1)]
+        return httpx.Response(204, headers={"Upload-Offset": str(sum(sizes)),
+                                            "Tus-Resumable": "1.0.0"})
+
+    with respx.mock:
+        respx.post(FILES).mock(return_value=httpx.Response(
+            201, headers={"Location": "/api/v1/temp-contents/files/abc", "Tus-Resumable": "1.0.0"}))
+        respx.patch(f"{FILES}/abc").mock(side_effect=patch)
+        conn = Connection(server=BASE, auth="api-key", api_key="k" * 12)
+        with HttpClient(conn) as http:
+            uploader = TusUploader(TempContentsApi(http), chunk_size=chunk_size, store=None,
+                                   server=BASE, clock=lambda: now[0], sleep=lambda s: None)
+            result = uploader.upload(src, filename="big.bin", ttl=60, resume=False, bar=Bar())
+    assert result.id == "abc" and sum(sizes) == size
+    return sizes
+
+
+def test_fast_patches_double_the_chunk_up_to_64_mib(tmp_path: Path) -> None:
+    sizes = _upload(tmp_path, 300 * MiB, [0.2])
+    assert sizes[:4] == [8 * MiB, 16 * MiB, 32 * MiB, 64 * MiB]
+    assert max(sizes) == MAX_AUTO_CHUNK
+    assert sizes[4:-1] == [64 * MiB] * (len(sizes) - 5)
+
+
+def test_a_slow_patch_keeps_the_size(tmp_path: Path) -> None:
+    sizes = _upload(tmp_path, 60 * MiB, [0.2, 1.5])  # from the second one (16 MiB) on, slow
+    assert sizes == [8 * MiB, 16 * MiB, 16 * MiB, 16 * MiB, 4 * MiB]
+
+
+def test_a_slow_link_stays_at_8_mib(tmp_path: Path) -> None:
+    assert set(_upload(tmp_path, 40 * MiB, [3.0])) == {DEFAULT_CHUNK}
+
+
+@pytest.mark.parametrize("fixed", [1 * MiB, 32 * MiB])
+def test_chunk_size_given_is_never_changed(tmp_path: Path, fixed: int) -> None:
+    sizes = _upload(tmp_path, 70 * MiB, [0.01], chunk_size=fixed)
+    assert set(sizes[:-1]) == {fixed}
