@@ -79,7 +79,7 @@ def parse_timeout(raw: str | None) -> float:
     except ValueError:
         value = -1.0
     if not 0 < value <= 86400:
-        raise UsageError(f"invalid timeout {raw!r}: expected seconds between 0 and 86400")
+        raise UsageError(f"invalid timeout {raw!r}: expected seconds, more than 0 and at most 86400")
     return value
 
 
