@@ -56,8 +56,8 @@ def create(
                                           "32MiB, 1GB (default: 8MiB, doubled after each PATCH "
                                           "that takes under 1 s, up to 64MiB)"),
     single: bool = typer.Option(False, "--single", help="One streamed POST instead of tus"),
-    no_resume: bool = typer.Option(False, "--no-resume", help="Ignore a saved interrupted upload "
-                                   "of this file and start afresh"),
+    no_resume: bool = typer.Option(False, "--no-resume", help="Start afresh: a saved interrupted "
+                                   "upload of this file is ended on the server, not resumed"),
 ) -> None:
     """Upload a file as temporary content (tus, resumable; the ID is printed with -q).
 

@@ -100,17 +100,19 @@ class TusUploader:
         resumed_from = 0
         url = None
         interrupted = False
-        if resume and self.store is not None:
-            entry = self.store.load(key)
-            if entry and entry.get("filename") == filename and entry.get("size") == size:
-                interrupted = True
-                offset = self._head(entry["url"], size)
-                if offset is None:
-                    self._say("the saved upload is gone from the server: starting a new one")
-                    self.store.remove(key)
-                else:
-                    url, resumed_from = entry["url"], offset
-                    self._say(f"resuming the upload at byte {offset} of {size}")
+        entry = self.store.load(key) if self.store is not None else None
+        if entry and resume and entry.get("filename") == filename and entry.get("size") == size:
+            interrupted = True
+            offset = self._head(entry["url"], size)
+            if offset is None:
+                self._say("the saved upload is gone from the server: starting a new one")
+                self.forget(key)
+            else:
+                url, resumed_from = entry["url"], offset
+                self._say(f"resuming the upload at byte {offset} of {size}")
+        elif entry:  # --no-resume, or another --filename: that upload is of no further use
+            self._discard(entry.get("url"))
+            self.forget(key)
         if url is None:
             url = self._create(size, filename, ttl)
             if self.store is not None:  # before the first byte
@@ -201,6 +203,21 @@ class TusUploader:
                 self.forget(key)
                 raise self.api.http.error_for(response)
         return sent
+
+    def _discard(self, url: str | None) -> None:
+        """--no-resume with a saved upload: end it on the server (tus termination) rather than
+        leave it there until its TTL. Best effort: a server without termination keeps it."""
+        if not url:
+            return
+        try:
+            response = self.api.delete_upload(url)
+        except httpx.TransportError:
+            response = None
+        if response is not None and response.status_code in (204, 404, 410):
+            self._say("discarded the earlier partial upload of this file")
+        else:
+            self._say("could not remove the earlier partial upload of this file from the server; "
+                      "it stays there until its TTL ends")
 
     def _resync(self, url: str, size: int, bar: Bar, key: str) -> None:
         offset = self._head(url, size)

@@ -270,10 +270,17 @@ def test_stale_saved_upload_starts_afresh_and_no_resume(
     proc.wait(10)
     emu.clear_faults()
     assert len(list((qcli.home / "state" / "qcli" / "uploads").glob("*.json"))) == 1
+    killed = emu.requests()
     emu.clear_requests()
-    fresh = qcli("temp-content", "create", str(src), "--no-resume", "-q", env=_env(emu))
+    fresh = qcli("temp-content", "create", str(src), "--no-resume", env=_env(emu))
     assert fresh.code == 0, fresh.err
-    assert emu.requests()[0]["method"] == "POST"
+    sent = emu.requests()
+    # the saved upload is ended on the server (tus termination), not left until its TTL
+    assert [r["method"] for r in sent[:2]] == ["DELETE", "POST"]
+    assert sent[0]["path"] == next(r for r in killed if r["method"] == "PATCH")["path"]
+    assert "HEAD" not in [r["method"] for r in sent]
+    if sent[0]["status"] == 204:
+        assert "discarded the earlier partial upload" in fresh.err
 
 
 def test_emulator_restart_mid_upload_keeps_the_offset(qcli: Qcli, tmp_path: Path) -> None:
@@ -346,7 +353,7 @@ def test_automatic_chunk_size_starts_at_8_mib_and_only_grows(qcli: Qcli, emu: Em
     sizes = [p["bodySize"] for p in _patches(emu)]
     assert sizes[0] == 8 * MiB  # the documented default first
     # then the same or doubled, never above 64 MiB (when it doubles depends on how fast each
-    # PATCH was: tests/transfer/test_tus_chunks.py checks that rule with a fake clock)
+    # PATCH was: tests/transfer/test_tus_client.py checks that rule with a fake clock)
     for before, after in itertools.pairwise(sizes[:-1]):
         assert after in (before, 2 * before) and after <= 64 * MiB
     assert sum(sizes) == 40 * MiB

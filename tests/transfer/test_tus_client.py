@@ -1,6 +1,7 @@
-"""The tus client's automatic chunk size: a timing rule, so unit-tested with mocked HTTP (respx)
-and a fake clock. 8 MiB first; doubled after each full chunk that took under a second; never
-above 64 MiB; a slow PATCH keeps the size; --chunk-size fixes it."""
+"""The tus client's timing and bookkeeping rules, unit-tested with mocked HTTP (respx) and a
+fake clock: the automatic chunk size (8 MiB first; doubled after each full chunk that took under
+a second; never above 64 MiB; a slow PATCH keeps the size; --chunk-size fixes it), and
+--no-resume ending the saved upload."""
 
 from __future__ import annotations
 
@@ -72,3 +73,34 @@ def test_a_slow_link_stays_at_8_mib(tmp_path: Path) -> None:
 def test_chunk_size_given_is_never_changed(tmp_path: Path, fixed: int) -> None:
     sizes = _upload(tmp_path, 70 * MiB, [0.01], chunk_size=fixed)
     assert set(sizes[:-1]) == {fixed}
+
+
+@pytest.mark.parametrize("status, said", [
+    (204, "discarded the earlier partial upload"),
+    (405, "stays there until its TTL ends"),  # a server without tus termination
+])
+def test_no_resume_ends_the_saved_upload_first(tmp_path: Path, status: int, said: str) -> None:
+    from qcli.transfer.resume import ResumeStore
+
+    src = tmp_path / "again.bin"
+    src.write_bytes(b"x" * 1000)
+    stat = src.stat()
+    store = ResumeStore(tmp_path / "uploads")
+    key = ResumeStore.key(src, stat.st_size, stat.st_mtime_ns, BASE)
+    store.save(key, {"url": f"{FILES}/old", "size": 1000, "filename": "again.bin"})
+    said_lines: list[str] = []
+    with respx.mock:
+        deleted = respx.delete(f"{FILES}/old").mock(return_value=httpx.Response(status))
+        respx.post(FILES).mock(return_value=httpx.Response(
+            201, headers={"Location": f"{FILES}/new"}))
+        respx.patch(f"{FILES}/new").mock(return_value=httpx.Response(
+            204, headers={"Upload-Offset": "1000"}))
+        conn = Connection(server=BASE, auth="api-key", api_key="k" * 12)
+        with HttpClient(conn) as http:
+            uploader = TusUploader(TempContentsApi(http), chunk_size=None, store=store,
+                                   server=BASE, log=said_lines.append)
+            result = uploader.upload(src, filename="again.bin", ttl=60, resume=False, bar=Bar())
+    assert deleted.call_count == 1
+    assert result.id == "new" and result.bytes_sent == 1000
+    assert any(said in line for line in said_lines), said_lines
+    assert store.load(key) is None  # removed on success
