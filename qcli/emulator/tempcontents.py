@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -204,7 +205,8 @@ async def _append(request: Request, path: Any, offset: int, room: int) -> tuple[
             pass
         finally:
             fh.flush()
-            os.fsync(fh.fileno())
+            # off the event loop: a large chunk's fsync must not stall other requests (a HEAD)
+            await anyio.to_thread.run_sync(os.fsync, fh.fileno())
     return received, too_long
 
 
