@@ -10,7 +10,7 @@ import typer
 from qcli.cli._typer import application, command, new_typer
 from qcli.cli.completers import complete_data_file
 from qcli.cli.inputs import check_counts
-from qcli.errors import ApiError, QcliError, UsageError
+from qcli.errors import ApiError, ExitCode, QcliError, UsageError
 
 if TYPE_CHECKING:
     from qcli.app import Application
@@ -152,6 +152,10 @@ def _staged(a: Application, path: Any, model: dict[str, Any], chunk: int | None,
     staged = dict(model, tempContentFileId=result.id)
     try:
         created = _write(a, file_id, staged, None)
+    except KeyboardInterrupt:
+        raise QcliError("interrupted after the upload, while the data file was being written; "
+                        "run the same command again to finish (nothing is uploaded twice)",
+                        exit_code=ExitCode.INTERRUPTED) from None
     except ApiError as exc:
         # an earlier run may have created the file and died before hearing so (its temp
         # content may even be gone, if the tenant removes what a data file consumed)

@@ -131,6 +131,34 @@ def test_interrupted_create_resumes_and_makes_one_file(qcli: Qcli, emu: Emulator
     _cleanup(qcli, emu, [named[0]["id"]])
 
 
+def test_ctrl_c_while_the_data_file_is_written_says_how_to_finish(
+    qcli: Qcli, emu: Emulator, tmp_path: Path
+) -> None:
+    src = tmp_path / "ctrl-c.bin"
+    src.write_bytes(os.urandom(3 * MiB))
+    emu.add_faults({"delay": 3, "method": "POST", "path": "/api/v1/data-files", "nth": [1]})
+    proc = subprocess.Popen([sys.executable, "-m", "qcli", "data-file", "create", str(src),
+                             "--chunk-size", "1MiB", "-q"], env=dict(qcli.env, **_env(emu)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not [r for r in emu.requests() if r.get("held") and r["path"] == "/api/v1/data-files"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert "run the same command again to finish" in err
+    assert "Traceback" not in err
+    emu.clear_faults()
+    again = qcli("data-file", "create", str(src), "--chunk-size", "1MiB", "--json", env=_env(emu))
+    assert again.code == 0, again.err
+    patched = sum(r["bodySize"] for r in emu.requests() if r["method"] == "PATCH")
+    assert patched == 3 * MiB  # nothing uploaded twice
+    named = [f for f in _mine(qcli, emu) if f["name"] == "ctrl-c.bin"]
+    assert len(named) == 1
+    _cleanup(qcli, emu, [named[0]["id"]])
+
+
 def test_listing_follows_every_page_and_stops_at_limit(qcli: Qcli, emu: Emulator) -> None:
     emu._call("POST", "/__emulator/data-files", {"count": 2500, "prefix": "bulk-",
                                                  "spaceId": FINANCE})
