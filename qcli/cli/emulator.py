@@ -27,7 +27,8 @@ def start(
                                             "'status=429 retry-after=1 path=/api/v1/extensions "
                                             "nth=1' (';' between rules); 'delay=5 at=body "
                                             "after-bytes=N' holds a request part way through "
-                                            "its body (at=response: after the work is done); "
+                                            "its body (at=response: after the work is done; "
+                                            "with drop, cuts the answer after after-bytes); "
                                             "'rate-limit [scale=0.05]' enforces the API's rate "
                                             "tiers"),
     token_ttl: int = typer.Option(3600, "--token-ttl", help="Lifetime of OAuth tokens (s)"),

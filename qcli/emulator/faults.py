@@ -8,6 +8,9 @@ A rule matches requests by method and path glob and faults the Nth matching ones
 A delay holds the request before the handler (at=request, the default), part way through its
 body once after-bytes have been read (at=body), or after the handler has done its work and
 before the response goes out (at=response). The log entry of a held request gets "held": true.
+A drop cuts the connection before the handler runs (at=request), or lets the handler answer and
+cuts its body after after-bytes, by default half of its first piece (at=response; "cut" in the
+log says where).
 Rules are separated by ';' (or given as repeated --faults). Tests may also POST the same rules
 as JSON to /__emulator/faults.
 """
@@ -74,8 +77,12 @@ class FaultRule:
             raise ValueError("a fault rule needs status=CODE, drop or delay=SECONDS")
         if rule.at not in cls.STAGES:
             raise ValueError(f"at= must be one of {', '.join(cls.STAGES)}")
-        if rule.at != "request" and (rule.status is not None or rule.drop):
-            raise ValueError("at=body and at=response only go with delay=SECONDS")
+        if rule.at != "request" and rule.status is not None:
+            raise ValueError("at=body and at=response go with delay=SECONDS or drop")
+        if rule.at == "body" and rule.drop:
+            raise ValueError("drop goes with at=request or at=response")
+        if rule.at == "response" and rule.drop and rule.delay:
+            raise ValueError("at=response takes delay=SECONDS or drop, not both")
         return rule
 
 
@@ -210,7 +217,7 @@ class FaultMiddleware:
             return
         rule = self.faults.pick(method, path)
         if rule is not None and rule.at != "request":
-            entry["fault"] = "delay"
+            entry["fault"] = "drop" if rule.drop else "delay"
             await self.app(scope, *_held(rule, entry, logged_receive, logged_send))
             return
         if rule is not None:
@@ -221,11 +228,11 @@ class FaultMiddleware:
                 entry["held"] = True
                 await asyncio.sleep(rule.delay)
             if rule.drop:
-                # Promise a body and send only part of it: uvicorn then closes the connection.
+                # Promise a body and send none of it: uvicorn then closes the connection. The
+                # server did nothing; the client sees its connection cut before any content.
                 await logged_send({"type": "http.response.start", "status": 200,
                                    "headers": [(b"content-length", b"1024"),
                                                (b"content-type", b"application/json")]})
-                await send({"type": "http.response.body", "body": b"{", "more_body": True})
                 return
             if rule.status is not None:
                 extra = {"Retry-After": rule.retry_after} if rule.retry_after else None
@@ -248,10 +255,27 @@ def _held(rule: FaultRule, entry: dict[str, Any], receive: Any, send: Any) -> tu
             await asyncio.sleep(rule.delay)
         return message
 
+    sent = [0, False]  # body bytes let through; cut
+
     async def held_send(message: Any) -> None:
-        if rule.at == "response" and message["type"] == "http.response.start":
+        if rule.at == "response" and message["type"] == "http.response.start" and rule.delay:
             entry["held"] = True
             await asyncio.sleep(rule.delay)
+        if rule.drop and message["type"] == "http.response.body":
+            # the real answer, cut after after-bytes (default: half of its first piece); the
+            # rest is swallowed and uvicorn closes the connection on the unfinished body
+            body = message.get("body", b"")
+            limit = rule.after_bytes or max(1, len(body) // 2)
+            if sent[1] or not body:
+                return
+            room = limit - sent[0]
+            if len(body) >= room:
+                sent[1] = True
+                entry["cut"] = sent[0] + room
+                await send({"type": "http.response.body", "body": body[:room], "more_body": True})
+                return
+            sent[0] += len(body)
+            message = dict(message, more_body=True)
         await send(message)
 
     return held_receive, held_send

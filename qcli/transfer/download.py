@@ -13,8 +13,6 @@ from qcli.errors import UsageError
 from qcli.iostreams import IOStreams
 from qcli.transfer.progress import progress_bar
 
-CHUNK = 1024 * 1024
-
 
 def filename_from_disposition(header: str | None) -> str | None:
     if not header:
@@ -52,7 +50,7 @@ def save_response(response: httpx.Response, dest: str, io: IOStreams, label: str
     with progress_bar(io, size, label) as bar:
         if dest == "-":
             out = io.out_binary()
-            for chunk in response.iter_bytes(CHUNK):
+            for chunk in response.iter_bytes():
                 out.write(chunk)
                 written += len(chunk)
                 bar.advance(len(chunk))
@@ -62,7 +60,7 @@ def save_response(response: httpx.Response, dest: str, io: IOStreams, label: str
         part = path.with_name(path.name + ".part")
         try:
             with open(part, "wb") as fh:
-                for chunk in response.iter_bytes(CHUNK):
+                for chunk in response.iter_bytes():
                     fh.write(chunk)
                     written += len(chunk)
                     bar.advance(len(chunk))

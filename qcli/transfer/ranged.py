@@ -17,7 +17,6 @@ from qcli.http.retry import RetryPolicy
 from qcli.iostreams import IOStreams
 from qcli.transfer.progress import progress_bar
 
-CHUNK = 1024 * 1024
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 UNSATISFIED = re.compile(r"bytes \*/(\d+)")
 
@@ -79,7 +78,9 @@ def download_resumable(
                     if total is not None:
                         bar.set_total(total)
                     with open(part, mode) as fh:
-                        for chunk in response.iter_bytes(CHUNK):
+                        # as the socket delivers them: iter_bytes(N) re-chunks through a buffer
+                        # and made downloads 2.7x slower
+                        for chunk in response.iter_bytes():
                             fh.write(chunk)
                             bar.advance(len(chunk))
                         fh.flush()

@@ -345,6 +345,22 @@ def test_download_survives_a_dropped_connection(qcli: Qcli, emu: Emulator, tmp_p
     assert _download(qcli, emu, temp_id, tmp_path) == src.read_bytes()
 
 
+def test_download_cut_part_way_resumes_from_the_bytes_it_has(
+    qcli: Qcli, emu: Emulator, tmp_path: Path
+) -> None:
+    src = _file(tmp_path, "cut.bin", 2 * MiB)
+    temp_id = qcli("temp-content", "create", str(src), "-q", env=_env(emu)).out.strip()
+    emu.clear_requests()
+    # the real content, cut after 300,000 bytes
+    emu.add_faults({"drop": True, "at": "response", "afterBytes": 300_000, "method": "GET",
+                    "path": f"/api/v1/temp-contents/{temp_id}", "nth": [1]})
+    assert _download(qcli, emu, temp_id, tmp_path) == src.read_bytes()
+    gets = [r for r in emu.requests() if r["method"] == "GET"]
+    assert gets[0]["cut"] == 300_000
+    assert gets[1]["headers"]["range"] == "bytes=300000-"  # kept what arrived, asked for the rest
+    assert gets[1]["status"] == 206
+
+
 def test_automatic_chunk_size_starts_at_8_mib_and_only_grows(qcli: Qcli, emu: Emulator,
                                                    tmp_path: Path) -> None:
     src = _file(tmp_path, "auto.bin", 40 * MiB)

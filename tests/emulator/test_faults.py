@@ -21,7 +21,9 @@ def test_rules_parse_from_the_command_line() -> None:
 
 @pytest.mark.parametrize("spec, problem", [
     ("delay=1 at=later", "at= must be one of"),
-    ("status=500 at=response", "only go with delay"),
+    ("status=500 at=response", "go with delay=SECONDS or drop"),
+    ("drop at=body", "drop goes with at=request or at=response"),
+    ("drop delay=1 at=response", "not both"),
     ("at=body", "needs status=CODE, drop or delay"),
     ("delay=1 colour=red", "unknown fault setting"),
 ])
