@@ -6,13 +6,21 @@ STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 TOOLS_STAMP := $(VENV)/.shells
 
-.PHONY: install demo test lint bench completions man clean
+.PHONY: install demo test lint bench completions man clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[emulator,test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[emulator,test]'
 	touch $(STAMP)
+
+# pin what the suite runs with (after changing pyproject.toml's dependencies)
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -e '.[emulator,test]'
+	(sed -n '1,3p' constraints.txt; .lock-venv/bin/pip freeze --exclude-editable | grep -v '^-e') \
+	  > constraints.tmp && mv constraints.tmp constraints.txt
+	rm -rf .lock-venv
 
 # @tus/server for the interop tests and the upload benchmark, from the committed lockfile
 $(NODE_STAMP): package.json package-lock.json
