@@ -127,6 +127,11 @@ class Application:
         return Printer(self.io, fmt, quiet=self.options.quiet, query=self.options.query)
 
     # -- interaction -----------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        """A status line for people, on stderr; nothing with -q."""
+        if not self.options.quiet:
+            self.io.err(text)
+
     def confirm_destructive(self, what: str, *, yes: bool) -> None:
         """Ask on a terminal; without one, `--yes` is required (exit 2, before any request)."""
         if yes:

@@ -135,9 +135,8 @@ def create(
         return False
 
     made_current = a.contexts.update(change)
-    if not a.options.quiet:
-        note = " and made it the current context" if made_current else ""
-        a.io.err(f"Created context {name!r} for {new.server}{note}.")
+    note = " and made it the current context" if made_current else ""
+    a.say(f"Created context {name!r} for {new.server}{note}.")
 
 
 @command(app, "update")
@@ -200,8 +199,7 @@ def update(
         _apply_headers(c, header)
 
     a.contexts.update(change)
-    if not a.options.quiet:
-        a.io.err(f"Updated context {name!r}.")
+    a.say(f"Updated context {name!r}.")
 
 
 @command(app, "use")
@@ -219,8 +217,7 @@ def use(ctx: typer.Context, name: str = NameArg) -> None:
         data.current = name
 
     a.contexts.update(change)
-    if not a.options.quiet:
-        a.io.err(f"Now using context {name!r}.")
+    a.say(f"Now using context {name!r}.")
 
 
 def _views(a: Application) -> list[dict[str, object]]:
@@ -298,8 +295,7 @@ def rm(
     for n in names:
         for kind in (API_KEY, OAUTH_SECRET, OAUTH_TOKEN):
             a.credentials.delete(n, kind)
-    if not a.options.quiet:
-        a.io.err(f"Removed {', '.join(repr(n) for n in names)}.")
+    a.say(f"Removed {', '.join(repr(n) for n in names)}.")
 
 
 @command(app, "rename")
@@ -333,8 +329,7 @@ def rename(
             d.current = new
 
     a.contexts.update(change)
-    if not a.options.quiet:
-        a.io.err(f"Renamed {old!r} to {new!r}.")
+    a.say(f"Renamed {old!r} to {new!r}.")
 
 
 @command(app, "clear")
@@ -351,8 +346,7 @@ def clear(ctx: typer.Context) -> None:
         d.current = None
 
     a.contexts.update(change)
-    if not a.options.quiet:
-        a.io.err("No context is current now.")
+    a.say("No context is current now.")
 
 
 @command(app, "test")
@@ -376,5 +370,4 @@ def test(
         a.options.server = None
     user = UsersApi(a.http).get_me()
     a.printer.item(user)
-    if not a.options.quiet:
-        a.io.err(f"OK: {a.connection.server} answers as {user.get('name') or user.get('id')}.")
+    a.say(f"OK: {a.connection.server} answers as {user.get('name') or user.get('id')}.")

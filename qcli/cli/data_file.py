@@ -128,9 +128,8 @@ def _send(a: Application, source: str, model: dict[str, Any], resumable: bool | 
         except ApiError as exc:
             if exc.status != 413 or resumable is not None:
                 raise
-            if not a.options.quiet:
-                a.io.err("The file is over the tenant's maxFileSize for one request: "
-                         "sending it through temporary content.")
+            a.say("The file is over the tenant's maxFileSize for one request: "
+                  "sending it through temporary content.")
     return _staged(a, path, model, chunk, file_id)
 
 
@@ -287,8 +286,7 @@ def rm(
     a.confirm_destructive(what, yes=yes)
     if len(file_ids) == 1:
         a.data_files.delete_data_file(file_ids[0])
-        if not a.options.quiet:
-            a.io.err(f"Deleted data file {file_ids[0]}.")
+        a.say(f"Deleted data file {file_ids[0]}.")
         return
     _report(a, a.data_files.delete_data_files(file_ids), "deletions")
 
@@ -307,8 +305,7 @@ def change_owner(
     """
     a = application(ctx)
     a.data_files.change_owner(file_id, owner_id)
-    if not a.options.quiet:
-        a.io.err(f"Changed the owner of {file_id} to {owner_id}.")
+    a.say(f"Changed the owner of {file_id} to {owner_id}.")
 
 
 @command(app, "change-space")
@@ -332,8 +329,7 @@ def change_space(
     target = None if personal else space_id
     if len(file_ids) == 1:
         a.data_files.change_space(file_ids[0], target)
-        if not a.options.quiet:
-            a.io.err(f"Moved {file_ids[0]} to {target or 'the personal space'}.")
+        a.say(f"Moved {file_ids[0]} to {target or 'the personal space'}.")
         return
     _report(a, a.data_files.change_spaces(file_ids, target), "moves")
 

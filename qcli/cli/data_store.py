@@ -240,9 +240,8 @@ def patch(
         doc = [operation]
     operations = validate_patch(doc)
     a.data_stores.patch_data_store(store_id, operations)
-    if not a.options.quiet:
-        a.io.err(f"Patched data store {store_id} ({len(operations)} operation"
-                 f"{'s' if len(operations) != 1 else ''}).")
+    a.say(f"Patched data store {store_id} ({len(operations)} operation"
+          f"{'s' if len(operations) != 1 else ''}).")
 
 
 @command(app, "rm")
@@ -268,8 +267,7 @@ def rm(ctx: typer.Context,
         if exc.status == 409:
             exc.hint = f"delete its data assets first: qcli data-store data-asset rm {','.join(ids)} --yes"
         raise
-    if not a.options.quiet:
-        a.io.err(f"Deleted {', '.join(ids)}.")
+    a.say(f"Deleted {', '.join(ids)}.")
 
 
 @command(asset_app, "ls")
@@ -307,8 +305,7 @@ def asset_rm(ctx: typer.Context,
     target = "every data store" if ids == ["*"] else ", ".join(ids)
     a.confirm_destructive(f"delete the data assets of {target}", yes=yes)
     a.data_stores.delete_data_assets(ids)
-    if not a.options.quiet:
-        a.io.err(f"Deleted the data assets of {target}.")
+    a.say(f"Deleted the data assets of {target}.")
 
 
 @command(set_app, "ls")
@@ -348,5 +345,4 @@ def set_rm(ctx: typer.Context,
     stores, assets = _ids([store_ids], "data store"), _ids([asset_ids], "data asset")
     a.confirm_destructive(f"delete the data sets of data assets {','.join(assets)}", yes=yes)
     a.data_stores.delete_data_sets(stores, assets)
-    if not a.options.quiet:
-        a.io.err(f"Deleted the data sets of {','.join(assets)}.")
+    a.say(f"Deleted the data sets of {','.join(assets)}.")

@@ -200,8 +200,7 @@ def rm(
             if len(extension_ids) > 1:
                 a.io.error_line(f"{ext_id}: {exc.message}")
             continue
-        if not a.options.quiet:
-            a.io.err(f"Deleted extension {ext_id}.")
+        a.say(f"Deleted extension {ext_id}.")
     if failures:
         if len(extension_ids) == 1:
             raise failures[0]
@@ -217,8 +216,8 @@ def _save(a: Application, response: Any, dest: str | None, default: str, label: 
         or default
     check_destination(target)
     size = save_response(response, target, a.io, label)
-    if target != "-" and not a.options.quiet:
-        a.io.err(f"Saved {target} ({size} bytes).")
+    if target != "-":
+        a.say(f"Saved {target} ({size} bytes).")
 
 
 @command(app, "download")

@@ -149,9 +149,8 @@ def download(
     try:
         size = download_resumable(
             lambda start: api.get_temp_content(temp_id, start=start, inline=inline),
-            Path(dest), a.io, temp_id, log=None if a.options.quiet else a.io.err)
+            Path(dest), a.io, temp_id, log=a.say)
     except KeyboardInterrupt:
         raise QcliError(f"interrupted; {dest}.part is kept: run the same command again to resume",
                         exit_code=ExitCode.INTERRUPTED) from None
-    if not a.options.quiet:
-        a.io.err(f"Saved {dest} ({size} bytes).")
+    a.say(f"Saved {dest} ({size} bytes).")

@@ -49,7 +49,7 @@ def upload_resumable(a: Application, path: Path, name: str, *, ttl: int, chunk: 
         chunk_size=chunk,
         store=ResumeStore(state_dir() / "uploads"),
         server=a.connection.server,
-        log=None if a.options.quiet else a.io.err,
+        log=a.say,
         patch_timeout=httpx.Timeout(timeout, read=max(timeout, 120.0)),
     )
     try:
@@ -60,8 +60,7 @@ def upload_resumable(a: Application, path: Path, name: str, *, ttl: int, chunk: 
         raise QcliError(
             f"interrupted at byte {uploader.offset} of {uploader.size}; run the same command "
             "again to resume", exit_code=ExitCode.INTERRUPTED) from None
-    if not a.options.quiet:
-        resumed = f", resumed at byte {result.resumed_from}" if result.resumed_from else ""
-        a.io.err(f"Uploaded {path.name} ({result.size} bytes{resumed}) as temporary content "
-                 f"{result.id}.")
+    resumed = f", resumed at byte {result.resumed_from}" if result.resumed_from else ""
+    a.say(f"Uploaded {path.name} ({result.size} bytes{resumed}) as temporary content "
+          f"{result.id}.")
     return result, uploader
