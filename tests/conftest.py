@@ -8,7 +8,9 @@ import selectors
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,6 +94,20 @@ class Emulator:
 
     def clear_requests(self) -> None:
         self._call("DELETE", "/__emulator/requests")
+
+    def wait_for(self, match: Callable[[dict[str, Any]], bool], count: int = 1,
+                 timeout: float = 30, alive: subprocess.Popen[Any] | None = None
+                 ) -> list[dict[str, Any]]:
+        """The logged requests that `match`, once there are `count` of them; fails after
+        `timeout` seconds, or as soon as the process `alive` has ended."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [r for r in self.requests() if match(r)]
+            if len(found) >= count:
+                return found
+            assert time.monotonic() < deadline, f"fewer than {count} such requests in {timeout} s"
+            assert alive is None or alive.poll() is None, "qcli ended before the request came"
+            time.sleep(0.02)
 
 
 def base_env() -> dict[str, str]:

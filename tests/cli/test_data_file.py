@@ -114,10 +114,7 @@ def test_interrupted_create_resumes_and_makes_one_file(qcli: Qcli, emu: Emulator
     proc = subprocess.Popen([sys.executable, "-m", "qcli", "data-file", "create", str(src),
                              "--chunk-size", "1MiB", "-q"], env=dict(qcli.env, **_env(emu)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while len([r for r in emu.requests() if r["method"] == "PATCH"]) < 4:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    emu.wait_for(lambda r: r["method"] == "PATCH", 4)
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     emu.clear_faults()
@@ -140,10 +137,7 @@ def test_ctrl_c_while_the_data_file_is_written_says_how_to_finish(
     proc = subprocess.Popen([sys.executable, "-m", "qcli", "data-file", "create", str(src),
                              "--chunk-size", "1MiB", "-q"], env=dict(qcli.env, **_env(emu)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while not [r for r in emu.requests() if r.get("held") and r["path"] == "/api/v1/data-files"]:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    emu.wait_for(lambda r: r.get("held") and r["path"] == "/api/v1/data-files")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130

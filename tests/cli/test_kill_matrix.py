@@ -53,15 +53,8 @@ def _kill_at(qcli: Qcli, emu: Emulator, args: list[str], point: tuple) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "qcli", *args],
                             env=dict(qcli.env, **_env(emu)), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        held = [r for r in emu.requests() if r.get("held")
-                and r["method"] == method and fnmatch.fnmatchcase(r["path"], glob)]
-        if held:
-            break
-        assert time.monotonic() < deadline, "the request to kill at never came"
-        assert proc.poll() is None, "qcli ended before the kill point"
-        time.sleep(0.02)
+    held = emu.wait_for(lambda r: r.get("held") and r["method"] == method
+                        and fnmatch.fnmatchcase(r["path"], glob), alive=proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     emu.clear_faults()
@@ -112,10 +105,7 @@ def test_emulator_killed_mid_upload_stays_consistent(qcli: Qcli, tmp_path: Path)
         proc = subprocess.Popen([sys.executable, "-m", "qcli", "temp-content", "create", str(src),
                                  "--chunk-size", "1MiB", "-q"], env=dict(qcli.env, **_env(emu)),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while len([r for r in emu.requests() if r["method"] == "PATCH"]) < 3:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        emu.wait_for(lambda r: r["method"] == "PATCH", 3)
         emu.stop(signal.SIGKILL)
         proc.kill()
         proc.wait(10)

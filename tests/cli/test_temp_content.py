@@ -156,13 +156,23 @@ def _start_upload(qcli: Qcli, emu: Emulator, src: Path, *extra: str) -> subproce
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_for_patches(emu: Emulator, count: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len([p for p in _patches(emu) if p["status"] == 204]) >= count:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {count} PATCHes completed in {timeout} s")
+def _wait_for_patches(emu: Emulator, count: int) -> None:
+    emu.wait_for(lambda r: r["method"] == "PATCH" and r["status"] == 204, count)
+
+
+def _start_slow_upload(qcli: Qcli, emu: Emulator, src: Path) -> subprocess.Popen:
+    """An upload in 1 MiB PATCHes that the emulator holds 0.3 s each, to stop it part way."""
+    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
+    return _start_upload(qcli, emu, src)
+
+
+def _kill_after_patches(qcli: Qcli, emu: Emulator, src: Path, count: int) -> None:
+    """SIGKILL a slow upload once `count` PATCHes are done; the faults are cleared."""
+    proc = _start_slow_upload(qcli, emu, src)
+    _wait_for_patches(emu, count)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    emu.clear_faults()
 
 
 def test_sigkill_then_rerun_resumes_and_sends_only_the_rest(
@@ -170,12 +180,7 @@ def test_sigkill_then_rerun_resumes_and_sends_only_the_rest(
 ) -> None:
     src = _file(tmp_path, "killed.bin", 10 * MiB + 3)
     size = src.stat().st_size
-    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
-    proc = _start_upload(qcli, emu, src)
-    _wait_for_patches(emu, 3)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(10)
-    emu.clear_faults()
+    _kill_after_patches(qcli, emu, src, 3)
     state = list((qcli.home / "state" / "qcli" / "uploads").glob("*.json"))
     assert len(state) == 1  # the saved upload URL survived the kill
     before = len(emu.requests())
@@ -212,8 +217,7 @@ def test_sigkill_then_rerun_resumes_and_sends_only_the_rest(
 
 def test_ctrl_c_says_how_to_resume(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
     src = _file(tmp_path, "interrupted.bin", 6 * MiB)
-    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
-    proc = _start_upload(qcli, emu, src)
+    proc = _start_slow_upload(qcli, emu, src)
     _wait_for_patches(emu, 2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
@@ -230,12 +234,7 @@ def test_stale_saved_upload_starts_afresh_and_no_resume(
     qcli: Qcli, emu: Emulator, tmp_path: Path
 ) -> None:
     src = _file(tmp_path, "stale.bin", 4 * MiB)
-    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
-    proc = _start_upload(qcli, emu, src)
-    _wait_for_patches(emu, 1)
-    proc.kill()
-    proc.wait(10)
-    emu.clear_faults()
+    _kill_after_patches(qcli, emu, src, 1)
     upload_url = next(r for r in emu.requests() if r["method"] == "PATCH")["path"]
     # the server forgets the upload (tus termination)
     import urllib.error
@@ -261,14 +260,9 @@ def test_stale_saved_upload_starts_afresh_and_no_resume(
     assert methods[:2] == ["HEAD", "POST"]
     assert _download(qcli, emu, result.out.strip(), tmp_path) == src.read_bytes()
 
-    # --no-resume: a saved entry is ignored, a new upload is created without a HEAD
+    # --no-resume: a saved entry is not resumed (no HEAD); its upload is ended, a new one made
     emu.clear_requests()
-    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
-    proc = _start_upload(qcli, emu, src)
-    _wait_for_patches(emu, 1)
-    proc.kill()
-    proc.wait(10)
-    emu.clear_faults()
+    _kill_after_patches(qcli, emu, src, 1)
     assert len(list((qcli.home / "state" / "qcli" / "uploads").glob("*.json"))) == 1
     killed = emu.requests()
     emu.clear_requests()
@@ -377,8 +371,7 @@ def test_automatic_chunk_size_starts_at_8_mib_and_only_grows(qcli: Qcli, emu: Em
 
 def test_two_processes_uploading_one_file(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
     src = _file(tmp_path, "shared.bin", 5 * MiB)
-    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
-    first = _start_upload(qcli, emu, src)
+    first = _start_slow_upload(qcli, emu, src)
     _wait_for_patches(emu, 1)
     second = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q", env=_env(emu))
     assert second.code == 5

@@ -42,10 +42,7 @@ def test_a_response_hold_does_the_work_first(emu: Emulator) -> None:
         headers=headers, timeout=10)))
     started = time.monotonic()
     thread.start()
-    deadline = started + 5
-    while not [r for r in emu.requests() if r.get("held")]:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    emu.wait_for(lambda r: r.get("held"), timeout=5)
     # held before its answer, yet the store already exists
     listed = httpx.get(f"{emu.url}/api/v1/data-stores", headers=headers, timeout=10).json()
     assert "held" in [s["technicalName"] for s in listed["data"]]
@@ -64,10 +61,7 @@ def test_a_body_hold_stops_after_the_given_bytes(emu: Emulator) -> None:
                                                    for i in range(0, len(body), 16384)]),
         headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10)))
     thread.start()
-    deadline = time.monotonic() + 5
-    while not (held := [r for r in emu.requests() if r.get("held")]):
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    held = emu.wait_for(lambda r: r.get("held"), timeout=5)
     assert 64 * 1024 <= held[0]["bodySize"] < len(body)
     thread.join(10)
     assert result[0].status_code == 201  # then the rest of the body arrives
