@@ -255,9 +255,10 @@ def _held(rule: FaultRule, entry: dict[str, Any], receive: Any, send: Any) -> tu
             await asyncio.sleep(rule.delay)
         return message
 
-    sent = [0, False]  # body bytes let through; cut
+    passed = 0  # body bytes let through before a drop's cut (entry["cut"] once it is made)
 
     async def held_send(message: Any) -> None:
+        nonlocal passed
         if rule.at == "response" and message["type"] == "http.response.start" and rule.delay:
             entry["held"] = True
             await asyncio.sleep(rule.delay)
@@ -265,16 +266,14 @@ def _held(rule: FaultRule, entry: dict[str, Any], receive: Any, send: Any) -> tu
             # the real answer, cut after after-bytes (default: half of its first piece); the
             # rest is swallowed and uvicorn closes the connection on the unfinished body
             body = message.get("body", b"")
-            limit = rule.after_bytes or max(1, len(body) // 2)
-            if sent[1] or not body:
+            if "cut" in entry or not body:
                 return
-            room = limit - sent[0]
+            room = (rule.after_bytes or max(1, len(body) // 2)) - passed
             if len(body) >= room:
-                sent[1] = True
-                entry["cut"] = sent[0] + room
+                entry["cut"] = passed + room
                 await send({"type": "http.response.body", "body": body[:room], "more_body": True})
                 return
-            sent[0] += len(body)
+            passed += len(body)
             message = dict(message, more_body=True)
         await send(message)
 
