@@ -1,10 +1,12 @@
-"""What the benchmarks share: the venv's qcli, and servers started on a free loopback port."""
+"""What the benchmarks share: the venv's qcli, servers started on a free loopback port, seeding."""
 
 from __future__ import annotations
 
+import json
 import selectors
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -28,3 +30,11 @@ def start_emulator(data_dir: str, *extra: str) -> tuple[subprocess.Popen[str], s
                              "--api-key", KEY, *extra], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     return proc, first_line(proc, "the emulator")
+
+
+def seed_data_files(url: str, count: int) -> list[str]:
+    """Make `count` data files in the emulator at `url` (its fixture API); their IDs."""
+    req = urllib.request.Request(f"{url}/__emulator/data-files", method="POST",
+                                 data=json.dumps({"count": count}).encode())
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return [str(i) for i in json.loads(resp.read())["ids"]]

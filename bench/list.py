@@ -10,9 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-from common import KEY, QCLI, start_emulator
+from common import KEY, QCLI, seed_data_files, start_emulator
 
 COUNT = int(os.environ.get("BENCH_FILES", "10000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
@@ -47,9 +46,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = start_emulator(tmp)
         try:
-            req = urllib.request.Request(f"{url}/__emulator/data-files", method="POST",
-                                         data=json.dumps({"count": COUNT}).encode())
-            urllib.request.urlopen(req, timeout=60).read()
+            seed_data_files(url, COUNT)
             env = dict(os.environ, QCLI_SERVER=url, QCLI_API_KEY=KEY, QCLI_CONFIG_DIR=tmp)
             bare, bare_out = median_seconds([sys.executable, "-c", BARE, url, KEY], env)
             qcli, qcli_out = median_seconds([QCLI, "data-file", "ls", "-o", "json"], env)

@@ -13,7 +13,7 @@ import tempfile
 import time
 import urllib.request
 
-from common import KEY, start_emulator
+from common import KEY, seed_data_files, start_emulator
 
 from qcli.api.data_files import DataFilesApi
 from qcli.config.settings import Connection
@@ -30,9 +30,7 @@ def one_run() -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = start_emulator(tmp, "--faults", f"rate-limit scale={SCALE}")
         try:
-            req = urllib.request.Request(f"{url}/__emulator/data-files", method="POST",
-                                         data=json.dumps({"count": COUNT}).encode())
-            ids = json.loads(urllib.request.urlopen(req, timeout=60).read())["ids"]
+            ids = seed_data_files(url, COUNT)
             conn = Connection(server=url, auth="api-key", api_key=KEY)
             with HttpClient(conn, retry=RetryPolicy(attempts=10)) as http:
                 api = DataFilesApi(http)
