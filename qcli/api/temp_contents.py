@@ -15,7 +15,7 @@ import httpx
 
 from qcli.api.ids import segment
 from qcli.errors import QcliError
-from qcli.http.client import HttpClient
+from qcli.http.client import HttpClient, same_origin
 
 BASE = "/api/v1/temp-contents"
 FILES = f"{BASE}/files"
@@ -47,12 +47,19 @@ class TempContentsApi:
             "Upload-Metadata": encode_metadata(metadata),
         })
 
-    @staticmethod
-    def upload_url(response: httpx.Response) -> str:
+    def upload_url(self, response: httpx.Response) -> str:
+        """The upload's URL from the creation answer; one on another origin (scheme, host,
+        port) than the context's server is refused: the API key goes nowhere else."""
         location = response.headers.get("Location")
         if not location:
             raise QcliError("the server created an upload but sent no Location header")
-        return urljoin(str(response.request.url), location)
+        url = urljoin(str(response.request.url), location)
+        server = self.http.conn.server
+        if not same_origin(url, server):
+            raise QcliError(f"the server put the upload on another origin ({url}) than the "
+                            f"context's server {server}: qcli sends the API key only to its "
+                            "own server, so the upload stopped")
+        return url
 
     def get_upload_offset(self, url: str) -> httpx.Response:
         """HEAD on the upload: its Upload-Offset."""
@@ -88,12 +95,15 @@ class TempContentsApi:
         return id_from_location(response.headers.get("Location", ""))
 
     @contextlib.contextmanager
-    def get_temp_content(self, temp_id: str, *, start: int = 0, inline: bool = False
-                         ) -> Iterator[httpx.Response]:
-        """GET /v1/temp-contents/{id}, from byte `start` (Range) when it is not 0."""
+    def get_temp_content(self, temp_id: str, *, start: int = 0, inline: bool = False,
+                         if_range: str | None = None) -> Iterator[httpx.Response]:
+        """GET /v1/temp-contents/{id}, from byte `start` (Range) when it is not 0; with
+        `if_range` (an ETag or HTTP date) the server sends the whole content if it changed."""
         headers = {"Accept": "*/*"}
         if start:
             headers["Range"] = f"bytes={start}-"
+            if if_range:
+                headers["If-Range"] = if_range
         with self.http.stream("GET", f"{BASE}/{segment(temp_id, 'temporary content ID')}", headers=headers,
                               params={"inline": "1"} if inline else None,
                               ok=lambda s: 200 <= s < 300 or s == 416) as response:

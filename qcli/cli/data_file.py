@@ -114,23 +114,51 @@ def _one_source(source: str | None, source_id: str | None, temp_content_id: str 
 
 def _send(a: Application, source: str, model: dict[str, Any], resumable: bool | None,
           chunk_size: str | None, file_id: str | None) -> dict[str, Any]:
-    """Send a file's content: one multipart request, or resumable temp content then its ID."""
-    from qcli.cli.uploads import parse_chunk_size, readable_file
+    """Send a file's content: one multipart request, or resumable temp content then its ID; a
+    stream (stdin, a pipe, a FIFO) goes through one streamed temp content."""
+    from qcli.cli.uploads import check_unchanged, is_stream, parse_chunk_size, readable_file
 
-    path = readable_file(source)
     chunk = parse_chunk_size(chunk_size)
+    if is_stream(source):
+        return _streamed(a, source, model, resumable, file_id)
+    path = readable_file(source)
     threshold = chunk or DEFAULT_THRESHOLD
-    staged = resumable if resumable is not None else path.stat().st_size > threshold
+    before = path.stat()
+    staged = resumable if resumable is not None else before.st_size > threshold
     if not staged:
         try:
             with open(path, "rb") as fh:
-                return _write(a, file_id, model, (model["name"], fh))
+                written = _write(a, file_id, model, (model["name"], fh))
         except ApiError as exc:
             if exc.status != 413 or resumable is not None:
                 raise
             a.say("The file is over the tenant's maxFileSize for one request: "
                   "sending it through temporary content.")
-    return _staged(a, path, model, chunk, file_id)
+        else:
+            check_unchanged(path, before, f"data file {written.get('id')} holds what was read "
+                            f"(qcli data-file update {written.get('id')} FILE sends it again)")
+            return written
+    return _staged(a, path, source, model, chunk, file_id)
+
+
+def _streamed(a: Application, source: str, model: dict[str, Any], resumable: bool | None,
+              file_id: str | None) -> dict[str, Any]:
+    """A stream can't be resumed or re-read: one streamed temp content, then its ID. Exit 1
+    unless the data file holds as many bytes as were read."""
+    from qcli.cli.uploads import CountingReader, open_stream
+    from qcli.transfer.progress import progress_bar
+
+    if resumable:
+        a.say(f"{source} is a stream: it is sent in one request (not resumable).")
+    with open_stream(a, source) as fh, progress_bar(a.io, None, model["name"]) as bar:
+        reader = CountingReader(fh, bar)
+        temp_id = a.temp_contents.upload_temp_content(reader, model["name"], STAGING_TTL)
+    written = _write(a, file_id, dict(model, tempContentFileId=temp_id), None)
+    size = written.get("size")
+    if isinstance(size, int) and size != reader.count:
+        raise QcliError(f"data file {written.get('id')} holds {size} bytes of the {reader.count} "
+                        f"read from {source}")
+    return written
 
 
 def _write(a: Application, file_id: str | None, model: dict[str, Any],
@@ -140,14 +168,71 @@ def _write(a: Application, file_id: str | None, model: dict[str, Any],
     return a.data_files.update_data_file(file_id, model, content)
 
 
-def _staged(a: Application, path: Any, model: dict[str, Any], chunk: int | None,
+def _existing(a: Application, model: dict[str, Any]) -> dict[str, Any] | None:
+    """The data file that holds model's name in its scope (connection's space, app), if any."""
+    params = {"name": model["name"], "connectionId": model.get("connectionId"),
+              "appId": model.get("appId")}
+    for item in a.data_files.list_data_files(params, limit=50):
+        if item.get("name") == model["name"]:
+            return item
+    return None
+
+
+def _taken(model: dict[str, Any], existing: dict[str, Any], source: str,
+           answer: ApiError | None = None) -> QcliError:
+    """Exit 5 naming the data file that holds the name, and how to replace its content."""
+    import shlex
+
+    file_id = existing.get("id")
+    what = answer.message if answer else f"a data file named {model['name']!r} already exists"
+    return QcliError(f"{what}; it is data file {file_id}",
+                     hint=f"to replace its content: qcli data-file update {file_id} "
+                          f"{shlex.quote(source)}", exit_code=ExitCode.CONFLICT)
+
+
+def _refuse_if_taken(a: Application, model: dict[str, Any], source: str) -> None:
+    existing = _existing(a, model)
+    if existing is not None:
+        raise _taken(model, existing, source)
+
+
+def _posted_before(entry: dict[str, Any] | None, model: dict[str, Any],
+                   temp_id: str | None = None) -> bool:
+    """Did an earlier run send the data-file POST for this upload and never hear the answer?"""
+    posting = (entry or {}).get("posting")
+    if not isinstance(posting, dict):
+        return False
+    scope = {k: model.get(k) for k in ("name", "connectionId", "appId")}
+    return posting.get("scope") == scope and (temp_id is None
+                                              or posting.get("tempContentId") == temp_id)
+
+
+def _staged(a: Application, path: Any, source: str, model: dict[str, Any], chunk: int | None,
             file_id: str | None) -> dict[str, Any]:
     """Resumable temp-content upload, then tempContentFileId. The resume entry is kept until the
-    data file exists, so a re-run after any interruption finishes without a second file."""
-    from qcli.cli.uploads import upload_resumable
+    data file exists, so a re-run after any interruption finishes without a second file.
 
+    A create answered 409 is taken for this upload's own earlier success only when an earlier
+    run sent its POST (recorded just before sending, right after checking that the name was
+    free) and never heard the answer, and the file has this upload's size; otherwise exit 5
+    naming the file that holds the name."""
+    from qcli.cli.uploads import saved_entry, upload_resumable
+
+    creating = file_id is None
+    if creating and not _posted_before(saved_entry(a, path), model):
+        _refuse_if_taken(a, model, source)  # before sending a byte
     result, uploader = upload_resumable(a, path, model["name"], ttl=STAGING_TTL, chunk=chunk,
                                         resume=True, keep_entry=True)
+    store = uploader.store
+    assert store is not None
+    entry = store.load(result.key) or {}
+    posted = creating and _posted_before(entry, model, result.id)
+    if creating and not posted:
+        _refuse_if_taken(a, model, source)
+        entry = dict(entry, posting={
+            "tempContentId": result.id,
+            "scope": {k: model.get(k) for k in ("name", "connectionId", "appId")}})
+        store.save(result.key, entry)  # before the POST: a re-run knows it may have landed
     staged = dict(model, tempContentFileId=result.id)
     try:
         created = _write(a, file_id, staged, None)
@@ -156,31 +241,24 @@ def _staged(a: Application, path: Any, model: dict[str, Any], chunk: int | None,
                         "run the same command again to finish (nothing is uploaded twice)",
                         exit_code=ExitCode.INTERRUPTED) from None
     except ApiError as exc:
-        # an earlier run may have created the file and died before hearing so (its temp
-        # content may even be gone, if the tenant removes what a data file consumed)
-        if exc.status != 409 or file_id is not None or not result.interrupted:
+        if creating:  # the answer was heard: this POST made nothing
+            store.save(result.key, {k: v for k, v in entry.items() if k != "posting"})
+        if exc.status != 409 or not creating:
             raise
-        created = _already_created(a, model, result.size) or {}
-        if not created:
+        existing = _existing(a, model)
+        if existing is None:
             raise
+        if not (posted and existing.get("size") == result.size):
+            raise _taken(model, existing, source, exc) from None
+        created = existing  # the earlier run's POST made it
     uploader.forget(result.key)
     return created
-
-
-def _already_created(a: Application, model: dict[str, Any], size: int) -> dict[str, Any] | None:
-    """After an interrupted run a 409 may mean the earlier run's POST did succeed."""
-    params = {"name": model["name"], "connectionId": model.get("connectionId"),
-              "appId": model.get("appId")}
-    for item in a.data_files.list_data_files(params, limit=1):
-        if item.get("size") == size:
-            return item
-    return None
 
 
 @command(app, "create")
 def create(
     ctx: typer.Context,
-    source: str | None = typer.Argument(None, help="File to upload"),
+    source: str | None = typer.Argument(None, help="File to upload ('-': stdin, with --name)"),
     name: str | None = typer.Option(None, "--name", help="File name (default: the file's name)"),
     connection_id: str | None = ConnectionOpt,
     app_id: str | None = AppOpt,
@@ -207,12 +285,22 @@ def create(
             raise UsageError("give a FILE to upload, or --source-id or --temp-content-id")
         if not name:
             raise UsageError("--name is required with --source-id or --temp-content-id")
+    if source == "":
+        raise UsageError("the file path is empty: give a file to upload ('-' for stdin)")
+    if source == "-" and not name:
+        raise UsageError("reading the content from stdin (-) needs --name NAME")
     model = _model(validate_name(name or Path(str(source)).name), connection_id, app_id,
                    source_id, temp_content_id)
     if source is None:
         created = a.data_files.upload_data_file(model, None)
     else:
-        created = _send(a, source, model, resumable, chunk_size, None)
+        try:
+            created = _send(a, source, model, resumable, chunk_size, None)
+        except ApiError as exc:
+            existing = _existing(a, model) if exc.status == 409 else None
+            if existing is None:
+                raise
+            raise _taken(model, existing, source, exc) from None
     a.printer.item(created)
 
 

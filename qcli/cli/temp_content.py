@@ -26,22 +26,13 @@ def _check_ttl(ttl: int) -> int:
     return ttl
 
 
-def _stream(fh: Any, bar: Any) -> Any:
-    while True:
-        piece = fh.read(1024 * 1024)
-        if not piece:
-            return
-        bar.advance(len(piece))
-        yield piece
-
-
-def _show(a: Application, temp_id: str) -> None:
+def _show(a: Application, temp_id: str, details: dict[str, Any] | None = None) -> None:
     """The result of an upload: the ID with -q, else the details object."""
     remember_temp_content(temp_id)
     if a.options.quiet and a.options.query is None:
         a.io.out(f"{temp_id}\n")
         return
-    details = a.temp_contents.get_temp_content_details(temp_id)
+    details = details or a.temp_contents.get_temp_content_details(temp_id)
     a.printer.item(details or {"ID": temp_id}, id_key="ID")
 
 
@@ -71,32 +62,52 @@ def create(
       qcli temp-content create big.qvd --chunk-size 32MiB --ttl 86400 -q
       gzip -c sales.csv | qcli temp-content create - --filename sales.csv.gz -q
     """
-    from qcli.cli.uploads import parse_chunk_size, readable_file, upload_resumable
+    from qcli.cli.uploads import (
+        check_unchanged,
+        is_stream,
+        open_stream,
+        parse_chunk_size,
+        readable_file,
+        upload_resumable,
+    )
 
     a = application(ctx)
     _check_ttl(ttl)
     chunk = parse_chunk_size(chunk_size)
-    if source == "-":
-        name = filename or "stdin"
-        temp_id = _single(a, a.io.in_binary(), name, ttl, None)
-        _show(a, temp_id)
+    if is_stream(source):  # stdin, a pipe, a FIFO: one streamed POST, never probed
+        name = filename or ("stdin" if source == "-" else readable_file(source).name)
+        with open_stream(a, source) as fh:
+            temp_id, details = _single(a, fh, name, ttl, None)
+        _show(a, temp_id, details)
         return
     path = readable_file(source)
     name = filename or path.name
     if single:
+        before = path.stat()
         with open(path, "rb") as fh:
-            temp_id = _single(a, fh, name, ttl, path.stat().st_size)
-        _show(a, temp_id)
+            temp_id, details = _single(a, fh, name, ttl, before.st_size)
+        check_unchanged(path, before, f"temporary content {temp_id} holds what was read")
+        _show(a, temp_id, details)
         return
     result, _ = upload_resumable(a, path, name, ttl=ttl, chunk=chunk, resume=not no_resume)
     _show(a, result.id)
 
 
-def _single(a: Application, fh: Any, name: str, ttl: int, size: int | None) -> str:
+def _single(a: Application, fh: Any, name: str, ttl: int, size: int | None
+            ) -> tuple[str, dict[str, Any] | None]:
+    """One streamed POST; exit 1 unless the server holds as many bytes as were read."""
+    from qcli.cli.uploads import CountingReader
     from qcli.transfer.progress import progress_bar
 
     with progress_bar(a.io, size, name) as bar:
-        return a.temp_contents.upload_temp_content(_stream(fh, bar), name, ttl)
+        reader = CountingReader(fh, bar)
+        temp_id = a.temp_contents.upload_temp_content(reader, name, ttl)
+    details = a.temp_contents.get_temp_content_details(temp_id)
+    stored = str((details or {}).get("Size", ""))
+    if stored.isdigit() and int(stored) != reader.count:
+        raise QcliError(f"the server holds {stored} bytes of the {reader.count} read: temporary "
+                        f"content {temp_id} is incomplete")
+    return temp_id, details
 
 
 @command(app, "get")
@@ -130,8 +141,8 @@ def download(
       qcli temp-content download 624b0f54459f1c00018dade4
       qcli temp-content download 624b0f54459f1c00018dade4 --output-file - | wc -c
     """
-    from qcli.transfer.download import check_destination, save_response
-    from qcli.transfer.ranged import download_resumable
+    from qcli.transfer.download import check_destination, fit_file_name, save_response
+    from qcli.transfer.ranged import download_resumable, part_path
 
     a = application(ctx)
     api = a.temp_contents
@@ -144,13 +155,22 @@ def download(
     dest = output_file
     if dest is None:
         details = api.get_temp_content_details(temp_id)
-        dest = Path((details or {}).get("Name") or temp_id).name
+        dest = fit_file_name(Path((details or {}).get("Name") or temp_id).name)
     check_destination(dest)
     try:
         size = download_resumable(
-            lambda start: api.get_temp_content(temp_id, start=start, inline=inline),
+            lambda start, if_range: api.get_temp_content(temp_id, start=start, inline=inline,
+                                                         if_range=if_range),
             Path(dest), a.io, temp_id, log=a.say)
     except KeyboardInterrupt:
-        raise QcliError(f"interrupted; {dest}.part is kept: run the same command again to resume",
-                        exit_code=ExitCode.INTERRUPTED) from None
+        from qcli.transfer.ranged import sidecar_path
+
+        part = part_path(Path(dest))
+        if part.exists() and part.stat().st_size:
+            kept = f"{part} is kept: run the same command again to resume"
+        else:
+            part.unlink(missing_ok=True)
+            sidecar_path(Path(dest)).unlink(missing_ok=True)
+            kept = "nothing was saved"
+        raise QcliError(f"interrupted; {kept}", exit_code=ExitCode.INTERRUPTED) from None
     a.say(f"Saved {dest} ({size} bytes).")

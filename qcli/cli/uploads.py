@@ -1,9 +1,13 @@
-"""The resumable upload step shared by `temp-content create` and `data-file create|update`."""
+"""The upload steps shared by `temp-content create` and `data-file create|update`: which file,
+how to read it (a regular file, or a stream: stdin, a pipe, a FIFO), and the resumable upload."""
 
 from __future__ import annotations
 
+import os
+import stat as stat_mod
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from qcli.errors import ExitCode, QcliError, UsageError
 
@@ -11,14 +15,29 @@ if TYPE_CHECKING:
     from qcli.app import Application
     from qcli.transfer.tus import TusUploader, UploadResult
 
+FIRST_WAIT = 1.0  # seconds before "waiting for a writer" is said
+
 
 def readable_file(source: str) -> Path:
-    """A regular file we can read, or exit 2 naming the problem (before any request)."""
+    """A file we can read, or exit 2 naming the problem (before any request). A regular file is
+    probed with a one-byte read; a pipe or FIFO never is (that byte would be lost)."""
+    if source == "":
+        raise UsageError("the file path is empty: give a file to upload ('-' for stdin)")
     path = Path(source)
-    if not path.exists():
-        raise UsageError(f"no such file: {source}")
-    if path.is_dir():
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if source == "-":
+            raise UsageError("- (stdin) is not accepted here") from None
+        raise UsageError(f"no such file: {source}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+    if stat_mod.S_ISDIR(info.st_mode):
         raise UsageError(f"{source} is a directory, not a file")
+    if not stat_mod.S_ISREG(info.st_mode):
+        if not os.access(path, os.R_OK):
+            raise UsageError(f"cannot read {source}: permission denied")
+        return path
     try:
         with open(path, "rb") as fh:
             fh.read(1)
@@ -27,24 +46,88 @@ def readable_file(source: str) -> Path:
     return path
 
 
+def is_stream(source: str) -> bool:
+    """'-' (stdin) and anything that is not a regular file (a pipe, a FIFO, a device): read once,
+    front to back, with no size known before the end."""
+    if source == "-":
+        return True
+    try:
+        return not stat_mod.S_ISREG(os.stat(source).st_mode)
+    except OSError:
+        return False
+
+
+def open_stream(a: Application, source: str) -> IO[bytes]:
+    """stdin for '-'; a FIFO is opened without blocking and waited on for a writer for at most
+    --timeout seconds (with a line on stderr after a second), so that it never hangs silently."""
+    if source == "-":
+        return a.io.in_binary()
+    if not stat_mod.S_ISFIFO(os.stat(source).st_mode):
+        return open(source, "rb")
+    import select
+
+    timeout = a.connection.timeout
+    fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLHUP)
+        if not poller.poll(int(min(FIRST_WAIT, timeout) * 1000)):
+            a.say(f"waiting for a writer on FIFO {source} (up to {timeout:g} s; --timeout)")
+            if not poller.poll(int(max(timeout - FIRST_WAIT, 0) * 1000)):
+                raise UsageError(f"no process opened FIFO {source} for writing within "
+                                 f"{timeout:g} s: start the writer first, or raise --timeout")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class CountingReader:
+    """Iterates a stream in 1 MiB pieces, counting the bytes it hands out (and advancing a bar)."""
+
+    def __init__(self, fh: IO[bytes], bar: Any = None):
+        self.fh = fh
+        self.bar = bar
+        self.count = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            piece = self.fh.read(1024 * 1024)
+            if not piece:
+                return
+            self.count += len(piece)
+            if self.bar is not None:
+                self.bar.advance(len(piece))
+            yield piece
+
+
+def check_unchanged(path: Path, before: os.stat_result, what: str) -> None:
+    """Exit 1 when the file's size or mtime moved while it was being uploaded."""
+    after = path.stat()
+    if (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns):
+        return
+    grew = (f" (from {before.st_size} to {after.st_size} bytes)"
+            if after.st_size != before.st_size else "")
+    raise QcliError(f"{path} changed while it was being uploaded{grew}: {what}; run the "
+                    "command again once the file is complete")
+
+
 def parse_chunk_size(text: str | None) -> int | None:
     from qcli.transfer.sizes import parse_size
 
     return parse_size(text, option="--chunk-size", minimum=1024) if text else None
 
 
-def upload_resumable(a: Application, path: Path, name: str, *, ttl: int, chunk: int | None,
-                     resume: bool, keep_entry: bool = False) -> tuple[UploadResult, TusUploader]:
-    """Upload through tus with a progress bar; Ctrl-C says how to resume and exits 130."""
+def make_uploader(a: Application, chunk: int | None) -> TusUploader:
     import httpx
 
     from qcli.config.paths import state_dir
-    from qcli.transfer.progress import progress_bar
     from qcli.transfer.resume import ResumeStore
     from qcli.transfer.tus import TusUploader
 
     timeout = a.connection.timeout
-    uploader = TusUploader(
+    return TusUploader(
         a.temp_contents,
         chunk_size=chunk,
         store=ResumeStore(state_dir() / "uploads"),
@@ -52,6 +135,24 @@ def upload_resumable(a: Application, path: Path, name: str, *, ttl: int, chunk: 
         log=a.say,
         patch_timeout=httpx.Timeout(timeout, read=max(timeout, 120.0)),
     )
+
+
+def saved_entry(a: Application, path: Path) -> dict[str, Any] | None:
+    """The resume entry an earlier run of this upload left, if any."""
+    from qcli.config.paths import state_dir
+    from qcli.transfer.resume import ResumeStore
+
+    info = path.stat()
+    key = ResumeStore.key(path, info.st_size, info.st_mtime_ns, a.connection.server)
+    return ResumeStore(state_dir() / "uploads").load(key)
+
+
+def upload_resumable(a: Application, path: Path, name: str, *, ttl: int, chunk: int | None,
+                     resume: bool, keep_entry: bool = False) -> tuple[UploadResult, TusUploader]:
+    """Upload through tus with a progress bar; Ctrl-C says how to resume and exits 130."""
+    from qcli.transfer.progress import progress_bar
+
+    uploader = make_uploader(a, chunk)
     try:
         with progress_bar(a.io, path.stat().st_size, name) as bar:
             result = uploader.upload(path, filename=name, ttl=ttl, resume=resume, bar=bar,

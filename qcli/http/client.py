@@ -55,6 +55,7 @@ class HttpClient:
             follow_redirects=True,
             trust_env=True,
             transport=transport,
+            event_hooks={"request": [self._guard_origin], "response": [self._trace_redirect]},
         )
         self.auth = Authenticator(conn, self._client, credential_cache=credential_cache)
 
@@ -99,6 +100,9 @@ class HttpClient:
     ) -> httpx.Response:
         """One attempt, no retries, no status check: for protocols that retry on their own terms
         (tus). Transport errors are raised as httpx exceptions; see network_error()."""
+        if not same_origin(url, self.conn.server):
+            raise QcliError(f"refusing to send the API key to {url}: it is on another origin "
+                            f"than the context's server {self.conn.server}")
         request_headers = dict(headers or {})
         request_headers["Authorization"] = self.auth.header()
         request = self._build(method, url, headers=request_headers, content=content,
@@ -205,6 +209,23 @@ class HttpClient:
                     continue
             raise self._api_error(response, method)
 
+    # -- redirects: credentials and --header values stay on the context's own origin -------------
+    def _guard_origin(self, request: httpx.Request) -> None:
+        if same_origin(str(request.url), self.conn.server):
+            return
+        request.headers.pop("Authorization", None)
+        for key in self.conn.headers:
+            request.headers.pop(key, None)
+
+    def _trace_redirect(self, response: httpx.Response) -> None:
+        location = response.headers.get("Location")
+        if not response.is_redirect or not location:
+            return
+        target = str(response.request.url.join(location))
+        note = ("" if same_origin(target, self.conn.server)
+                else " (another origin: the API key and --header values are not sent there)")
+        self._trace(f"< {response.status_code} redirect to {target}{note}")
+
     # -- pagination ------------------------------------------------------------------------------
     def paginate(
         self,
@@ -299,6 +320,26 @@ class HttpClient:
     def _trace(self, line: str) -> None:
         if self._log is not None:
             self._log(line)
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def same_origin(url: str, server: str) -> bool:
+    """A relative URL, or an absolute one on the server's scheme, host and port."""
+    if not urlsplit(url).scheme:
+        return True
+    return origin(url) == origin(server)
 
 
 def _rewind(files: Mapping[str, Any] | None) -> None:

@@ -28,6 +28,23 @@ def filename_from_disposition(header: str | None) -> str | None:
     return name or None
 
 
+MAX_NAME_BYTES = 240  # 255 (most file systems) less ".part.json", the download's sidecar
+
+
+def fit_file_name(name: str, limit: int = MAX_NAME_BYTES) -> str:
+    """A default file name short enough to create: over `limit` UTF-8 bytes, the stem is cut
+    (at a character boundary) and the extension kept."""
+    if len(name.encode()) <= limit:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext.encode()) > 16:
+        stem, ext = name, ""
+    tail = f".{ext}" if ext else ""
+    room = limit - len(tail.encode())
+    cut = stem.encode()[:room].decode("utf-8", "ignore")
+    return cut + tail
+
+
 def check_destination(dest: str) -> None:
     """Fail before any request when the file can't be written."""
     if dest == "-":

@@ -1,8 +1,15 @@
 """Downloads that survive interruptions: bytes go to PATH.part, a re-run continues it with
-`Range: bytes=N-` (206), and the file is renamed into place only at its full, verified size."""
+`Range: bytes=N-` (206), and the file is renamed into place only at its full, verified size.
+
+A .part is tied to what it holds by a sidecar, PATH.part.json: the content's ID, its total size
+and the server's ETag / Last-Modified (sent back as If-Range). A .part whose sidecar is missing or
+names another content or size is started over, never continued: two contents are never spliced.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import time
@@ -20,12 +27,42 @@ from qcli.transfer.progress import progress_bar
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 UNSATISFIED = re.compile(r"bytes \*/(\d+)")
 
-# open(start) -> a context manager yielding the response for bytes from `start`
-Opener = Callable[[int], Any]
+# open(start, if_range) -> a context manager yielding the response for bytes from `start`
+Opener = Callable[[int, str | None], Any]
 
 
 def part_path(dest: Path) -> Path:
     return dest.with_name(dest.name + ".part")
+
+
+def sidecar_path(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".part.json")
+
+
+def _load_sidecar(dest: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(sidecar_path(dest).read_text())
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _save_sidecar(dest: Path, doc: dict[str, Any]) -> None:
+    sidecar_path(dest).write_text(json.dumps(doc))
+
+
+def _validator(response: httpx.Response) -> dict[str, str]:
+    """What If-Range can send back: a strong ETag, else Last-Modified."""
+    etag = response.headers.get("ETag")
+    if etag and not etag.startswith("W/"):
+        return {"etag": etag}
+    modified = response.headers.get("Last-Modified")
+    return {"lastModified": modified} if modified else {}
+
+
+def _start_over(dest: Path) -> None:
+    part_path(dest).unlink(missing_ok=True)
+    sidecar_path(dest).unlink(missing_ok=True)
 
 
 def _total(response: httpx.Response, start: int) -> int | None:
@@ -46,24 +83,34 @@ def download_resumable(
     part = part_path(dest)
     failures = 0
     total: int | None = None
+    side = _load_sidecar(dest)
+    if part.exists() and side.get("id") != label:
+        if log:
+            held = f"content {side['id']}" if side.get("id") else "a content qcli can't identify"
+            log(f"{part} holds {held}, not {label}: starting the download over")
+        _start_over(dest)
+        side = {}
     start = part.stat().st_size if part.exists() else 0
     if start and log:
         log(f"resuming the download at byte {start}")
     with progress_bar(io, None, label, done=start) as bar:
         while True:
             start = part.stat().st_size if part.exists() else 0
+            if_range = (side.get("etag") or side.get("lastModified")) if start else None
             try:
-                with open_at(start) as response:
+                with open_at(start, if_range) as response:
                     status = response.status_code
                     if status == 204:
                         raise QcliError(f"{label} is not complete yet (204): the upload is still "
                                         "in progress")
                     if status == 416:
                         match = UNSATISFIED.match(response.headers.get("Content-Range", ""))
-                        if match and int(match.group(1)) == start:
+                        if match and int(match.group(1)) == start and side.get("size") in (
+                                None, start):
                             total = start  # the partial file already holds every byte
                             break
-                        part.unlink(missing_ok=True)  # larger than the content: start again
+                        _start_over(dest)  # larger than the content: start again
+                        side = {}
                         continue
                     mode = "ab"
                     if status == 200 or not start:
@@ -74,6 +121,17 @@ def download_resumable(
                             raise QcliError(f"the server answered a different range "
                                             f"({response.headers.get('Content-Range')!r})")
                     total = _total(response, start)
+                    if (start and side.get("size") is not None and total is not None
+                            and total != side["size"]):
+                        if log:
+                            log(f"{label} is now {total} bytes, not {side['size']}: starting "
+                                "the download over")
+                        _start_over(dest)
+                        side = {}
+                        continue
+                    if mode == "wb" or not side:
+                        side = {"id": label, "size": total, **_validator(response)}
+                        _save_sidecar(dest, side)
                     bar.set(start)
                     if total is not None:
                         bar.set_total(total)
@@ -99,4 +157,6 @@ def download_resumable(
         raise QcliError(f"{dest}.part holds {size} of {total} bytes; run the same command again "
                         "to resume")
     os.replace(part, dest)
+    with contextlib.suppress(OSError):
+        sidecar_path(dest).unlink()
     return size

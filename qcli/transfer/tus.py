@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ import httpx
 
 from qcli.api.temp_contents import TempContentsApi, id_from_location
 from qcli.errors import ExitCode, QcliError
+from qcli.http.client import same_origin
 from qcli.http.retry import RetryPolicy, parse_retry_after
 from qcli.transfer.progress import Bar
 from qcli.transfer.resume import ResumeStore
@@ -32,6 +34,7 @@ MAX_AUTO_CHUNK = 64 * 1024 * 1024
 FAST_PATCH = 1.0  # seconds: a PATCH quicker than this doubles an automatic chunk size
 RETRY_STATUSES = frozenset({409, 423, 429, 500, 502, 503, 504})
 STALE_STATUSES = frozenset({403, 404, 410})
+MAX_STALLS = 3  # PATCHes in a row answered 2xx without a higher Upload-Offset
 
 
 @dataclass
@@ -101,6 +104,12 @@ class TusUploader:
         url = None
         interrupted = False
         entry = self.store.load(key) if self.store is not None else None
+        if entry and not same_origin(entry["url"], self.server):
+            self.forget(key)
+            raise QcliError(
+                f"the saved upload of {path} is on another origin ({entry['url']}) than the "
+                f"context's server {self.server}: qcli sends the API key only to its own server; "
+                "the saved entry is removed, run the command again to start a new upload")
         if entry and resume and entry.get("filename") == filename and entry.get("size") == size:
             interrupted = True
             offset = self._head(entry["url"], size)
@@ -121,7 +130,7 @@ class TusUploader:
                                       "filename": filename, "ttl": ttl})
         self.url, self.offset = url, resumed_from
         bar.set(resumed_from)
-        sent = self._send_all(url, path, size, bar, key)
+        sent = self._send_all(url, path, stat, bar, key)
         if not keep_entry:
             self.forget(key)
         return UploadResult(id_from_location(url), url, size, resumed_from, sent, key, interrupted)
@@ -164,9 +173,11 @@ class TusUploader:
                 return None
             return _offset(response, 0)
 
-    def _send_all(self, url: str, path: Path, size: int, bar: Bar, key: str) -> int:
+    def _send_all(self, url: str, path: Path, stat: os.stat_result, bar: Bar, key: str) -> int:
+        size = stat.st_size
         sent = 0
         failures = 0
+        stalls = 0
         with open(path, "rb") as fh:
             while self.offset < size:
                 length = min(self.chunk_size, size - self.offset)
@@ -182,6 +193,15 @@ class TusUploader:
                 status = response.status_code
                 if status == 204 or status == 200:
                     new = _offset(response, self.offset + length)
+                    if new <= self.offset:
+                        stalls += 1
+                        if stalls >= MAX_STALLS:
+                            raise QcliError(
+                                f"the server answered {stalls} PATCHes in a row with {status} but "
+                                f"kept Upload-Offset at {new} (of {size}): it is not storing the "
+                                "bytes, so the upload stopped")
+                        continue
+                    stalls = 0
                     sent += new - self.offset
                     self.offset = new
                     bar.set(new)
@@ -202,6 +222,15 @@ class TusUploader:
                     continue
                 self.forget(key)
                 raise self.api.http.error_for(response)
+            now = os.fstat(fh.fileno())
+        if (now.st_size, now.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            self.forget(key)
+            with contextlib.suppress(httpx.TransportError, QcliError):
+                self.api.delete_upload(url).close()  # a mix of old and new bytes: of no use
+            grew = (f" (from {stat.st_size} to {now.st_size} bytes)"
+                    if now.st_size != stat.st_size else "")
+            raise QcliError(f"{path} changed while it was being uploaded{grew}: the upload is "
+                            "not used; run the command again once the file is complete")
         return sent
 
     def _discard(self, url: str | None) -> None:

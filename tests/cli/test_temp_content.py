@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -308,6 +309,8 @@ def test_download_resumes_a_partial_file_with_range(
     temp_id = qcli("temp-content", "create", str(src), "-q", env=_env(emu)).out.strip()
     out = tmp_path / "copy.bin"
     (tmp_path / "copy.bin.part").write_bytes(src.read_bytes()[:MiB])
+    # what an interrupted run leaves beside it: the content it holds (else it starts over)
+    (tmp_path / "copy.bin.part.json").write_text(json.dumps({"id": temp_id, "size": 3 * MiB + 99}))
     emu.clear_requests()
     result = qcli("temp-content", "download", temp_id, "--output-file", str(out), env=_env(emu))
     assert result.code == 0, result.err
