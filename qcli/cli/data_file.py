@@ -150,6 +150,8 @@ def _streamed(a: Application, source: str, model: dict[str, Any], resumable: boo
 
     if resumable:
         a.say(f"{source} is a stream: it is sent in one request (not resumable).")
+    if file_id is None:
+        _refuse_if_taken(a, model, source)  # before reading what can't be read twice
     with open_stream(a, source) as fh, progress_bar(a.io, None, model["name"]) as bar:
         reader = CountingReader(fh, bar)
         temp_id = a.temp_contents.upload_temp_content(reader, model["name"], STAGING_TTL)
@@ -184,8 +186,9 @@ def _taken(model: dict[str, Any], existing: dict[str, Any], source: str,
     import shlex
 
     file_id = existing.get("id")
-    what = answer.message if answer else f"a data file named {model['name']!r} already exists"
-    return QcliError(f"{what}; it is data file {file_id}",
+    what = (f"{answer.message}; the existing data file is {file_id}" if answer else
+            f"a data file named {model['name']!r} already exists there (ID {file_id})")
+    return QcliError(what,
                      hint=f"to replace its content: qcli data-file update {file_id} "
                           f"{shlex.quote(source)}", exit_code=ExitCode.CONFLICT)
 

@@ -58,29 +58,43 @@ def is_stream(source: str) -> bool:
 
 
 def open_stream(a: Application, source: str) -> IO[bytes]:
-    """stdin for '-'; a FIFO is opened without blocking and waited on for a writer for at most
-    --timeout seconds (with a line on stderr after a second), so that it never hangs silently."""
+    """stdin for '-'; a FIFO nobody has opened for writing is waited on for at most --timeout
+    seconds (saying so on stderr after a second), so that it never hangs silently. Once a writer
+    is there, a slow one is waited for as long as it takes (like `cat`)."""
     if source == "-":
         return a.io.in_binary()
     if not stat_mod.S_ISFIFO(os.stat(source).st_mode):
         return open(source, "rb")
-    import select
+    import contextlib
+    import threading
 
     timeout = a.connection.timeout
-    fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
-    try:
-        poller = select.poll()
-        poller.register(fd, select.POLLIN | select.POLLHUP)
-        if not poller.poll(int(min(FIRST_WAIT, timeout) * 1000)):
-            a.say(f"waiting for a writer on FIFO {source} (up to {timeout:g} s; --timeout)")
-            if not poller.poll(int(max(timeout - FIRST_WAIT, 0) * 1000)):
-                raise UsageError(f"no process opened FIFO {source} for writing within "
-                                 f"{timeout:g} s: start the writer first, or raise --timeout")
-        os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
+    box: dict[str, Any] = {}
+
+    def opener() -> None:  # blocks until a writer opens the FIFO (a pipe never blocks)
+        try:
+            box["fd"] = os.open(source, os.O_RDONLY)
+        except OSError as exc:
+            box["error"] = exc
+
+    waiter = threading.Thread(target=opener, daemon=True)
+    waiter.start()
+    waiter.join(min(FIRST_WAIT, timeout))
+    if waiter.is_alive():
+        a.say(f"waiting for a writer on FIFO {source} (up to {timeout:g} s; --timeout)")
+        waiter.join(max(timeout - FIRST_WAIT, 0))
+    if waiter.is_alive():
+        with contextlib.suppress(OSError):  # be the writer for a moment: the open returns
+            os.close(os.open(source, os.O_WRONLY | os.O_NONBLOCK))
+        waiter.join(5)
+        if "fd" in box:
+            os.close(box["fd"])
+        raise UsageError(f"no process opened FIFO {source} for writing within {timeout:g} s: "
+                         "start the writer first, or raise --timeout")
+    if "error" in box:
+        error = box["error"]
+        raise UsageError(f"cannot read {source}: {error.strerror or error}")
+    return os.fdopen(box["fd"], "rb")
 
 
 class CountingReader:
