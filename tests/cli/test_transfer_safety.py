@@ -63,10 +63,11 @@ def test_repeated_create_onto_an_existing_name_exits_5_every_time(
         assert made.code == 0, made.err
         old_id = made.out.strip()
         src.write_bytes(os.urandom(2 * MiB))  # other content, the same size
-        for _ in range(2):  # the second run used to read the first run's 409 as its own success
-            again = qcli("data-file", "create", str(src), "--resumable", "--chunk-size", "1MiB",
-                         "-q", env=_env(emu.url))
-            assert again.code == 5, (again.out, again.err)
+        # the second run used to read the first run's 409 as its own success (exit 0, old ID)
+        runs = [qcli("data-file", "create", str(src), "--resumable", "--chunk-size", "1MiB",
+                     "-q", env=_env(emu.url)) for _ in range(2)]
+        assert [r.code for r in runs] == [5, 5], [(r.out, r.err) for r in runs]
+        for again in runs:
             assert again.out == ""
             assert old_id in again.err
             assert f"qcli data-file update {old_id} " in again.err
@@ -79,10 +80,10 @@ def test_ctrl_c_then_someone_else_takes_the_name_exits_5(
     qcli: Qcli, emu: Emulator, tmp_path: Path
 ) -> None:
     src = tmp_path / "raced.qvd"
-    src.write_bytes(os.urandom(3 * MiB))
+    src.write_bytes(os.urandom(8 * MiB))  # 8 PATCHes held 0.3 s each: time to race it
     other = tmp_path / "other" / "raced.qvd"
     other.parent.mkdir()
-    other.write_bytes(os.urandom(3 * MiB))  # the same name and size, other bytes
+    other.write_bytes(os.urandom(8 * MiB))  # the same name and size, other bytes
     try:
         emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
         proc = _popen(qcli, emu.url, "data-file", "create", str(src), "--chunk-size", "1MiB",
@@ -92,7 +93,8 @@ def test_ctrl_c_then_someone_else_takes_the_name_exits_5(
                       env=_env(emu.url))
         assert theirs.code == 0, theirs.err
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err  # stopped mid-upload, its resume entry kept
         emu.clear_faults()
         again = qcli("data-file", "create", str(src), "--chunk-size", "1MiB", "--resumable", "-q",
                      env=_env(emu.url))
@@ -229,7 +231,7 @@ def test_a_fifo_with_a_writer_and_without_one(qcli: Qcli, emu: Emulator, tmp_pat
 def test_a_file_that_grows_during_the_upload_fails(qcli: Qcli, emu: Emulator,
                                                    tmp_path: Path) -> None:
     src = tmp_path / "growing.log"
-    src.write_bytes(os.urandom(3 * MiB))
+    src.write_bytes(os.urandom(6 * MiB))
     emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
     proc = _popen(qcli, emu.url, "temp-content", "create", str(src), "--chunk-size", "1MiB", "-q")
     try:
