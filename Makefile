@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 TOOLS_STAMP := $(VENV)/.shells
 
-.PHONY: install demo test lint bench completions man clean lock
+.PHONY: install demo test lint bench completions man clean lock specs
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ demo: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP) $(TOOLS_STAMP)
 	$(BIN)/python -m pytest -q tests
+
+specs: $(STAMP)
+	$(BIN)/python scripts/spec_digest.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check qcli tests bench scripts

@@ -44,8 +44,10 @@ def first_line(proc: subprocess.Popen[str], what: str, timeout: float = 20) -> s
 
 
 class Emulator:
-    def __init__(self, data_dir: Path, api_key: str = API_KEY, extra: list[str] | None = None):
+    def __init__(self, data_dir: Path, api_key: str = API_KEY, extra: list[str] | None = None,
+                 contract_log: Path | None = None):
         self.data_dir = data_dir
+        self.contract_log = contract_log or CONTRACT_LOG
         self.api_key = api_key
         self.extra = extra or []
         self.proc: subprocess.Popen[str] | None = None
@@ -56,8 +58,12 @@ class Emulator:
         cmd = [sys.executable, "-m", "qcli", "emulator", "start", "--port", str(port),
                "--data-dir", str(self.data_dir), "--api-key", self.api_key,
                "--oauth-client", f"{OAUTH_ID}:{OAUTH_SECRET}", *self.extra]
+        env = base_env()
+        if self.contract_log is not None:  # every exchange checked against the specs
+            env.update(QCLI_EMULATOR_WRAP="contract.middleware:wrap",
+                       QCLI_CONTRACT_LOG=str(self.contract_log))
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env=base_env())
+                                     text=True, env=env)
         self.url = first_line(self.proc, "the emulator")
         if not self.url.startswith(("http://", "https://")):
             err = self.proc.stderr.read() if self.proc.stderr else ""
@@ -108,6 +114,60 @@ class Emulator:
             assert time.monotonic() < deadline, f"fewer than {count} such requests in {timeout} s"
             assert alive is None or alive.poll() is None, "qcli ended before the request came"
             time.sleep(0.02)
+
+
+# -- the contract check: every emulator the suite starts logs each broken rule of the specs here;
+# a test during which one was logged fails (in its teardown), and the session fails at the end
+# if any is left. QCLI_CONTRACT=off runs without it.
+CONTRACT_LOG: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global CONTRACT_LOG
+    if os.environ.get("QCLI_CONTRACT", "on") != "off":
+        import tempfile
+
+        fd, name = tempfile.mkstemp(prefix="qcli-contract-", suffix=".jsonl")
+        os.close(fd)
+        CONTRACT_LOG = Path(name)
+
+
+def _contract_violations(start: int) -> tuple[int, list[str]]:
+    if CONTRACT_LOG is None or not CONTRACT_LOG.exists():
+        return start, []
+    data = CONTRACT_LOG.read_bytes()
+    end = data.rfind(b"\n", start) + 1 if data.rfind(b"\n", start) >= start else start
+    lines = data[start:end].decode("utf-8", "replace").splitlines()
+    return end, [json.loads(line)["violation"] for line in lines if line.strip()]
+
+
+_contract_seen = 0
+
+
+@pytest.fixture(autouse=True)
+def contract_check() -> Any:
+    """Fails the test during which an emulator broke the specs' contract."""
+    global _contract_seen
+    _contract_seen, _ = _contract_violations(_contract_seen)  # left by a test before: at the end
+    yield
+    _contract_seen, found = _contract_violations(_contract_seen)
+    if found:
+        pytest.fail("the emulator broke the API contract (tests/contract/quirks.py lists the only "
+                    "excused spec faults):\n  " + "\n  ".join(found), pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if CONTRACT_LOG is None:
+        return
+    _, found = _contract_violations(0)
+    CONTRACT_LOG.unlink(missing_ok=True)
+    if found:
+        report = session.config.pluginmanager.get_plugin("terminalreporter")
+        if report is not None:
+            report.write_sep("=", f"{len(found)} API contract violations")
+            for line in sorted(set(found)):
+                report.write_line(line)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def base_env() -> dict[str, str]:

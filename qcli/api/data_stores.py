@@ -26,6 +26,10 @@ def _list_params(projections: list[str] | None, sort: list[str] | None) -> dict[
             "sort": ",".join(sort) if sort else None}
 
 
+# DataStore properties the spec marks readOnly: never sent back
+READ_ONLY = ("tenantId", "createdBy", "createdTime", "lastModifiedBy", "lastModifiedTime")
+
+
 class DataStoresApi:
     def __init__(self, http: HttpClient):
         self.http = http
@@ -48,8 +52,8 @@ class DataStoresApi:
     def get_data_store(self, store_id: str, *, projections: list[str] | None = None
                        ) -> dict[str, Any]:
         """GET /v1/data-stores/{data-store-id}"""
-        return self.http.json("GET", f"{BASE}/{_id(store_id)}",
-                              params=_list_params(projections, None))
+        params = {k: v for k, v in _list_params(projections, None).items() if v is not None}
+        return self.http.json("GET", f"{BASE}/{_id(store_id)}", params=params or None)
 
     def patch_data_store(self, store_id: str, operations: list[dict[str, Any]]) -> None:
         """PATCH /v1/data-stores/{data-store-id} with an RFC 6902 array."""
@@ -57,7 +61,9 @@ class DataStoresApi:
                           headers={"Content-Type": "application/json"})
 
     def update_data_store(self, store_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """PUT /v1/data-stores/{data-store-id}: the whole resource, with its current version."""
+        """PUT /v1/data-stores/{data-store-id}: the whole resource, with its current version,
+        less what the spec marks readOnly (the server sets those)."""
+        body = {k: v for k, v in body.items() if k not in READ_ONLY}
         return self.http.json("PUT", f"{BASE}/{_id(store_id)}", json=body)
 
     def list_data_assets(self, store_ids: list[str], *, projections: list[str] | None = None,

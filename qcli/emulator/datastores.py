@@ -47,11 +47,14 @@ def _emu(request: Request) -> Any:
 def _guard(handler: Any) -> Any:
     async def wrapped(request: Request) -> Response:
         try:
+            empty = sorted({k for k, v in request.query_params.multi_items() if v == ""})
+            if empty:  # the spec allows no empty query values
+                raise Problem(400, f"query parameters without a value: {', '.join(empty)}")
             return await handler(request)
         except Problem as exc:
-            return errors_response(exc.status, exc.detail, code=f"DATASTORES-{exc.status}")
+            return errors_response(exc.status, exc.detail)
         except BadPage as exc:
-            return errors_response(400, str(exc), code="DATASTORES-400")
+            return errors_response(400, str(exc))
 
     return wrapped
 
@@ -223,8 +226,9 @@ async def patch_data_store(request: Request) -> Response:
     _check_store(patched)
     if _technical_name_taken(request, patched["technicalName"], except_id=store_id):
         raise Problem(409, f"a data store with technicalName {patched['technicalName']!r} exists")
-    _save(request, _stamp(request, patched, old), new=False)
-    return Response(status_code=204)
+    doc = _stamp(request, patched, old)
+    _save(request, doc, new=False)
+    return JSONResponse(doc)  # the spec (and @qlik/api's types): the patched DataStore
 
 
 def _ids(request: Request, name: str) -> list[str] | None:
@@ -301,11 +305,13 @@ def add_assets(emu: Any, store_id: str, assets: int, data_sets: int) -> dict[str
             seq += 1
             asset = {"id": asset_id, "name": f"{store.get('name') or store['technicalName']} "
                      f"asset {a + 1}", "technicalName": f"asset_{asset_id[:6]}",
-                     "appType": "QIX-DF", "ownerId": emu.user_id, "spaceId": store.get("spaceId"),
-                     "version": 1, "tenantId": emu.tenant_id, "createdBy": emu.user_id,
+                     "appType": "QIX-DF", "ownerId": emu.user_id, "version": 1,
+                     "tenantId": emu.tenant_id, "createdBy": emu.user_id,
                      "createdTime": now, "lastModifiedTime": now, "tags": [],
-                     "dataStoreInfo": {"id": store_id, "name": store.get("name"),
-                                       "type": store["type"]}}
+                     "dataStoreInfo": {k: v for k, v in (("id", store_id), ("name", store.get("name")),
+                                                          ("type", store["type"])) if v is not None}}
+            if store.get("spaceId"):  # a string in the spec: absent for a personal store
+                asset["spaceId"] = store["spaceId"]
             db.execute("INSERT INTO data_assets VALUES (?, ?, ?, ?)",
                        (asset_id, store_id, json.dumps(asset), seq))
             made["dataAssets"].append(asset_id)
@@ -315,6 +321,9 @@ def add_assets(emu: Any, store_id: str, assets: int, data_sets: int) -> dict[str
                 data_set = {"id": set_id, "name": f"table_{s + 1}.csv", "type": "delimited",
                             "technicalName": f"table_{s + 1}", "ownerId": emu.user_id,
                             "qri": f"qdf:{store['type']}:{emu.tenant_id}:sid@x:table_{s + 1}.csv",
+                            "secureQri": f"qri:{store['type']}:{set_id}",
+                            "dataAssetInfo": {"id": asset_id, "name": asset["name"],
+                                              "dataStoreInfo": asset["dataStoreInfo"]},
                             "version": 1, "tenantId": emu.tenant_id, "createdTime": now,
                             "operational": {"rowCount": 100 * (s + 1), "size": 2048 * (s + 1)},
                             "schema": {"dataFields": [{"name": "id", "dataType": {"type": "INTEGER"}}]}}

@@ -22,18 +22,19 @@ def trace_id() -> str:
 
 def errors_response(
     status: int, detail: str, *, code: str | None = None, title: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None, trace: bool = True,
 ) -> JSONResponse:
-    """{"errors": [{"code", "title", "detail", "status"}], "traceId"} (most APIs)."""
-    body = {
+    """{"errors": [{"code", "title", "detail"}], "traceId"}; the data-files API's ErrorResponse
+    allows no traceId (trace=False)."""
+    body: dict[str, Any] = {
         "errors": [{
             "code": code or f"HTTP-{status}",
             "title": title or _title(status),
             "detail": detail,
-            "status": str(status),
         }],
-        "traceId": trace_id(),
     }
+    if trace:
+        body["traceId"] = trace_id()
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -1,7 +1,8 @@
 """The two pagination styles of the reference, for the emulator's list endpoints.
 
 - cursor (data-files): `limit` and `page` (an opaque cursor); `links.next.href` while more remain
-- page numbers (data-stores): `page` (1-based) and `limit`; `page`, `pages`, `total`, `links.next`
+- page numbers (data-stores): `page` (from 0, the spec's default) and `limit`; `page`, `pages`,
+  `total`, `links` (first, last, self, and next/prev where there is one)
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def cursor_page(
     page = fetch(start, limit + 1)  # one more than a page tells whether another follows
     more = len(page) > limit
     page = page[:limit]
-    links: dict[str, Any] = {"self": {"href": _href(request)}}
+    # the data-files LinksResponse: next, prev and self always there, href null at an end
+    links: dict[str, Any] = {"self": {"href": _href(request)}, "next": {"href": None},
+                             "prev": {"href": None}}
     if more:
         token = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
         links["next"] = {"href": _href(request, page=token)}
@@ -65,24 +68,28 @@ def cursor_page(
 
 
 def numbered_page(
-    request: Request, items: Sequence[Any], *, default: int = 20, maximum: int = 100
+    request: Request, items: Sequence[Any], *, default: int = 20, maximum: int = 100,
+    base: int = 0,
 ) -> dict[str, Any]:
+    """One numbered page; pages count from `base` (the catalog's spec: 0, its `page` default)."""
     limit = _limit(request, default, maximum)
-    raw = request.query_params.get("page", "1")
+    raw = request.query_params.get("page", str(base))
     try:
         page = int(raw)
     except ValueError:
         raise BadPage(f"page must be an integer, got {raw!r}") from None
-    if page < 1:
-        raise BadPage("page must be 1 or more")
+    if page < base:
+        raise BadPage(f"page must be {base} or more (pages count from {base})")
     total = len(items)
     pages = max(1, -(-total // limit))
-    start = (page - 1) * limit
+    last = base + pages - 1
+    start = (page - base) * limit
     links: dict[str, Any] = {"self": {"href": _href(request)},
-                             "first": {"href": _href(request, page=1)}}
-    if page < pages:
+                             "first": {"href": _href(request, page=base)},
+                             "last": {"href": _href(request, page=last)}}
+    if page < last:
         links["next"] = {"href": _href(request, page=page + 1)}
-    if page > 1:
-        links["prev"] = {"href": _href(request, page=page - 1)}
+    if page > base:
+        links["prev"] = {"href": _href(request, page=min(page - 1, last))}
     return {"data": list(items[start:start + limit]), "links": links, "page": page,
             "pages": pages, "total": total}

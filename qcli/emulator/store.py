@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import tempfile
 import threading
@@ -47,7 +48,10 @@ CREATE TABLE IF NOT EXISTS data_files (
     size INTEGER NOT NULL,
     blob TEXT NOT NULL,
     created TEXT NOT NULL,
-    modified TEXT NOT NULL
+    modified TEXT NOT NULL,
+    folder INTEGER NOT NULL DEFAULT 0,
+    folder_id TEXT,
+    base_name TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS data_files_scope ON data_files (space_id, app_id, name);
 CREATE TABLE IF NOT EXISTS data_stores (id TEXT PRIMARY KEY, doc TEXT NOT NULL, seq INTEGER NOT NULL);
@@ -57,6 +61,12 @@ CREATE TABLE IF NOT EXISTS data_sets (
     id TEXT PRIMARY KEY, asset_id TEXT NOT NULL, store_id TEXT NOT NULL, doc TEXT NOT NULL,
     seq INTEGER NOT NULL);
 """
+
+
+def _wildcard(pattern: str, value: str) -> bool:
+    """`*` and `?` wildcards, case-insensitive (baseNameWildcard)."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value or "", re.IGNORECASE | re.DOTALL) is not None
 
 
 class Store:
@@ -70,10 +80,22 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        self._add_columns("data_files", {"folder": "INTEGER NOT NULL DEFAULT 0", "folder_id": "TEXT",
+                                         "base_name": "TEXT NOT NULL DEFAULT ''"})
+        self.db.create_function("wildcard", 2, _wildcard, deterministic=True)
         self.lock = threading.RLock()
         self.temp_dir = data_dir / "temp"
         self.temp_dir.mkdir(parents=True, exist_ok=True)
         self._recover_uploads()
+
+    def _add_columns(self, table: str, columns: dict[str, str]) -> None:
+        """Columns added since a data folder was made (it outlives emulator versions)."""
+        have = {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}
+        for name, decl in columns.items():
+            if name not in have:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {decl}")
+        if "base_name" not in have:
+            self.db.execute("UPDATE data_files SET base_name = name")
 
     def _recover_uploads(self) -> None:
         """After a crash a content file may hold bytes past the offset the database committed:

@@ -227,6 +227,10 @@ async def upload_single(request: Request) -> Response:
     ttl = _parse_ttl(request.query_params.get("ttl"))
     if isinstance(ttl, str):
         return errors_response(400, ttl, code="TEMP-400")
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/octet-stream":  # the spec's only request media type
+        return errors_response(415, "Content-Type must be application/octet-stream, not "
+                               f"{ctype or 'missing'}", code="TEMP-415")
     temp_id = secrets.token_hex(12)
     now = time.time()
     emu.store.create_temp(temp_id, filename, ttl, 0, False, now)

@@ -268,6 +268,8 @@ class HttpClient:
                 seen.add(url)
                 query = {}
                 continue
+            if seen:  # a server that gives next links gives one until the last page
+                return
             pages = body.get("pages")
             if isinstance(pages, int):
                 page = int(query.get("page") or body.get("page") or 1)

@@ -185,13 +185,14 @@ def test_batch_delete_with_an_unknown_id_reports_both(qcli: Qcli, emu: Emulator,
     src.write_text("x\n")
     made = qcli("data-file", "create", str(src), "--json", env=_env(emu)).json()
     emu.clear_requests()
-    result = qcli("data-file", "rm", made["id"], "no-such-id", "--yes", "--json", env=_env(emu))
+    gone = "00000000-0000-4000-8000-000000000404"  # a well-formed ID no file has (the spec's uuid)
+    result = qcli("data-file", "rm", made["id"], gone, "--yes", "--json", env=_env(emu))
     assert result.code == 1
     assert json.loads(emu.requests()[0]["body"]) == {
-        "delete": [{"id": made["id"]}, {"id": "no-such-id"}]}
+        "delete": [{"id": made["id"]}, {"id": gone}]}
     items = {i["id"]: i["status"] for i in result.json()}
-    assert items == {made["id"]: 204, "no-such-id": 404}
-    assert "no-such-id: 404" in result.err
+    assert items == {made["id"]: 204, gone: 404}
+    assert f"{gone}: 404" in result.err
     assert "1 of 2 deletions failed" in result.err
 
 

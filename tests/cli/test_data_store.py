@@ -219,8 +219,8 @@ def test_pages_limit_and_projections(qcli: Qcli, tmp_path: Path) -> None:
         assert len(everything) == 250
         assert len({s["id"] for s in everything}) == 250
         pages = [r for r in emu.requests() if r["path"] == "/api/v1/data-stores"]
-        assert len(pages) == 13  # page numbers 1..13 of 20
-        assert "page=13" in pages[-1]["query"]
+        assert len(pages) == 13  # page numbers 0..12 of 20 (the spec counts from 0)
+        assert "page=12" in pages[-1]["query"]
         capped = qcli("data-store", "ls", "--json", "--limit", "99", env=_env(emu)).json()
         assert [s["technicalName"] for s in capped] == [f"s{n:03d}" for n in range(99)]
         desc = qcli("data-store", "ls", "--json", "--sort", "-technicalName", "--limit", "2",

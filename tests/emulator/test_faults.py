@@ -59,7 +59,8 @@ def test_a_body_hold_stops_after_the_given_bytes(emu: Emulator) -> None:
     thread = threading.Thread(target=lambda: result.append(httpx.post(
         f"{emu.url}/api/v1/temp-contents?filename=held.bin", content=iter([body[i:i + 16384]
                                                    for i in range(0, len(body), 16384)]),
-        headers={"Authorization": f"Bearer {API_KEY}"}, timeout=10)))
+        headers={"Authorization": f"Bearer {API_KEY}",
+                 "Content-Type": "application/octet-stream"}, timeout=10)))
     thread.start()
     held = emu.wait_for(lambda r: r.get("held"), timeout=5)
     assert 64 * 1024 <= held[0]["bodySize"] < len(body)
