@@ -22,7 +22,7 @@ lock:
 	  > constraints.tmp && mv constraints.tmp constraints.txt
 	rm -rf .lock-venv
 
-# @tus/server for the interop tests and the upload benchmark, from the committed lockfile
+# @tus/server and @qlik/api for the interop tests and the upload benchmark, from the committed lockfile
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)

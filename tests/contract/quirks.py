@@ -75,6 +75,12 @@ SUBSET_PARAMS = {
                    "schemas require technicalName, type and appType",
 }
 
+# path parameters that take the rest of the path, slashes included (any other matches one segment)
+REST_OF_PATH = {
+    "filepath": "a file's path inside an extension's archive (`lib/helper.js`); the spec types it "
+                "a plain string path parameter, and @qlik/api puts it into the URL unencoded",
+}
+
 # operations the emulator serves that no spec documents: (method, path template, why)
 OUTSIDE: list[tuple[str, str, str]] = [
     ("HEAD", "/api/v1/temp-contents/files/{id}",

@@ -133,3 +133,17 @@ def test_the_middleware_logs_what_it_finds(tmp_path: Path) -> None:
     assert sent[0]["status"] == 200  # the exchange itself is untouched
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert lines and all("getExtensions" in v["violation"] for v in lines)
+
+
+def test_a_file_path_inside_an_extension_may_hold_slashes() -> None:
+    """@qlik/api sends downloadFileFromExtension's filepath unencoded: `lib/helper.js`."""
+    ex = Exchange(method="GET", path="/api/v1/extensions/e1/file/my-chart/lib/helper.js",
+                  query=[], headers={}, body=b"", status=200,
+                  response_headers={"content-type": "text/javascript"},
+                  response_body=b"// helper\n")
+    assert CONTRACT.check(ex) == []
+    kind, op = CONTRACT.find("GET", ex.path)
+    assert kind == "op" and op is not None
+    assert op.path_params == {"id": "e1", "filepath": "my-chart/lib/helper.js"}
+    _, whole = CONTRACT.find("GET", "/api/v1/extensions/e1/file")
+    assert whole is not None and whole.template == "/api/v1/extensions/{id}/file"

@@ -31,7 +31,7 @@ from typing import Any
 import jsonschema
 from jsonschema import FormatChecker
 
-from contract.quirks import DELETE, OUTSIDE, QUIRKS, SUBSET_PARAMS
+from contract.quirks import DELETE, OUTSIDE, QUIRKS, REST_OF_PATH, SUBSET_PARAMS
 
 DIGEST = Path(__file__).with_name("specs.json")
 # answered by the gateway in front of every API (auth, method routing, rate limits), not by
@@ -154,6 +154,11 @@ def _to_json_schema(node: Any, mode: str) -> Any:
     return out
 
 
+def _param_pattern(match: re.Match[str]) -> str:
+    """A path parameter matches one segment; one named in REST_OF_PATH, all that is left."""
+    return "(.+)" if match.group(1) in REST_OF_PATH else "([^/]+)"
+
+
 class Contract:
     def __init__(self, digest: dict[str, Any] | None = None):
         raw = digest if digest is not None else json.loads(DIGEST.read_text(encoding="utf-8"))
@@ -161,7 +166,7 @@ class Contract:
         self.routes: list[tuple[re.Pattern[str], str, str, int]] = []
         for api, doc in self.apis.items():
             for template in doc["paths"]:
-                regex = "^" + re.sub(r"\{[^}]+\}", "([^/]+)", re.escape(template).replace(
+                regex = "^" + re.sub(r"\{([^}]+)\}", _param_pattern, re.escape(template).replace(
                     r"\{", "{").replace(r"\}", "}")) + "$"
                 self.routes.append((re.compile(regex), api, template, template.count("{")))
         self.routes.sort(key=lambda r: r[3])  # literal segments win over parameters
