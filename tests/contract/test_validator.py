@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -109,30 +112,87 @@ def test_gateway_errors_get_the_common_envelope() -> None:
     assert CONTRACT.check(_ex("GET", "/api/v1/extensions", 401, {"message": "no"}))
 
 
-def test_the_middleware_logs_what_it_finds(tmp_path: Path) -> None:
-    log = tmp_path / "violations.jsonl"
+def _through_middleware(log: Path, method: str, path: str, request: bytes, status: int,
+                        answer: Any, headers: list[tuple[bytes, bytes]] | None = None) -> Any:
+    """One exchange with an invented app behind the middleware; the first message it sent."""
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await receive()
-        body = json.dumps({"data": "not a list"}).encode()
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json")]})
+        body = b"" if answer is None else json.dumps(answer).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json")] if body else []})
         await send({"type": "http.response.body", "body": body})
 
     sent: list[Any] = []
 
     async def receive() -> Any:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": request, "more_body": False}
 
     async def send(message: Any) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "GET", "path": "/api/v1/extensions", "query_string": b"",
-             "headers": []}
+    scope = {"type": "http", "method": method, "path": path, "query_string": b"",
+             "headers": headers or []}
     asyncio.run(ContractMiddleware(app, str(log))(scope, receive, send))
-    assert sent[0]["status"] == 200  # the exchange itself is untouched
-    lines = [json.loads(line) for line in log.read_text().splitlines()]
-    assert lines and all("getExtensions" in v["violation"] for v in lines)
+    return sent[0]
+
+
+def _logged(log: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def test_the_middleware_logs_a_bad_response_naming_operation_and_rule(tmp_path: Path) -> None:
+    log = tmp_path / "violations.jsonl"
+    start = _through_middleware(log, "GET", "/api/v1/extensions", b"", 200, {"data": "not a list"})
+    assert start["status"] == 200  # the exchange itself is untouched
+    [line] = _logged(log)
+    assert line["violation"] == ("extensions getExtensions (GET /api/v1/extensions): response 200: "
+                                 "data: 'not a list' is not of type 'array'")
+    assert (line["method"], line["path"]) == ("GET", "/api/v1/extensions")
+
+
+def test_the_middleware_logs_a_bad_request_the_server_accepted(tmp_path: Path) -> None:
+    log = tmp_path / "violations.jsonl"
+    path = f"/api/v1/data-files/{FILE_ID}/actions/change-owner"
+    json_body = [(b"content-type", b"application/json")]
+    _through_middleware(log, "POST", path, b'{"ownerId": []}', 204, None, json_body)
+    [line] = _logged(log)
+    assert line["violation"].startswith(f"data-files POST /api/v1/data-files/{{id}}/actions/"
+                                        f"change-owner (POST {path}): request: ")
+    assert "ownerId: [] is not of type 'string' (and the emulator answered 204)" in line["violation"]
+    # the same request refused with the errors envelope breaks no rule
+    refused = tmp_path / "refused.jsonl"
+    _through_middleware(refused, "POST", path, b'{"ownerId": []}', 400,
+                        {"errors": [{"code": "HTTP-400", "title": "Bad Request"}]}, json_body)
+    assert _logged(refused) == []
+
+
+INVENTED_TEST = """
+import conftest
+from contract.test_validator import _through_middleware
+
+def test_invented() -> None:
+    _through_middleware(conftest.CONTRACT_LOG, "GET", "/api/v1/data-stores", b"", 200,
+                        {"data": [{"id": "s1"}]})
+"""
+
+
+def test_a_violation_fails_the_test_during_which_it_happened(tmp_path: Path) -> None:
+    """conftest turns a logged violation into the failure of the running test and the session."""
+    (tmp_path / "test_invented.py").write_text(INVENTED_TEST)
+    tests = Path(__file__).parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "QCLI_CONTRACT"}
+    env["PYTHONPATH"] = os.pathsep.join([str(tests), str(tests.parent)])
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-p",
+                          "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1, run.stdout
+    assert "1 passed, 1 error" in run.stdout, run.stdout
+    assert "the emulator broke the API contract" in run.stdout
+    assert ("data-stores getDataStores (GET /api/v1/data-stores): response 200: data/0: "
+            "'technicalName' is a required property") in run.stdout
+    assert "ERROR at teardown of test_invented" in run.stdout  # that test, not a later one
+    assert "= 2 API contract violations =" in run.stdout  # and the session's summary lists them
 
 
 def test_a_file_path_inside_an_extension_may_hold_slashes() -> None:
