@@ -43,8 +43,8 @@ QUIRKS: list[Quirk] = [
           "*~1*/schema", BINARY,
           "the ranged download is a slice of the file's bytes, typed as a JSON object"),
     Quirk("extensions", "/components/schemas/extension/properties/createdAt/format", "date-time",
-          'createdAt is a timestamp (the reference shows "2021-01-01T00:00:00.000Z"), typed '
-          'format "date", which no timestamp matches'),
+          'createdAt is a timestamp, typed format "date" (a day: YYYY-MM-DD), which no timestamp '
+          "matches; the rendered reference and @qlik/api's types make it a plain string"),
     Quirk("extensions", "/components/schemas/extension/properties/updateAt/format", "date-time",
           "updateAt: the same as createdAt"),
     Quirk("extensions", "/components/schemas/error/required", ["title"],
