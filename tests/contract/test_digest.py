@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,14 +25,39 @@ def _script() -> Any:
     return module
 
 
+def _assert_current(spec_dir: Path, digest: Path) -> None:
+    fresh = _script().render(_script().digest(spec_dir))
+    assert digest.read_text(encoding="utf-8") == fresh, (
+        f"tests/contract/specs.json is stale against {spec_dir}: run `make specs` and commit it")
+
+
 def test_the_digest_is_current_with_the_specs() -> None:
-    script = _script()
-    spec_dir = script.find_spec_dir()
+    spec_dir = _script().find_spec_dir()
     if spec_dir is None:
         pytest.skip("no shared/api-specs beside this clone: the committed digest is used as is")
-    fresh = script.render(script.digest(spec_dir))
-    assert DIGEST.read_text(encoding="utf-8") == fresh, (
-        f"tests/contract/specs.json is stale against {spec_dir}: run `make specs` and commit it")
+    _assert_current(spec_dir, DIGEST)
+
+
+def test_a_stale_digest_fails_and_make_specs_mends_it(tmp_path: Path) -> None:
+    """One new enum value in a spec makes the committed digest stale; the script's output (what
+    `make specs` writes) is current again."""
+    spec_dir = _script().find_spec_dir()
+    if spec_dir is None:
+        pytest.skip("no shared/api-specs beside this clone")
+    specs = tmp_path / "api-specs"
+    shutil.copytree(spec_dir, specs)
+    files = json.loads((specs / "data-files.json").read_text(encoding="utf-8"))
+    files["components"]["schemas"]["ErrorCode"]["enum"].append("DF-027")
+    (specs / "data-files.json").write_text(json.dumps(files), encoding="utf-8")
+    with pytest.raises(AssertionError, match=r"stale against .*: run `make specs` and commit it"):
+        _assert_current(specs, DIGEST)
+    out = tmp_path / "specs.json"
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "spec_digest.py"), str(specs),
+                          str(out)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    _assert_current(specs, out)
+    assert "DF-027" in out.read_text(encoding="utf-8")
+    assert "DF-027" not in DIGEST.read_text(encoding="utf-8")
 
 
 def _keyword_keys(node: Any, key: str | None = None) -> set[str]:

@@ -207,3 +207,59 @@ def test_a_file_path_inside_an_extension_may_hold_slashes() -> None:
     assert op.path_params == {"id": "e1", "filepath": "my-chart/lib/helper.js"}
     _, whole = CONTRACT.find("GET", "/api/v1/extensions/e1/file")
     assert whole is not None and whole.template == "/api/v1/extensions/{id}/file"
+
+
+def _files_page(**query: str) -> Exchange:
+    page = {"data": [_file()], "links": {"next": {"href": None}, "prev": {"href": None},
+                                          "self": {"href": None}}}
+    return _ex("GET", "/api/v1/data-files", 200, page, query="&".join(f"{k}={v}" for k, v in
+                                                                       query.items()))
+
+
+def test_query_parameters_types_enums_and_bounds_when_accepted() -> None:
+    assert CONTRACT.check(_files_page(limit="5", sort="-name", includeFolders="true")) == []
+    for query, rule in ((dict(limit="0"), "query parameter limit: (root): 0 is less than the minimum of 1"),
+                        (dict(limit="1001"), "1001 is greater than the maximum of 1000"),
+                        (dict(limit="ten"), "query parameter limit: 'ten' is not an integer"),
+                        (dict(sort="createdDate"), "query parameter sort: (root): 'createdDate' is not one"),
+                        (dict(includeFolders="yes"), "'yes' is not true or false")):
+        found = CONTRACT.check(_files_page(**query))
+        assert len(found) == 1 and found[0].startswith(
+            "data-files GET /api/v1/data-files (GET /api/v1/data-files): request: "), found
+        assert rule in found[0] and found[0].endswith("(and the emulator answered 200)"), found
+
+
+def test_the_json_part_of_a_multipart_body_is_checked() -> None:
+    def post(model: Any, status: int, answer: Any) -> list[str]:
+        boundary = "b0undary"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"Json\"\r\n"
+                f"Content-Type: application/json\r\n\r\n{json.dumps(model)}\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"File\"; "
+                f"filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\na,b\n\r\n--{boundary}--\r\n")
+        return CONTRACT.check(Exchange(
+            method="POST", path="/api/v1/data-files", query=[],
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+            body=body.encode(), status=status, response_headers=JSON,
+            response_body=json.dumps(answer).encode()))
+
+    assert post({"name": "a.csv"}, 201, _file()) == []
+    found = post({"name": 5}, 201, _file())
+    assert len(found) == 1 and "request: multipart Json/name: 5 is not of type 'string'" in found[0]
+    assert post({"name": 5}, 400, {"errors": [{"code": "HTTP-400", "title": "Bad Request"}]}) == []
+
+
+def test_the_media_type_of_an_answer_is_checked() -> None:
+    ex = _ex("GET", f"/api/v1/data-files/{FILE_ID}", 200, _file())
+    ex.response_headers = {"content-type": "text/plain"}
+    [found] = CONTRACT.check(ex)
+    assert found.endswith("response 200: content type 'text/plain' is not one of application/json")
+
+
+def test_nullable_uuid_and_int64_in_answers() -> None:
+    get = f"/api/v1/data-files/{FILE_ID}"
+    assert CONTRACT.check(_ex("GET", get, 200, _file(spaceId=None, appId=None))) == []
+    for bad, rule in ((_file(name=None), "name: None is not of type 'string'"),
+                      (_file(id="file-1"), "id: 'file-1' is not a 'uuid'"),
+                      (_file(size=2**63), "size: 9223372036854775808 is not a 'int64'")):
+        found = CONTRACT.check(_ex("GET", get, 200, bad))
+        assert len(found) == 1 and rule in found[0], found

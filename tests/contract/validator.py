@@ -11,9 +11,9 @@ What is checked, per operation of the six APIs:
   int32 and int64 are enforced); a status documented without content has no body.
 
 A request the spec forbids is the client's error, and a server must refuse it: so an invalid
-request is a violation when the emulator accepted it (a 2xx/3xx answer), or when it came from
-qcli itself (User-Agent qcli/...; qcli must never send one), except through `qcli raw`, whose
-requests are the user's. A test that deliberately sends a malformed request must get a 4xx.
+request is a violation when the emulator accepted it (a 2xx/3xx answer); refused with a 4xx, it
+is not (qcli passes on what a user typed, and the fuzz tests type anything). A test that
+deliberately sends a malformed request must get a 4xx.
 """
 
 from __future__ import annotations
