@@ -342,6 +342,20 @@ async function dataFileCalls() {
     await call("dataFiles.getDataFileConnection", [200], Connection, () =>
       dataFiles.getDataFileConnection(conns.data.data[0].id));
   }
+  // the actions: a new owner (the one there is), to a team space and back in a batch
+  await call("dataFiles.changeDataFileOwner", [204], null, () =>
+    dataFiles.changeDataFileOwner(ids[1], { ownerId: got.data.ownerId }));
+  const space = conns.data.data.find((c) => c.spaceId)?.spaceId;
+  if (space) {
+    await call("dataFiles.moveDataFile", [204], null, () => dataFiles.moveDataFile(ids[1], { spaceId: space }));
+    const moved = await call("dataFiles.getDataFile (moved)", [200], DataFile, () =>
+      dataFiles.getDataFile(ids[1], { noCache: true }));
+    expect("dataFiles.moveDataFile", moved.data.spaceId === space, `spaceId ${moved.data.spaceId}`);
+    const back = await call("dataFiles.moveDataFiles", [207], MultiStatus, () =>
+      dataFiles.moveDataFiles({ "change-space": [{ id: ids[1], spaceId: null }] }));
+    expect("dataFiles.moveDataFiles", back.data.data.length === 1 && back.data.data[0].status === 204,
+      `items ${JSON.stringify(back.data.data)}`);
+  }
   await call("dataFiles.deleteDataFile", [204], null, () => dataFiles.deleteDataFile(ids[0]));
   await refused("dataFiles.getDataFile (deleted)", [404], () => dataFiles.getDataFile(ids[0], { noCache: true }));
   const batch = await call("dataFiles.deleteDataFiles", [207], MultiStatus, () =>

@@ -1,9 +1,10 @@
 """Qlik's own API client, `@qlik/api` (npm, pinned by package-lock.json), against the emulator.
 
 tests/interop/qlik_api.mjs calls list (following `next`), get, create, update and delete for
-extensions, data files (a folder, a batch delete) and data stores, plus temp-contents' one-request
-upload and download, and checks every answer against the status and shapes the client's types
-promise. The contract middleware checks the same exchanges against the OpenAPI specs.
+extensions, data files (a folder, a batch delete, the owner and space actions) and data stores,
+plus temp-contents' one-request upload and download, and checks every answer against the status
+and shapes the client's types promise. The contract middleware checks the same exchanges against
+the OpenAPI specs.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ ROOT = Path(__file__).parents[2]
 SCRIPT = Path(__file__).with_name("qlik_api.mjs")
 # what the script calls against a fresh emulator with --seed 2 (3 data stores of its own on top
 # of the 2 seeded, listed 2 a page: 3 pages; the seeded catalog 1 item a page: 2 + 2 pages)
-EXPECTED_CALLS = 47
+EXPECTED_CALLS = 51
 EVERY_OPERATION = {
     "extensions.getExtensions", "extensions.getExtension", "extensions.uploadExtension",
     "extensions.patchExtension", "extensions.deleteExtension", "extensions.downloadExtension",
@@ -31,7 +32,8 @@ EVERY_OPERATION = {
     "dataFiles.getDataFiles", "dataFiles.getDataFile", "dataFiles.uploadDataFile",
     "dataFiles.reuploadDataFile", "dataFiles.deleteDataFile", "dataFiles.deleteDataFiles",
     "dataFiles.getDataFilesQuotas", "dataFiles.getDataFilesConnections",
-    "dataFiles.getDataFileConnection",
+    "dataFiles.getDataFileConnection", "dataFiles.changeDataFileOwner", "dataFiles.moveDataFile",
+    "dataFiles.moveDataFiles",
     "tempContents.uploadTempFile", "tempContents.getTempFileDetails",
     "tempContents.downloadTempFile",
     "dataStores.getDataStores", "dataStores.getDataStore", "dataStores.createDataStore",
