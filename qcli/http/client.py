@@ -106,7 +106,7 @@ class HttpClient:
         request_headers = dict(headers or {})
         request_headers["Authorization"] = self.auth.header()
         request = self._build(method, url, headers=request_headers, content=content,
-                              params=params, timeout=timeout or self._client.timeout)
+                              params=set_params(params), timeout=timeout or self._client.timeout)
         started = time.monotonic()
         self._trace(f"> {method} {request.url}")
         response = self._client.send(request)
@@ -153,6 +153,7 @@ class HttpClient:
     ) -> httpx.Response:
         method = method.upper()
         idempotent = method in IDEMPOTENT_METHODS
+        params = set_params(params)
         retry = 0
         auth_refreshed = False
         while True:
@@ -322,6 +323,15 @@ class HttpClient:
     def _trace(self, line: str) -> None:
         if self._log is not None:
             self._log(line)
+
+
+def set_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The query parameters that were set: one whose value is None (an option not given) is
+    not sent at all (httpx would send it as `name=`, which a server may read as a value)."""
+    if not params:
+        return None
+    kept = {k: v for k, v in params.items() if v is not None}
+    return kept or None
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
