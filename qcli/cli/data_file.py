@@ -34,7 +34,41 @@ AppOpt = typer.Option(None, "--app-id", help="App the file is bound to ('*' in l
 NameOpt = typer.Option(None, "--name", help="File name")
 LimitOpt = typer.Option(None, "--limit", help="Stop after N items (default: every page)")
 PageSizeOpt = typer.Option(None, "--page-size", help="Items per request (1 to 1000)")
-SortOpt = typer.Option(None, "--sort", help="Sort field; '-' prefix for descending")
+
+# the spec's sort values (a test keeps them equal to the digest's enums): each field, and each
+# with '+' (ascending) or '-' (descending)
+FILE_SORT_FIELDS = ("name", "size", "modifiedDate", "folder", "baseName")
+CONNECTION_SORT_FIELDS = ("spaceId",)
+
+
+def sort_values(fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v for f in fields for v in (f, f"+{f}", f"-{f}"))
+
+
+FILE_SORTS = sort_values(FILE_SORT_FIELDS)
+CONNECTION_SORTS = sort_values(CONNECTION_SORT_FIELDS)
+
+
+def _complete_file_sort(incomplete: str) -> list[str]:
+    return [v for v in FILE_SORTS if v.startswith(incomplete)]
+
+
+def _complete_connection_sort(incomplete: str) -> list[str]:
+    return [v for v in CONNECTION_SORTS if v.startswith(incomplete)]
+
+
+def check_sort(value: str | None, allowed: tuple[str, ...]) -> str | None:
+    """Exit 2 for a sort the spec does not allow, naming the ones it does."""
+    if value is not None and value not in allowed:
+        raise UsageError(f"invalid --sort {value!r}: choose one of {', '.join(allowed)}")
+    return value
+
+
+SortOpt = typer.Option(None, "--sort", autocompletion=_complete_file_sort,
+                       help=f"Sort by {', '.join(FILE_SORT_FIELDS)}; '+' or no prefix ascending, "
+                       "'-' descending (--sort=-size)")
+ConnectionSortOpt = typer.Option(None, "--sort", autocompletion=_complete_connection_sort,
+                                 help="Sort by spaceId, +spaceId or -spaceId")
 YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation")
 ResumableOpt = typer.Option(None, "--resumable/--no-resumable", help="Force the upload through "
                             "resumable temp content, or force one multipart request (default: "
@@ -79,7 +113,7 @@ def ls(
     a = application(ctx)
     check_counts(limit, page_size, MAX_PAGE_SIZE)
     params = {"connectionId": connection_id, "appId": app_id, "name": name, "ownerId": owner_id,
-              "sort": sort}
+              "sort": check_sort(sort, FILE_SORTS)}
     if allow_internal_files is not None:
         params["allowInternalFiles"] = "true" if allow_internal_files else "false"
     items = a.data_files.list_data_files(params, limit=limit, page_size=page_size)
@@ -444,7 +478,7 @@ def connection_ls(
     name: str | None = typer.Option(None, "--name", help="Only connections with this name"),
     space_id: str | None = typer.Option(None, "--space-id", help="Only this space's connection"),
     personal: bool = typer.Option(False, "--personal", help="Only personal-space connections"),
-    sort: str | None = SortOpt,
+    sort: str | None = ConnectionSortOpt,
     limit: int | None = LimitOpt,
 ) -> None:
     """List the built-in data-file connections (every page).
@@ -456,7 +490,8 @@ def connection_ls(
     a = application(ctx)
     check_counts(limit, None, MAX_PAGE_SIZE)
     params = {"appId": app_id, "name": name, "spaceId": space_id,
-              "personal": "true" if personal else None, "sort": sort}
+              "personal": "true" if personal else None,
+              "sort": check_sort(sort, CONNECTION_SORTS)}
     a.printer.items(a.data_files.list_connections(params, limit=limit),
                     columns=CONNECTION_COLUMNS)
 

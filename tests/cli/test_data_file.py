@@ -331,3 +331,23 @@ def test_a_file_being_rewritten_is_locked(qcli: Qcli, emu: Emulator, tmp_path: P
     assert outcome["status"] == 201
     assert qcli("data-file", "get", made["id"], "--json", env=_env(emu)).json()["size"] == 8 * 1024
     _cleanup(qcli, emu, [made["id"]])
+
+
+def test_sort_takes_exactly_the_specs_values(qcli: Qcli, emu: Emulator) -> None:
+    """#11 item 4: the spec's sort enums, and nothing else (exit 2 before any request)."""
+    from qcli.cli.data_file import CONNECTION_SORTS, FILE_SORTS
+
+    digest = json.loads((Path(__file__).parents[1] / "contract" / "specs.json").read_text())
+    schemas = digest["data-files"]["components"]["schemas"]
+    assert list(FILE_SORTS) == schemas["GetDataFileInfosSortField"]["enum"]
+    assert list(CONNECTION_SORTS) == schemas["GetConnectionsSortField"]["enum"]
+    emu.clear_requests()
+    for args in (["connection", "ls", "--sort", "-name"], ["ls", "--sort", "createdDate"],
+                 ["ls", "--sort", ""]):
+        refused = qcli("data-file", *args, env=_env(emu))
+        assert refused.code == 2, args
+        assert "invalid --sort" in refused.err and refused.out == ""
+    assert emu.requests() == []
+    for args in (["connection", "ls", "--sort", "-spaceId"], ["ls", "--sort", "-baseName"]):
+        assert qcli("data-file", *args, env=_env(emu)).code == 0, args
+    assert [r["query"] for r in emu.requests()] == ["sort=-spaceId", "sort=-baseName"]
