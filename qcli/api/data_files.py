@@ -76,10 +76,17 @@ class DataFilesApi:
         self.http.request("POST", f"{BASE}/{_id(file_id)}/actions/change-space",
                           json={"spaceId": space_id})
 
-    def delete_data_files(self, file_ids: list[str]) -> list[dict[str, Any]]:
-        """POST /data-files/actions/delete: 207 with one result per file."""
-        body = self.http.json("POST", f"{BASE}/actions/delete",
-                              json={"delete": [{"id": i} for i in file_ids]})
+    def delete_data_files(self, file_ids: list[str], *, all_by_space: list[str] | None = None,
+                          all_personal: bool = False) -> list[dict[str, Any]]:
+        """POST /data-files/actions/delete: 207 with one result per file. `all_by_space`
+        (deleteAllBySpace) and `all_personal` (deleteAllFromPersonalSpace) add every file of
+        those spaces."""
+        request: dict[str, Any] = {"delete": [{"id": i} for i in file_ids]}
+        if all_by_space:
+            request["deleteAllBySpace"] = [{"id": s} for s in all_by_space]
+        if all_personal:
+            request["deleteAllFromPersonalSpace"] = True
+        body = self.http.json("POST", f"{BASE}/actions/delete", json=request)
         return list((body or {}).get("data", []))
 
     def change_spaces(self, file_ids: list[str], space_id: str | None) -> list[dict[str, Any]]:

@@ -34,7 +34,41 @@ AppOpt = typer.Option(None, "--app-id", help="App the file is bound to ('*' in l
 NameOpt = typer.Option(None, "--name", help="File name")
 LimitOpt = typer.Option(None, "--limit", help="Stop after N items (default: every page)")
 PageSizeOpt = typer.Option(None, "--page-size", help="Items per request (1 to 1000)")
-SortOpt = typer.Option(None, "--sort", help="Sort field; '-' prefix for descending")
+
+# the spec's sort values (a test keeps them equal to the digest's enums): each field, and each
+# with '+' (ascending) or '-' (descending)
+FILE_SORT_FIELDS = ("name", "size", "modifiedDate", "folder", "baseName")
+CONNECTION_SORT_FIELDS = ("spaceId",)
+
+
+def sort_values(fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v for f in fields for v in (f, f"+{f}", f"-{f}"))
+
+
+FILE_SORTS = sort_values(FILE_SORT_FIELDS)
+CONNECTION_SORTS = sort_values(CONNECTION_SORT_FIELDS)
+
+
+def _complete_file_sort(incomplete: str) -> list[str]:
+    return [v for v in FILE_SORTS if v.startswith(incomplete)]
+
+
+def _complete_connection_sort(incomplete: str) -> list[str]:
+    return [v for v in CONNECTION_SORTS if v.startswith(incomplete)]
+
+
+def check_sort(value: str | None, allowed: tuple[str, ...]) -> str | None:
+    """Exit 2 for a sort the spec does not allow, naming the ones it does."""
+    if value is not None and value not in allowed:
+        raise UsageError(f"invalid --sort {value!r}: choose one of {', '.join(allowed)}")
+    return value
+
+
+SortOpt = typer.Option(None, "--sort", autocompletion=_complete_file_sort,
+                       help=f"Sort by {', '.join(FILE_SORT_FIELDS)}; '+' or no prefix ascending, "
+                       "'-' descending (--sort=-size)")
+ConnectionSortOpt = typer.Option(None, "--sort", autocompletion=_complete_connection_sort,
+                                 help="Sort by spaceId, +spaceId or -spaceId")
 YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation")
 ResumableOpt = typer.Option(None, "--resumable/--no-resumable", help="Force the upload through "
                             "resumable temp content, or force one multipart request (default: "
@@ -43,6 +77,12 @@ ChunkOpt = typer.Option(None, "--chunk-size", help="Chunk size of a resumable up
                         "(default: 8MiB, growing on a fast link)")
 SourceOpt = typer.Option(None, "--source-id", help="Copy the content of this data file")
 TempOpt = typer.Option(None, "--temp-content-id", help="Use this temporary content as content")
+FolderIdOpt = typer.Option(None, "--folder-id", help="The folder to put it in (its ID)")
+MERGE_BEHAVIORS = ("merge", "replace")
+
+
+def _complete_merge(incomplete: str) -> list[str]:
+    return [v for v in MERGE_BEHAVIORS if v.startswith(incomplete)]
 
 
 def validate_name(name: str) -> str:
@@ -61,6 +101,26 @@ def ls(
     allow_internal_files: bool | None = typer.Option(None, "--allow-internal-files/"
                                                      "--no-internal-files",
                                                      help="Include files with internal extensions"),
+    base_name_wildcard: str | None = typer.Option(
+        None, "--base-name-wildcard", help="Only items whose base name (no folder path) matches "
+        "this pattern, with * and ? wildcards, e.g. 'sales_*.csv'"),
+    folder_id: str | None = typer.Option(None, "--folder-id", help="Only items under this "
+                                         "folder (default: the space's root)"),
+    folder_path: str | None = typer.Option(None, "--folder-path", help="Only items under the "
+                                           "folder at this path, e.g. 2024/q1"),
+    exclude_sub_folders: bool = typer.Option(False, "--exclude-sub-folders", help="Only the "
+                                             "direct children of the folder searched (default: "
+                                             "its whole tree)"),
+    include_folders: bool = typer.Option(False, "--include-folders", help="List folders too"),
+    exclude_files: bool = typer.Option(False, "--exclude-files", help="Leave files out (with "
+                                       "--include-folders: folders only)"),
+    include_folder_stats: bool = typer.Option(False, "--include-folder-stats", help="Fill in "
+                                              "each folder's folderStats"),
+    not_owner_id: str | None = typer.Option(None, "--not-owner-id", help="Only items of other "
+                                            "owners than this one"),
+    include_all_spaces: bool = typer.Option(False, "--include-all-spaces", help="Every space "
+                                            "you can access, the personal one included "
+                                            "(ignored with --connection-id)"),
     sort: str | None = SortOpt,
     limit: int | None = LimitOpt,
     page_size: int | None = PageSizeOpt,
@@ -75,13 +135,21 @@ def ls(
       qcli data-file ls
       qcli data-file ls --connection-id ee6a390c-5d33-11e8-9c2d-fa7ae01bbebc --sort -size
       qcli data-file ls --limit 100 --json --query '[].name'
+      qcli data-file ls --folder-path 2024 --include-folders --base-name-wildcard 'q*'
     """
     a = application(ctx)
     check_counts(limit, page_size, MAX_PAGE_SIZE)
+    if folder_id and folder_path:
+        raise UsageError("give --folder-id or --folder-path, not both")
     params = {"connectionId": connection_id, "appId": app_id, "name": name, "ownerId": owner_id,
-              "sort": sort}
+              "sort": check_sort(sort, FILE_SORTS), "baseNameWildcard": base_name_wildcard,
+              "folderId": folder_id, "folderPath": folder_path, "notOwnerId": not_owner_id}
     if allow_internal_files is not None:
         params["allowInternalFiles"] = "true" if allow_internal_files else "false"
+    switches = {"excludeSubFolders": exclude_sub_folders, "includeFolders": include_folders,
+                "excludeFiles": exclude_files, "includeFolderStats": include_folder_stats,
+                "includeAllSpaces": include_all_spaces}
+    params.update({k: "true" for k, on in switches.items() if on})  # the spec's default: false
     items = a.data_files.list_data_files(params, limit=limit, page_size=page_size)
     a.printer.items(items, columns=COLUMNS)
 
@@ -99,9 +167,10 @@ def get(ctx: typer.Context, file_id: str = IdArg) -> None:
 
 
 def _model(name: str | None, connection_id: str | None, app_id: str | None,
-           source_id: str | None, temp_content_id: str | None) -> dict[str, Any]:
+           source_id: str | None, temp_content_id: str | None,
+           folder_id: str | None = None) -> dict[str, Any]:
     model = {"name": name, "connectionId": connection_id, "appId": app_id, "sourceId": source_id,
-             "tempContentFileId": temp_content_id}
+             "tempContentFileId": temp_content_id, "folderId": folder_id}
     return {k: v for k, v in model.items() if v is not None}
 
 
@@ -173,9 +242,10 @@ def _write(a: Application, file_id: str | None, model: dict[str, Any],
 def _existing(a: Application, model: dict[str, Any]) -> dict[str, Any] | None:
     """The data file that holds model's name in its scope (connection's space, app), if any."""
     params = {"name": model["name"], "connectionId": model.get("connectionId"),
-              "appId": model.get("appId")}
+              "appId": model.get("appId"), "folderId": model.get("folderId")}
+    in_folder = bool(model.get("folderId"))
     for item in a.data_files.list_data_files(params, limit=50):
-        if item.get("name") == model["name"]:
+        if model["name"] in (item.get("name"), item.get("baseName") if in_folder else None):
             return item
     return None
 
@@ -267,21 +337,37 @@ def create(
     app_id: str | None = AppOpt,
     source_id: str | None = SourceOpt,
     temp_content_id: str | None = TempOpt,
+    folder_id: str | None = FolderIdOpt,
+    folder: bool = typer.Option(False, "--folder", help="Create a folder named --name (no "
+                                "content)"),
     resumable: bool | None = ResumableOpt,
     chunk_size: str | None = ChunkOpt,
 ) -> None:
-    """Upload a data file. Files over the chunk size go through resumable temporary content:
-    re-running an interrupted create resumes it and makes no second file.
+    """Upload a data file, or make a folder (--folder). Files over the chunk size go through
+    resumable temporary content: re-running an interrupted create resumes it and makes no
+    second file.
 
     \b
     Examples:
       qcli data-file create sales.csv
       qcli data-file create big.qvd --connection-id ee6a390c-5d33-11e8-9c2d-fa7ae01bbebc
       qcli data-file create --name copy.csv --source-id 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11
+      qcli data-file create --folder --name 2024
+      qcli data-file create q1.csv --folder-id 5f0c7e43-1b1a-4f6e-9d55-0f3b1f6f2a10
     """
     from pathlib import Path
 
     a = application(ctx)
+    if folder:
+        if source is not None or source_id or temp_content_id:
+            raise UsageError("a folder has no content: give --folder --name NAME and no FILE, "
+                             "--source-id or --temp-content-id")
+        if not name:
+            raise UsageError("--folder needs --name NAME")
+        model = dict(_model(validate_name(name), connection_id, app_id, None, None, folder_id),
+                     folder=True)
+        a.printer.item(a.data_files.upload_data_file(model, None))
+        return
     _one_source(source, source_id, temp_content_id)
     if source is None:
         if not (source_id or temp_content_id):
@@ -293,7 +379,7 @@ def create(
     if source == "-" and not name:
         raise UsageError("reading the content from stdin (-) needs --name NAME")
     model = _model(validate_name(name or Path(str(source)).name), connection_id, app_id,
-                   source_id, temp_content_id)
+                   source_id, temp_content_id, folder_id)
     if source is None:
         created = a.data_files.upload_data_file(model, None)
     else:
@@ -317,27 +403,39 @@ def update(
     app_id: str | None = AppOpt,
     source_id: str | None = SourceOpt,
     temp_content_id: str | None = TempOpt,
+    folder_id: str | None = typer.Option(None, "--folder-id", help="Move it into this folder "
+                                         "(its ID)"),
+    folder_merge_behavior: str | None = typer.Option(
+        None, "--folder-merge-behavior", autocompletion=_complete_merge,
+        help="Moving a folder onto one of the same name: merge (the default) or replace"),
     resumable: bool | None = ResumableOpt,
     chunk_size: str | None = ChunkOpt,
 ) -> None:
-    """Re-upload, rename or move a data file (PUT).
+    """Re-upload, rename or move a data file or folder (PUT).
 
     \b
     Examples:
       qcli data-file update 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11 sales.csv
       qcli data-file update 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11 --name 2024/sales.csv
+      qcli data-file update FOLDER_ID --folder-id PARENT_ID --folder-merge-behavior replace
     """
     a = application(ctx)
     _one_source(source, source_id, temp_content_id)
     if name is not None:
         validate_name(name)
-    if not any((source, name, connection_id, app_id, source_id, temp_content_id)):
+    if folder_merge_behavior is not None and folder_merge_behavior not in MERGE_BEHAVIORS:
+        raise UsageError(f"invalid --folder-merge-behavior {folder_merge_behavior!r}: choose "
+                         "merge or replace")
+    if not any((source, name, connection_id, app_id, source_id, temp_content_id, folder_id,
+                folder_merge_behavior)):
         raise UsageError("nothing to change: give a FILE, --name, --connection-id, --app-id, "
-                         "--source-id or --temp-content-id")
+                         "--source-id, --temp-content-id or --folder-id")
     if source is not None and name is None:
         current = a.data_files.get_data_file(file_id)
         name = str(current["name"])
-    model = _model(name, connection_id, app_id, source_id, temp_content_id)
+    model = _model(name, connection_id, app_id, source_id, temp_content_id, folder_id)
+    if folder_merge_behavior is not None:
+        model["folderMergeBehavior"] = folder_merge_behavior
     if source is None:
         updated = a.data_files.update_data_file(file_id, model, None)
     else:
@@ -359,19 +457,43 @@ def _report(a: Application, results: list[dict[str, Any]], action: str) -> None:
 @command(app, "rm")
 def rm(
     ctx: typer.Context,
-    file_ids: list[str] = typer.Argument(..., help="Data file IDs",
-                                         autocompletion=complete_data_file),
+    file_ids: list[str] | None = typer.Argument(None, help="Data file IDs",
+                                                autocompletion=complete_data_file),
+    all_by_space: list[str] | None = typer.Option(
+        None, "--delete-all-by-space", help="Also delete every data file of this shared space "
+        "(repeatable; needs --yes)"),
+    all_personal: bool = typer.Option(False, "--delete-all-from-personal-space",
+                                      help="Also delete every data file of your personal space "
+                                      "(needs --yes)"),
     yes: bool = YesOpt,
 ) -> None:
     """Delete data files (several: one batch request). Asks first on a terminal; needs --yes
-    otherwise.
+    otherwise. Deleting a whole space's files needs --yes even on a terminal.
 
     \b
     Examples:
       qcli data-file rm 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11
       qcli data-file ls --name old.csv -q | xargs qcli data-file rm --yes
+      qcli data-file rm --delete-all-by-space 617979737a9f56e49dea2e6e --yes
+      qcli data-file rm --delete-all-from-personal-space --yes
     """
     a = application(ctx)
+    file_ids = list(file_ids or [])
+    spaces = list(all_by_space or [])
+    if any(not s.strip() for s in spaces):
+        raise UsageError("the space ID of --delete-all-by-space is empty")
+    if spaces or all_personal:
+        targets = [f"space {s}" for s in spaces] + (["your personal space"] if all_personal
+                                                     else [])
+        if not yes:
+            raise UsageError(f"refusing to delete every data file of {', '.join(targets)} "
+                             "without --yes")
+        _report(a, a.data_files.delete_data_files(file_ids, all_by_space=spaces,
+                                                  all_personal=all_personal), "deletions")
+        return
+    if not file_ids:
+        raise UsageError("give data file IDs, --delete-all-by-space SPACE_ID or "
+                         "--delete-all-from-personal-space")
     what = (f"delete data file {file_ids[0]}" if len(file_ids) == 1
             else f"delete {len(file_ids)} data files")
     a.confirm_destructive(what, yes=yes)
@@ -444,20 +566,26 @@ def connection_ls(
     name: str | None = typer.Option(None, "--name", help="Only connections with this name"),
     space_id: str | None = typer.Option(None, "--space-id", help="Only this space's connection"),
     personal: bool = typer.Option(False, "--personal", help="Only personal-space connections"),
-    sort: str | None = SortOpt,
+    include_space_stats: bool = typer.Option(False, "--include-space-stats", help="Fill in "
+                                             "each connection's spaceStats"),
+    sort: str | None = ConnectionSortOpt,
     limit: int | None = LimitOpt,
+    page_size: int | None = PageSizeOpt,
 ) -> None:
     """List the built-in data-file connections (every page).
 
     \b
-    Example:
+    Examples:
       qcli data-file connection ls --personal
+      qcli data-file connection ls --sort -spaceId --include-space-stats -o yaml
     """
     a = application(ctx)
-    check_counts(limit, None, MAX_PAGE_SIZE)
+    check_counts(limit, page_size, MAX_PAGE_SIZE)
     params = {"appId": app_id, "name": name, "spaceId": space_id,
-              "personal": "true" if personal else None, "sort": sort}
-    a.printer.items(a.data_files.list_connections(params, limit=limit),
+              "personal": "true" if personal else None,
+              "includeSpaceStats": "true" if include_space_stats else None,
+              "sort": check_sort(sort, CONNECTION_SORTS)}
+    a.printer.items(a.data_files.list_connections(params, limit=limit, page_size=page_size),
                     columns=CONNECTION_COLUMNS)
 
 

@@ -8,6 +8,7 @@ and jitter, 429 + Retry-After, error envelope -> ApiError, and one pagination it
 from __future__ import annotations
 
 import contextlib
+import json as _json
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -106,7 +107,7 @@ class HttpClient:
         request_headers = dict(headers or {})
         request_headers["Authorization"] = self.auth.header()
         request = self._build(method, url, headers=request_headers, content=content,
-                              params=params, timeout=timeout or self._client.timeout)
+                              params=set_params(params), timeout=timeout or self._client.timeout)
         started = time.monotonic()
         self._trace(f"> {method} {request.url}")
         response = self._client.send(request)
@@ -153,6 +154,7 @@ class HttpClient:
     ) -> httpx.Response:
         method = method.upper()
         idempotent = method in IDEMPOTENT_METHODS
+        params = set_params(params)
         retry = 0
         auth_refreshed = False
         while True:
@@ -239,6 +241,13 @@ class HttpClient:
         """Yield items of every page: `links.next` cursors or `page`/`pages` numbers.
 
         Stops after `limit` items; `page_size` is the per-request `limit` parameter.
+
+        `links.next` is followed while a page has one. Without it, the next page number comes
+        from the answer's own `page` and `pages`: the first request names no page, so the
+        `page` of its answer is the server's first page number, whether it counts from 0 (the
+        spec) or from 1, and the list ends on that base's last page. An empty page, a page
+        that holds only items already given, or `total` items given also end it, so no item
+        is skipped or given twice whichever base the server uses.
         """
         query: dict[str, Any] = {k: v for k, v in (params or {}).items() if v is not None}
         if page_size is not None:
@@ -246,38 +255,65 @@ class HttpClient:
         if limit is not None and (page_size is None or limit < page_size):
             query["limit"] = min(limit, max_page_size)
         url = path
-        seen: set[str] = set()
+        followed: set[str] = set()
+        given: set[str] = set()
         count = 0
+        base: int | None = None  # the server's first page number, from its first answer
+        asked: int | None = None  # the page number this request named (None: the first)
+        skipped = False
         while True:
             body = self.json("GET", url, params=query or None)
             if not isinstance(body, dict):
                 raise QcliError(f"GET {path}: expected a JSON object with 'data'")
             items = body.get("data") or []
+            if not items:
+                return
+            fresh = 0
             for item in items:
+                key = _item_key(item)
+                if key in given:
+                    continue
+                given.add(key)
+                fresh += 1
                 yield item
                 count += 1
                 if limit is not None and count >= limit:
                     return
-            if not items:
+            total = body.get("total")
+            if isinstance(total, int) and not isinstance(total, bool) and count >= total:
                 return
             next_href = ((body.get("links") or {}).get("next") or {}).get("href")
             if next_href:
                 url = self._same_server(next_href)
-                if url in seen:
+                if url in followed or not fresh:
                     return
-                seen.add(url)
+                followed.add(url)
                 query = {}
                 continue
-            if seen:  # a server that gives next links gives one until the last page
+            if followed:  # a server that gives next links gives one until the last page
                 return
             pages = body.get("pages")
-            if isinstance(pages, int):
-                page = int(query.get("page") or body.get("page") or 1)
-                if page >= pages:
+            if not isinstance(pages, int) or isinstance(pages, bool):
+                return
+            page = body.get("page")
+            if isinstance(page, int) and not isinstance(page, bool):
+                if asked is None:
+                    base = page
+                if not fresh or base is None or page >= base + pages - 1:
                     return
-                query["page"] = page + 1
-                continue
-            return
+                asked = page + 1
+            else:  # no page number in the answer: count from the spec's 0
+                current = 0 if asked is None else asked
+                if not fresh:
+                    # the page we took for the second was the first again: the server counts
+                    # from 1; look once more, one further
+                    if skipped:
+                        return
+                    skipped = True
+                elif current + 1 >= pages + (1 if skipped else 0):
+                    return
+                asked = current + 1
+            query["page"] = asked
 
     def _same_server(self, href: str) -> str:
         """A next link, as a path on our server (tenants may answer with an internal host)."""
@@ -322,6 +358,22 @@ class HttpClient:
     def _trace(self, line: str) -> None:
         if self._log is not None:
             self._log(line)
+
+
+def _item_key(item: Any) -> str:
+    """What tells list items apart: their `id`, else the whole item."""
+    if isinstance(item, dict) and isinstance(item.get("id"), str | int):
+        return f"id:{item['id']}"
+    return _json.dumps(item, sort_keys=True, default=str)
+
+
+def set_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The query parameters that were set: one whose value is None (an option not given) is
+    not sent at all (httpx would send it as `name=`, which a server may read as a value)."""
+    if not params:
+        return None
+    kept = {k: v for k, v in params.items() if v is not None}
+    return kept or None
 
 
 def origin(url: str) -> tuple[str, str, int | None]:

@@ -178,3 +178,14 @@ def test_recent_temp_contents_complete(qcli: Qcli, emu: Emulator, tmp_path: Path
     assert made.code == 0
     assert bash(["qcli", "temp-content", "download", ""], _env(qcli, emu.url)) == [
         made.out.strip()]
+
+
+def test_sort_values_are_the_specs(qcli: Qcli) -> None:
+    """#11 item 4: `--sort` offers exactly the values the spec allows (connections: spaceId with
+    or without +/-; files: name, size, modifiedDate, folder, baseName, each with +/-)."""
+    env = _env(qcli, "http://127.0.0.1:9")  # nothing to fetch: the values are static
+    assert bash(["qcli", "data-file", "connection", "ls", "--sort", ""], env) == [
+        "spaceId", "+spaceId", "-spaceId"]
+    assert bash(["qcli", "data-file", "ls", "--sort", "+"], env) == [
+        "+name", "+size", "+modifiedDate", "+folder", "+baseName"]
+    assert bash(["qcli", "data-file", "ls", "--sort", "b"], env) == ["baseName"]

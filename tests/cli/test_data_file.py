@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from conftest import API_KEY, Emulator, Qcli
 
@@ -331,3 +332,112 @@ def test_a_file_being_rewritten_is_locked(qcli: Qcli, emu: Emulator, tmp_path: P
     assert outcome["status"] == 201
     assert qcli("data-file", "get", made["id"], "--json", env=_env(emu)).json()["size"] == 8 * 1024
     _cleanup(qcli, emu, [made["id"]])
+
+
+def test_sort_takes_exactly_the_specs_values(qcli: Qcli, emu: Emulator) -> None:
+    """#11 item 4: the spec's sort enums, and nothing else (exit 2 before any request)."""
+    from qcli.cli.data_file import CONNECTION_SORTS, FILE_SORTS
+
+    digest = json.loads((Path(__file__).parents[1] / "contract" / "specs.json").read_text())
+    schemas = digest["data-files"]["components"]["schemas"]
+    assert list(FILE_SORTS) == schemas["GetDataFileInfosSortField"]["enum"]
+    assert list(CONNECTION_SORTS) == schemas["GetConnectionsSortField"]["enum"]
+    emu.clear_requests()
+    for args in (["connection", "ls", "--sort", "-name"], ["ls", "--sort", "createdDate"],
+                 ["ls", "--sort", ""]):
+        refused = qcli("data-file", *args, env=_env(emu))
+        assert refused.code == 2, args
+        assert "invalid --sort" in refused.err and refused.out == ""
+    assert emu.requests() == []
+    for args in (["connection", "ls", "--sort", "-spaceId"], ["ls", "--sort", "-baseName"]):
+        assert qcli("data-file", *args, env=_env(emu)).code == 0, args
+    assert [r["query"] for r in emu.requests()] == ["sort=-spaceId", "sort=-baseName"]
+
+
+def test_folders_and_the_specs_list_filters(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    """#11 item 5: a folder is made with `create --folder`, a file put in it with --folder-id,
+    and each list filter of the spec reaches the server from its flag (camelCase too)."""
+    made = qcli("data-file", "create", "--folder", "--name", "f_item5", "--json", env=_env(emu))
+    assert made.code == 0, made.err
+    folder = made.json()
+    assert folder["folder"] is True
+    post = next(r for r in emu.requests() if r["method"] == "POST")
+    assert '{"name": "f_item5", "folder": true}' in post["body"] and 'name="File"' not in post["body"]
+    src = tmp_path / "page_1.csv"
+    src.write_text("a\n1\n")
+    inside = qcli("data-file", "create", str(src), "--folder-id", folder["id"], "--json",
+                  env=_env(emu))
+    assert inside.code == 0, inside.err
+    try:
+        assert inside.json()["folderId"] == folder["id"]
+        assert [f["id"] for f in _mine(qcli, emu, "--folder-id", folder["id"])] == [
+            inside.json()["id"]]
+        assert [f["id"] for f in _mine(qcli, emu, "--folderPath", "f_item5",
+                                       "--baseNameWildcard", "page_?.csv")] == [
+            inside.json()["id"]]
+        folders = _mine(qcli, emu, "--include-folders", "--exclude-files",
+                        "--base-name-wildcard", "f_item*", "--include-folder-stats")
+        assert [f["id"] for f in folders] == [folder["id"]]
+        emu.clear_requests()
+        everything = ["--not-owner-id", "someone-else", "--include-all-spaces",
+                      "--exclude-sub-folders", "--folder-path", "f_item5", "--include-folders"]
+        assert qcli("data-file", "ls", *everything, env=_env(emu)).code == 0
+        sent = dict(parse_qsl(emu.requests()[0]["query"]))
+        assert sent == {"notOwnerId": "someone-else", "includeAllSpaces": "true",
+                        "excludeSubFolders": "true", "folderPath": "f_item5",
+                        "includeFolders": "true"}
+        both = qcli("data-file", "ls", "--folder-id", folder["id"], "--folder-path", "x",
+                    env=_env(emu))
+        assert both.code == 2 and "not both" in both.err
+        not_a_folder = qcli("data-file", "create", str(src), "--folder", "--name", "x",
+                            env=_env(emu))
+        assert not_a_folder.code == 2 and "a folder has no content" in not_a_folder.err
+        emu.clear_requests()
+        moved = qcli("data-file", "update", inside.json()["id"], "--folder-id", folder["id"],
+                     "--folder-merge-behavior", "replace", env=_env(emu))
+        assert moved.code == 0, moved.err
+        sent_model = emu.requests()[0]["body"]
+        assert f'"folderId": "{folder["id"]}", "folderMergeBehavior": "replace"' in sent_model
+        assert qcli("data-file", "update", folder["id"], "--folder-merge-behavior", "keep",
+                    env=_env(emu)).code == 2
+        stats = qcli("data-file", "connection", "ls", "--include-space-stats", "--page-size",
+                     "1", "--json", env=_env(emu))
+        assert stats.code == 0, stats.err
+        assert "includeSpaceStats=true" in emu.requests()[-1]["query"]
+    finally:
+        _cleanup(qcli, emu, [inside.json()["id"], folder["id"]])
+
+
+def test_delete_every_file_of_a_space_needs_yes(qcli: Qcli, tmp_path: Path) -> None:
+    """#11 item 5: the batch delete modes deleteAllBySpace and deleteAllFromPersonalSpace,
+    behind --yes even on a terminal (an emulator of its own: they empty whole spaces)."""
+    emu = Emulator(tmp_path / "wipe").start()
+    try:
+        src = tmp_path / "x.csv"
+        src.write_text("x\n")
+        for args in ([], ["--connection-id", FINANCE_CONNECTION]):
+            assert qcli("data-file", "create", str(src), *args, env=_env(emu)).code == 0
+        emu.clear_requests()
+        for args in (["--delete-all-from-personal-space"], ["--delete-all-by-space", FINANCE]):
+            refused = qcli("data-file", "rm", *args, env=_env(emu))
+            assert refused.code == 2 and "without --yes" in refused.err
+        assert emu.requests() == []
+        nothing = qcli("data-file", "rm", "--yes", env=_env(emu))
+        assert nothing.code == 2 and "--delete-all-by-space" in nothing.err
+        mine = qcli("data-file", "rm", "--deleteAllFromPersonalSpace", "--yes", "--json",
+                    env=_env(emu))
+        assert mine.code == 0, mine.err
+        assert json.loads(emu.requests()[0]["body"]) == {"delete": [],
+                                                         "deleteAllFromPersonalSpace": True}
+        assert [i["status"] for i in mine.json()] == [204]
+        assert _mine(qcli, emu) == []
+        emu.clear_requests()
+        shared = qcli("data-file", "rm", "--delete-all-by-space", FINANCE, "--yes", "--json",
+                      env=_env(emu))
+        assert shared.code == 0, shared.err
+        assert json.loads(emu.requests()[0]["body"]) == {"delete": [],
+                                                         "deleteAllBySpace": [{"id": FINANCE}]}
+        assert len(shared.json()) == 1
+        assert _mine(qcli, emu, "--connection-id", FINANCE_CONNECTION) == []
+    finally:
+        emu.stop()

@@ -237,3 +237,33 @@ def test_pages_limit_and_projections(qcli: Qcli, tmp_path: Path) -> None:
         assert one == {"technicalName": "s000"}
     finally:
         emu.stop()
+
+
+def test_read_only_fields_are_never_sent(qcli: Qcli, emu: Emulator, store: dict,
+                                         tmp_path: Path) -> None:
+    """#11 item 3: what the spec marks readOnly (the server sets it) is left out of every PUT
+    and POST body, whether the body comes from the current resource, a file or `get --json`."""
+    from qcli.api.data_stores import READ_ONLY
+
+    digest = json.loads((Path(__file__).parents[1] / "contract" / "specs.json").read_text())
+    schema = digest["data-stores"]["components"]["schemas"]["DataStore"]["properties"]
+    assert {k for k, v in schema.items() if v.get("readOnly")} == READ_ONLY
+    current = qcli("data-store", "get", store["id"], "--json", env=_env(emu)).json()
+    assert set(current) >= READ_ONLY  # the GET gives them: a body made from it carries them
+    saved = tmp_path / "s.json"
+    saved.write_text(json.dumps(dict(current, description="from a file")))
+    copy = {k: v for k, v in current.items() if k not in ("id", "version")}
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(dict(copy, technicalName="t_readonly_copy")))
+    emu.clear_requests()
+    runs = [("update", store["id"], "--file", str(saved)),  # at the version it was saved at
+            ("update", store["id"], "--description", "fields"), ("create", "--file", str(new))]
+    for args in runs:
+        result = qcli("data-store", *args, "--json", env=_env(emu))
+        assert result.code == 0, (args, result.err)
+        if args[0] == "create":
+            qcli("data-store", "rm", result.json()["id"], "--yes", env=_env(emu))
+    bodies = [json.loads(r["body"]) for r in emu.requests() if r["method"] in ("PUT", "POST")]
+    assert len(bodies) == 3
+    assert [sorted(READ_ONLY & set(b)) for b in bodies] == [[], [], []]
+    assert bodies[0]["description"] == "from a file" and bodies[2]["name"] == current["name"]
