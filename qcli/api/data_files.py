@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
-from qcli.api.ids import segment
+from qcli.api.ids import check_ids, segment
 from qcli.http.client import HttpClient
 
 BASE = "/api/v1/data-files"
@@ -79,11 +79,12 @@ class DataFilesApi:
     def delete_data_files(self, file_ids: list[str]) -> list[dict[str, Any]]:
         """POST /data-files/actions/delete: 207 with one result per file."""
         body = self.http.json("POST", f"{BASE}/actions/delete",
-                              json={"delete": [{"id": i} for i in file_ids]})
+                              json={"delete": [{"id": i} for i in check_ids(file_ids, "data file ID")]})
         return list((body or {}).get("data", []))
 
     def change_spaces(self, file_ids: list[str], space_id: str | None) -> list[dict[str, Any]]:
         """POST /data-files/actions/change-space: 207 with one result per file."""
         body = self.http.json("POST", f"{BASE}/actions/change-space", json={
-            "change-space": [{"id": i, "spaceId": space_id} for i in file_ids]})
+            "change-space": [{"id": i, "spaceId": space_id}
+                             for i in check_ids(file_ids, "data file ID")]})
         return list((body or {}).get("data", []))

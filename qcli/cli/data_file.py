@@ -371,7 +371,10 @@ def rm(
       qcli data-file rm 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11
       qcli data-file ls --name old.csv -q | xargs qcli data-file rm --yes
     """
+    from qcli.api.ids import check_ids
+
     a = application(ctx)
+    check_ids(file_ids, "data file ID")
     what = (f"delete data file {file_ids[0]}" if len(file_ids) == 1
             else f"delete {len(file_ids)} data files")
     a.confirm_destructive(what, yes=yes)
@@ -414,7 +417,10 @@ def change_space(
       qcli data-file change-space 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11 --space-id SPACE_ID
       qcli data-file change-space ID1 ID2 --personal
     """
+    from qcli.api.ids import check_ids
+
     a = application(ctx)
+    check_ids(file_ids, "data file ID")
     if bool(space_id) == personal:
         raise UsageError("give --space-id ID or --personal (exactly one)")
     target = None if personal else space_id

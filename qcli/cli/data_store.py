@@ -61,6 +61,10 @@ def _ids(values: list[str], what: str) -> list[str]:
         raise UsageError(f"give {what} IDs (comma-separated or several) or '*' for all")
     if "*" in ids and len(ids) > 1:
         raise UsageError(f"'*' stands for all {what}s: give it alone")
+    if ids != ["*"]:
+        from qcli.api.ids import check_ids
+
+        check_ids(ids, f"{what} ID")
     return ids
 
 

@@ -187,7 +187,10 @@ def rm(
       qcli extension rm my-chart
       qcli extension ls -q | xargs qcli extension rm --yes
     """
+    from qcli.api.ids import check_ids
+
     a = application(ctx)
+    check_ids(extension_ids, "extension ID")  # every one, before the first DELETE
     what = (f"delete extension {extension_ids[0]}" if len(extension_ids) == 1
             else f"delete {len(extension_ids)} extensions")
     a.confirm_destructive(what, yes=yes)
