@@ -16,6 +16,8 @@ Column = tuple[str, str]
 
 
 def dig(obj: Any, key: str) -> Any:
+    if isinstance(obj, dict) and key in obj:  # a key of a --query result may hold a dot
+        return obj[key]
     for part in key.split("."):
         if not isinstance(obj, dict):
             return None
@@ -73,14 +75,17 @@ class Printer:
             self._table_list(list(items), columns)
 
     def _value(self, value: Any, columns: Sequence[Column] | None, id_key: str) -> None:
-        """A materialised value: after --query its shape may differ from the resource's."""
+        """A materialised value: after --query its shape may differ from the resource's, so
+        csv and table columns come from the value itself (see `tabular`)."""
         if isinstance(value, list):
-            first = value[0] if value else None
-            if columns and isinstance(first, dict) and not all(
-                k.split(".")[0] in first for _, k in columns
-            ):
-                columns = None
-            self._list(value, columns, id_key)
+            if self.quiet or self.fmt in ("json", "yaml"):
+                self._list(value, columns, id_key)
+                return
+            rows, cols = tabular(value, columns)
+            if self.fmt == "csv":
+                self._csv(rows, cols)
+            else:
+                self._table_list(rows, cols)
             return
         if self.quiet:
             if isinstance(value, dict):
@@ -93,10 +98,10 @@ class Printer:
             self.io.out(dumps_json(value) + "\n")
         elif self.fmt == "yaml":
             self.io.out(_yaml(value))
+        elif self.fmt == "csv":
+            self._csv(*tabular([value], columns))
         elif not isinstance(value, dict):
             self.io.out(("" if value is None else cell(value)) + "\n")
-        elif self.fmt == "csv":
-            self._csv([value], columns)
         else:
             rows = [[k, cell(v)] for k, v in value.items()]
             self.io.out(render_table(["FIELD", "VALUE"], rows, width=self.io.terminal_width,
@@ -154,6 +159,26 @@ class Printer:
         rows = [[cell(dig(item, k)) for _, k in columns] for item in items]
         self.io.out(render_table(headers, rows, width=self.io.terminal_width,
                                  bold=self.io.color_stdout))
+
+
+def tabular(values: list[Any], columns: Sequence[Column] | None
+            ) -> tuple[list[Any], Sequence[Column] | None]:
+    """Rows and columns for csv and tables from a materialised list (a --query result).
+
+    Objects keep the command's columns when they have all of them, else get one column per key
+    (in order of first appearance); a list of scalars gets one `value` column; arrays get
+    positional columns `value1`, `value2`, ... (a scalar among them fills `value1`)."""
+    if all(isinstance(v, dict) for v in values):
+        if not values or (columns and all(k.split(".")[0] in values[0] for _, k in columns)):
+            return values, columns
+        keys = list(dict.fromkeys(k for v in values for k in v))
+        return values, [(k.upper(), k) for k in keys]
+    width = max((len(v) for v in values if isinstance(v, list)), default=0)
+    if width == 0:
+        return [{"value": v} for v in values], [("VALUE", "value")]
+    rows = [{f"value{i}": x for i, x in enumerate(v if isinstance(v, list) else [v], 1)}
+            for v in values]
+    return rows, [(f"VALUE{i}", f"value{i}") for i in range(1, width + 1)]
 
 
 def _yaml(value: Any) -> str:
