@@ -346,14 +346,18 @@ def update(
 
 
 def _report(a: Application, results: list[dict[str, Any]], action: str) -> None:
-    """Print a 207 result item by item; a partial failure exits 1 (after printing them all)."""
+    """Print a 207 result item by item, each failure also on stderr; then the batch rule
+    (errors.batch_error): a partial failure exits 1, all failed for one reason its code."""
+    from qcli.errors import batch_error, exit_code_for_status
+
     a.printer.items(results, columns=RESULT_COLUMNS)
     failed = [r for r in results if not 200 <= int(r.get("status") or 0) < 300]
     for item in failed:
         a.io.error_line(f"{item.get('id')}: {item.get('status')} {item.get('title') or ''}: "
                         f"{item.get('detail') or ''}".rstrip(": "))
     if failed:
-        raise QcliError(f"{len(failed)} of {len(results)} {action} failed")
+        raise batch_error([exit_code_for_status(int(r.get("status") or 0)) for r in failed],
+                          len(results), action)
 
 
 @command(app, "rm")

@@ -226,7 +226,6 @@ def patch(
       qcli data-store patch ID --file changes.json
     """
     from qcli.api.models import validate_patch
-    from qcli.cli.inputs import parse_json
 
     a = application(ctx)
     if file is not None:
@@ -238,7 +237,7 @@ def patch(
             raise UsageError("give --file PATCH.json or --op OP --path POINTER")
         operation: dict[str, Any] = {"op": op, "path": path}
         if value is not None:
-            operation["value"] = parse_json(value, "--value")
+            operation["value"] = _json_value(value)
         if from_ is not None:
             operation["from"] = from_
         doc = [operation]
@@ -246,6 +245,21 @@ def patch(
     a.data_stores.patch_data_store(store_id, operations)
     a.say(f"Patched data store {store_id} ({len(operations)} operation"
           f"{'s' if len(operations) != 1 else ''}).")
+
+
+def _json_value(value: str) -> Any:
+    """--value as JSON; text that isn't JSON gets a hint showing it quoted as a JSON string."""
+    import json
+    import shlex
+
+    from qcli.cli.inputs import parse_json
+
+    try:
+        return parse_json(value, "--value")
+    except UsageError as exc:
+        exc.hint = ("--value is JSON: a text needs double quotes inside the shell's quotes, "
+                    f"--value {shlex.quote(json.dumps(value, ensure_ascii=False))}")
+        raise
 
 
 @command(app, "rm")

@@ -85,3 +85,24 @@ def test_context_ls_csv_after_a_query(qcli: Qcli, emu: Emulator) -> None:
     rows = _csv(kept.out)
     assert rows[0][:3] == ["name", "current", "server"]
     assert [r[0] for r in rows[1:]] == ["two"] and rows[1][2] == emu.url
+
+
+def test_a_query_that_filters_keeps_the_commands_columns(qcli: Qcli, emu: Emulator) -> None:
+    qcli.login(emu)
+    prefix, names = _seed(emu, 2)
+    result = qcli("data-file", "ls", "-o", "csv", "--query",
+                  f"reverse(sort_by([?starts_with(name, '{prefix}')], &name))")
+    assert result.code == 0, result.err
+    rows = _csv(result.out)
+    assert rows[0] == ["id", "name", "size", "spaceId", "appId", "modifiedDate"]
+    assert [r[1] for r in rows[1:]] == names[::-1]
+
+
+def test_the_commands_own_objects_keep_its_columns_even_with_a_key_missing() -> None:
+    from qcli.output.printer import tabular
+
+    columns = [("ID", "id"), ("NAME", "name")]
+    own = [{"id": "a"}, {"id": "b", "name": "n"}]  # the first lacks an optional field
+    assert tabular(own, columns, {id(o) for o in own}) == (own, columns)
+    made = [{"id": "a"}]  # a projection's new object: its own keys
+    assert tabular(made, columns, {id(o) for o in own}) == (made, [("ID", "id")])
