@@ -35,6 +35,7 @@ def start_emulator(data_dir: str, *extra: str) -> tuple[subprocess.Popen[str], s
 def seed_data_files(url: str, count: int) -> list[str]:
     """Make `count` data files in the emulator at `url` (its fixture API); their IDs."""
     req = urllib.request.Request(f"{url}/__emulator/data-files", method="POST",
-                                 data=json.dumps({"count": count}).encode())
+                                 data=json.dumps({"count": count}).encode(),
+                                 headers={"Authorization": f"Bearer {KEY}"})
     with urllib.request.urlopen(req, timeout=60) as resp:
         return [str(i) for i in json.loads(resp.read())["ids"]]

@@ -38,7 +38,9 @@ def one_run() -> tuple[float, int]:
                 for file_id in ids:
                     api.delete_data_file(file_id)  # raises on a failed request
                 elapsed = time.perf_counter() - started
-            with urllib.request.urlopen(f"{url}/__emulator/requests", timeout=30) as resp:
+            req = urllib.request.Request(f"{url}/__emulator/requests",
+                                         headers={"Authorization": f"Bearer {KEY}"})
+            with urllib.request.urlopen(req, timeout=30) as resp:
                 log = json.loads(resp.read())["data"]
         finally:
             proc.terminate()

@@ -56,6 +56,15 @@ def exit_code_for_status(status: int) -> int:
     return ExitCode.ERROR
 
 
+def batch_error(codes: list[int], total: int, action: str) -> QcliError:
+    """The one rule for commands that act on several items (every rm, change-space): each
+    failure has been reported on stderr; when every item failed for the same reason the exit
+    code is that reason's (all not found: 4), otherwise (some done, or mixed reasons) 1."""
+    reasons = set(codes)
+    code = reasons.pop() if len(codes) == total and len(reasons) == 1 else ExitCode.ERROR
+    return QcliError(f"{len(codes)} of {total} {action} failed", exit_code=code)
+
+
 class ApiError(QcliError):
     """An error response from the tenant, reduced to status, title, detail and trace ID."""
 

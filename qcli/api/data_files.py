@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
-from qcli.api.ids import segment
+from qcli.api.ids import check_ids, segment
 from qcli.http.client import HttpClient
 
 BASE = "/api/v1/data-files"
@@ -81,9 +81,9 @@ class DataFilesApi:
         """POST /data-files/actions/delete: 207 with one result per file. `all_by_space`
         (deleteAllBySpace) and `all_personal` (deleteAllFromPersonalSpace) add every file of
         those spaces."""
-        request: dict[str, Any] = {"delete": [{"id": i} for i in file_ids]}
+        request: dict[str, Any] = {"delete": [{"id": i} for i in check_ids(file_ids, "data file ID")]}
         if all_by_space:
-            request["deleteAllBySpace"] = [{"id": s} for s in all_by_space]
+            request["deleteAllBySpace"] = [{"id": s} for s in check_ids(all_by_space, "space ID")]
         if all_personal:
             request["deleteAllFromPersonalSpace"] = True
         body = self.http.json("POST", f"{BASE}/actions/delete", json=request)
@@ -92,5 +92,6 @@ class DataFilesApi:
     def change_spaces(self, file_ids: list[str], space_id: str | None) -> list[dict[str, Any]]:
         """POST /data-files/actions/change-space: 207 with one result per file."""
         body = self.http.json("POST", f"{BASE}/actions/change-space", json={
-            "change-space": [{"id": i, "spaceId": space_id} for i in file_ids]})
+            "change-space": [{"id": i, "spaceId": space_id}
+                             for i in check_ids(file_ids, "data file ID")]})
         return list((body or {}).get("data", []))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from qcli.api.ids import segment
+from qcli.api.ids import check_ids, id_list, segment
 from qcli.http.client import HttpClient
 
 BASE = "/api/v1/data-stores"
@@ -16,9 +16,14 @@ def _id(value: str) -> str:
     return segment(value, "data store ID")
 
 
-def _ids(values: list[str]) -> str:
+def _ids(values: list[str], what: str = "data store ID") -> str:
     """Comma-separated IDs, or '*' for all."""
-    return segment(",".join(values), "list of IDs", safe=",*")
+    return id_list(values, what)
+
+
+def _sets_path(store_ids: list[str], asset_ids: list[str]) -> str:
+    assets = _ids(asset_ids, "data asset ID")
+    return f"{BASE}/{_ids(store_ids)}/data-assets/{assets}/data-sets"
 
 
 def _list_params(projections: list[str] | None, sort: list[str] | None) -> dict[str, Any]:
@@ -54,7 +59,7 @@ class DataStoresApi:
 
     def delete_data_stores(self, ids: list[str]) -> None:
         """DELETE /v1/data-stores with {"ids": [...]}: only stores without data assets."""
-        self.http.request("DELETE", BASE, json={"ids": ids})
+        self.http.request("DELETE", BASE, json={"ids": check_ids(ids, "data store ID")})
 
     def get_data_store(self, store_id: str, *, projections: list[str] | None = None
                        ) -> dict[str, Any]:
@@ -90,10 +95,9 @@ class DataStoresApi:
                        ) -> Iterator[dict[str, Any]]:
         """GET /v1/data-stores/{data-store-ids}/data-assets/{data-asset-ids}/data-sets"""
         return self.http.paginate(
-            f"{BASE}/{_ids(store_ids)}/data-assets/{_ids(asset_ids)}/data-sets",
+            _sets_path(store_ids, asset_ids),
             _list_params(projections, sort), limit=limit, page_size=page_size, max_page_size=100)
 
     def delete_data_sets(self, store_ids: list[str], asset_ids: list[str]) -> None:
         """DELETE /v1/data-stores/{data-store-ids}/data-assets/{data-asset-ids}/data-sets"""
-        self.http.request("DELETE",
-                          f"{BASE}/{_ids(store_ids)}/data-assets/{_ids(asset_ids)}/data-sets")
+        self.http.request("DELETE", _sets_path(store_ids, asset_ids))

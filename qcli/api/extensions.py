@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from qcli.api.ids import segment
+from qcli.api.ids import segment, segments
 from qcli.http.client import HttpClient
 from qcli.transfer.archive import Archive
 
@@ -60,7 +60,7 @@ class ExtensionsApi:
     @contextlib.contextmanager
     def download_extension_file(self, extension_id: str, filepath: str) -> Iterator[httpx.Response]:
         """GET /v1/extensions/{id}/file/{filepath}: one file from the archive, streamed."""
-        inner = segment(filepath.strip("/"), "file path", safe="/")
+        inner = segments(filepath, "file path")
         path = f"{BASE}/{_id(extension_id)}/file/{inner}"
         with self.http.stream("GET", path, headers={"Accept": "*/*"}) as response:
             yield response

@@ -104,7 +104,8 @@ class TempContentsApi:
             headers["Range"] = f"bytes={start}-"
             if if_range:
                 headers["If-Range"] = if_range
-        with self.http.stream("GET", f"{BASE}/{segment(temp_id, 'temporary content ID')}", headers=headers,
+        path = f"{BASE}/{segment(temp_id, 'temporary content ID')}"
+        with self.http.stream("GET", path, headers=headers,
                               params={"inline": "1"} if inline else None,
                               ok=lambda s: 200 <= s < 300 or s == 416) as response:
             yield response

@@ -271,12 +271,14 @@ def get(
 def rm(
     ctx: typer.Context,
     names: list[str] = typer.Argument(..., help="Context names", autocompletion=complete_context),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
 ) -> None:
-    """Remove contexts and their stored secrets.
+    """Remove contexts and their stored secrets. Asks first on a terminal; needs --yes
+    otherwise.
 
     \b
     Example:
-      qcli context rm staging old-dev
+      qcli context rm staging old-dev --yes
     """
     from qcli.config.settings import API_KEY, OAUTH_SECRET, OAUTH_TOKEN
 
@@ -284,6 +286,9 @@ def rm(
     data = a.contexts.load()
     for n in names:
         data.get(n)  # every name must exist before anything is removed
+    what = ", ".join(repr(n) for n in names)
+    a.confirm_destructive(f"remove context{'s' if len(names) > 1 else ''} {what} and "
+                          f"{'their' if len(names) > 1 else 'its'} stored secrets", yes=yes)
 
     def change(d: ContextFile) -> None:
         for n in names:

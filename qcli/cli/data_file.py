@@ -444,14 +444,18 @@ def update(
 
 
 def _report(a: Application, results: list[dict[str, Any]], action: str) -> None:
-    """Print a 207 result item by item; a partial failure exits 1 (after printing them all)."""
+    """Print a 207 result item by item, each failure also on stderr; then the batch rule
+    (errors.batch_error): a partial failure exits 1, all failed for one reason its code."""
+    from qcli.errors import batch_error, exit_code_for_status
+
     a.printer.items(results, columns=RESULT_COLUMNS)
     failed = [r for r in results if not 200 <= int(r.get("status") or 0) < 300]
     for item in failed:
         a.io.error_line(f"{item.get('id')}: {item.get('status')} {item.get('title') or ''}: "
                         f"{item.get('detail') or ''}".rstrip(": "))
     if failed:
-        raise QcliError(f"{len(failed)} of {len(results)} {action} failed")
+        raise batch_error([exit_code_for_status(int(r.get("status") or 0)) for r in failed],
+                          len(results), action)
 
 
 @command(app, "rm")
@@ -477,11 +481,15 @@ def rm(
       qcli data-file rm --delete-all-by-space 617979737a9f56e49dea2e6e --yes
       qcli data-file rm --delete-all-from-personal-space --yes
     """
+    from qcli.api.ids import check_ids
+
     a = application(ctx)
     file_ids = list(file_ids or [])
     spaces = list(all_by_space or [])
     if any(not s.strip() for s in spaces):
         raise UsageError("the space ID of --delete-all-by-space is empty")
+    check_ids(file_ids, "data file ID")
+    check_ids(spaces, "space ID")
     if spaces or all_personal:
         targets = [f"space {s}" for s in spaces] + (["your personal space"] if all_personal
                                                      else [])
@@ -536,7 +544,10 @@ def change_space(
       qcli data-file change-space 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11 --space-id SPACE_ID
       qcli data-file change-space ID1 ID2 --personal
     """
+    from qcli.api.ids import check_ids
+
     a = application(ctx)
+    check_ids(file_ids, "data file ID")
     if bool(space_id) == personal:
         raise UsageError("give --space-id ID or --personal (exactly one)")
     target = None if personal else space_id

@@ -61,6 +61,10 @@ def _ids(values: list[str], what: str) -> list[str]:
         raise UsageError(f"give {what} IDs (comma-separated or several) or '*' for all")
     if "*" in ids and len(ids) > 1:
         raise UsageError(f"'*' stands for all {what}s: give it alone")
+    if ids != ["*"]:
+        from qcli.api.ids import check_ids
+
+        check_ids(ids, f"{what} ID")
     return ids
 
 
@@ -222,7 +226,6 @@ def patch(
       qcli data-store patch ID --file changes.json
     """
     from qcli.api.models import validate_patch
-    from qcli.cli.inputs import parse_json
 
     a = application(ctx)
     if file is not None:
@@ -234,7 +237,7 @@ def patch(
             raise UsageError("give --file PATCH.json or --op OP --path POINTER")
         operation: dict[str, Any] = {"op": op, "path": path}
         if value is not None:
-            operation["value"] = parse_json(value, "--value")
+            operation["value"] = _json_value(value)
         if from_ is not None:
             operation["from"] = from_
         doc = [operation]
@@ -242,6 +245,21 @@ def patch(
     a.data_stores.patch_data_store(store_id, operations)
     a.say(f"Patched data store {store_id} ({len(operations)} operation"
           f"{'s' if len(operations) != 1 else ''}).")
+
+
+def _json_value(value: str) -> Any:
+    """--value as JSON; text that isn't JSON gets a hint showing it quoted as a JSON string."""
+    import json
+    import shlex
+
+    from qcli.cli.inputs import parse_json
+
+    try:
+        return parse_json(value, "--value")
+    except UsageError as exc:
+        exc.hint = ("--value is JSON: a text needs double quotes inside the shell's quotes, "
+                    f"--value {shlex.quote(json.dumps(value, ensure_ascii=False))}")
+        raise
 
 
 @command(app, "rm")

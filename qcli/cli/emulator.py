@@ -13,7 +13,8 @@ app = new_typer("Run a local tenant emulator (needs the extra: pip install 'qcli
 @command(app, "start")
 def start(
     ctx: typer.Context,
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on"),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (one off "
+                             "loopback, e.g. 0.0.0.0, prints a warning)"),
     port: int = typer.Option(8270, "--port", help="Port (0: any free port)"),
     data_dir: str | None = typer.Option(None, "--data-dir", help="Where state is kept "
                                         "(default: a folder under the user data dir)"),
@@ -112,7 +113,26 @@ def start(
             raise UsageError(f"{flag} {path}: no such file")
     if tls_key and not tls_cert:
         raise UsageError("--tls-key needs --tls-cert")
+    if not _loopback(host):
+        a.io.err(f"WARNING: --host {host} is not a loopback address: this emulator is reachable "
+                 "from other machines. It is a test server: anyone who reaches it and has its "
+                 "API key can read its request log, inject faults and change its data"
+                 f"{'' if tls_cert else ', and its plain HTTP shows the key to the network'}. "
+                 "Use --host 127.0.0.1 unless you mean it.")
     try:
         serve(config, host, port, announce=announce, tls_cert=tls_cert, tls_key=tls_key)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _loopback(host: str) -> bool:
+    """Is `host` a loopback address (127.0.0.0/8, ::1) or `localhost`? Any other name or
+    address (0.0.0.0, ::, a LAN address) may be reachable from elsewhere."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -8,7 +8,7 @@ import typer
 
 from qcli.cli._typer import application, command, new_typer
 from qcli.cli.completers import complete_extension
-from qcli.errors import ApiError, QcliError
+from qcli.errors import ApiError, QcliError, batch_error
 
 if TYPE_CHECKING:
     from qcli.app import Application
@@ -187,7 +187,10 @@ def rm(
       qcli extension rm my-chart
       qcli extension ls -q | xargs qcli extension rm --yes
     """
+    from qcli.api.ids import check_ids
+
     a = application(ctx)
+    check_ids(extension_ids, "extension ID")  # every one, before the first DELETE
     what = (f"delete extension {extension_ids[0]}" if len(extension_ids) == 1
             else f"delete {len(extension_ids)} extensions")
     a.confirm_destructive(what, yes=yes)
@@ -204,9 +207,7 @@ def rm(
     if failures:
         if len(extension_ids) == 1:
             raise failures[0]
-        codes = {f.exit_code for f in failures}
-        raise QcliError(f"{len(failures)} of {len(extension_ids)} deletions failed",
-                        exit_code=codes.pop() if len(codes) == 1 else 1)
+        raise batch_error([f.exit_code for f in failures], len(extension_ids), "deletions")
 
 
 def _save(a: Application, response: Any, dest: str | None, default: str, label: str) -> None:

@@ -25,12 +25,13 @@ def _path(path: str) -> str:
 
 def _send(
     ctx: typer.Context, method: str, path: str, query: list[str] | None, body: str | None,
-    body_file: str | None, output_file: str | None,
+    body_file: str | None, output_file: str | None, *, yes: bool = True,
 ) -> None:
     from qcli.cli.inputs import parse_json, read_file_bytes
     from qcli.transfer.download import check_destination, save_response
 
     a = application(ctx)
+    a.confirm_destructive(f"send {method} {_path(path)}", yes=yes)
     params: list[tuple[str, str]] = []
     for item in query or []:
         key, sep, value = item.partition("=")
@@ -131,11 +132,13 @@ def patch(ctx: typer.Context, path: str = PathArg, query: list[str] | None = Que
 
 @command(app, "delete")
 def delete(ctx: typer.Context, path: str = PathArg, query: list[str] | None = QueryOpt,
-           output_file: str | None = OutputFileOpt) -> None:
-    """DELETE a path.
+           output_file: str | None = OutputFileOpt,
+           yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation")
+           ) -> None:
+    """DELETE a path. Asks first on a terminal; needs --yes otherwise.
 
     \b
     Example:
-      qcli raw delete v1/extensions/my-chart
+      qcli raw delete v1/extensions/my-chart --yes
     """
-    _send(ctx, "DELETE", path, query, None, None, output_file)
+    _send(ctx, "DELETE", path, query, None, None, output_file, yes=yes)

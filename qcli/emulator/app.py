@@ -59,7 +59,7 @@ class Emulator:
         return expires is not None and expires > time.time()
 
 
-# -- the emulator's own fixture API, for tests (no auth: it only listens on loopback) ----------
+# -- the emulator's own fixture API, for tests: needs the API key (identity.AuthMiddleware) -----
 async def add_faults(request: Request) -> Response:
     emu: Emulator = request.app.state.emulator
     try:
@@ -79,9 +79,16 @@ async def clear_faults(request: Request) -> Response:
 
 
 async def get_requests(request: Request) -> Response:
+    """The request log, with secrets redacted (the API key, OAuth client secrets and issued
+    tokens wherever they appear; values of secret-named headers, query parameters and body
+    fields)."""
+    from qcli.emulator.redact import Redactor
+
     emu: Emulator = request.app.state.emulator
+    redactor = Redactor([emu.config.api_key, *emu.oauth_clients.values(), *emu.tokens])
     with emu.faults.lock:
-        return JSONResponse({"data": list(emu.faults.log)})
+        entries = [dict(e, headers=dict(e["headers"])) for e in emu.faults.log]
+    return JSONResponse({"data": [redactor.entry(e) for e in entries]})
 
 
 async def clear_requests(request: Request) -> Response:

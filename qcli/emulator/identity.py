@@ -13,15 +13,31 @@ from starlette.routing import Route
 
 from qcli.emulator.envelopes import errors_response
 
+OPEN_ADMIN_PATHS = ("/__emulator/health",)  # a readiness probe: says nothing about the tenant
+
 
 class AuthMiddleware:
-    """Every /api/ request needs `Authorization: Bearer <api key or issued token>`."""
+    """Every /api/ request needs `Authorization: Bearer <api key or issued token>`; the
+    emulator's own fixture API (/__emulator/*, but its health probe) needs the API key itself:
+    it can read the request log, inject faults and seed data."""
 
     def __init__(self, app: Any, emulator: Any):
         self.app = app
         self.emulator = emulator
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if (scope["type"] == "http" and scope["path"].startswith("/__emulator/")
+                and scope["path"] not in OPEN_ADMIN_PATHS):
+            auth = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+            scheme, _, token = auth.partition(" ")
+            if scheme.lower() != "bearer" or not secrets.compare_digest(
+                    token.strip().encode(), self.emulator.config.api_key.encode()):
+                response = errors_response(
+                    401, "the emulator's fixture API needs its API key "
+                    "(Authorization: Bearer KEY)", code="HTTP-401",
+                    headers={"WWW-Authenticate": "Bearer"})
+                await response(scope, receive, send)
+                return
         if scope["type"] == "http" and scope["path"].startswith("/api/"):
             auth = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
             scheme, _, token = auth.partition(" ")

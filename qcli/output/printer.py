@@ -9,13 +9,15 @@ from typing import Any
 
 from qcli.errors import UsageError
 from qcli.iostreams import IOStreams
-from qcli.output.table import cell, render_table
+from qcli.output.table import OTHER, cell, render_table, shrink_class
 
 # a column: (header, key); the key may be dotted ("bundle.name")
 Column = tuple[str, str]
 
 
 def dig(obj: Any, key: str) -> Any:
+    if isinstance(obj, dict) and key in obj:  # a key of a --query result may hold a dot
+        return obj[key]
     for part in key.split("."):
         if not isinstance(obj, dict):
             return None
@@ -45,17 +47,17 @@ class Printer:
     # -- entry points ----------------------------------------------------------------------------
     def item(self, obj: Any, *, columns: Sequence[Column] | None = None, id_key: str = "id") -> None:
         """One resource (or any JSON value)."""
-        if self.query is not None:
-            self._value(self.query.search(obj), columns, id_key)
-            return
-        self._value(obj, columns, id_key)
+        whole = _ids(obj if isinstance(obj, list) else [obj])
+        self._value(obj if self.query is None else self.query.search(obj), columns, id_key,
+                    whole)
 
     def items(
         self, items: Iterable[Any], *, columns: Sequence[Column] | None = None, id_key: str = "id"
     ) -> None:
         """A list, streamed where the format allows."""
         if self.query is not None:
-            self._value(self.query.search(list(items)), columns, id_key)
+            source = list(items)
+            self._value(self.query.search(source), columns, id_key, _ids(source))
         else:
             self._list(items, columns, id_key)
 
@@ -70,17 +72,22 @@ class Printer:
         elif self.fmt == "csv":
             self._csv(items, columns)
         else:
-            self._table_list(list(items), columns)
+            self._table_list(list(items), columns, id_key)
 
-    def _value(self, value: Any, columns: Sequence[Column] | None, id_key: str) -> None:
-        """A materialised value: after --query its shape may differ from the resource's."""
+    def _value(self, value: Any, columns: Sequence[Column] | None, id_key: str,
+               whole: set[int]) -> None:
+        """A materialised value: after --query its shape may differ from the resource's, so
+        csv and table columns come from the value itself (see `tabular`); `whole` holds the
+        id() of the command's own objects (a query that filters or sorts returns them)."""
         if isinstance(value, list):
-            first = value[0] if value else None
-            if columns and isinstance(first, dict) and not all(
-                k.split(".")[0] in first for _, k in columns
-            ):
-                columns = None
-            self._list(value, columns, id_key)
+            if self.quiet or self.fmt in ("json", "yaml"):
+                self._list(value, columns, id_key)
+                return
+            rows, cols = tabular(value, columns, whole)
+            if self.fmt == "csv":
+                self._csv(rows, cols)
+            else:
+                self._table_list(rows, cols, id_key)
             return
         if self.quiet:
             if isinstance(value, dict):
@@ -93,14 +100,14 @@ class Printer:
             self.io.out(dumps_json(value) + "\n")
         elif self.fmt == "yaml":
             self.io.out(_yaml(value))
+        elif self.fmt == "csv":
+            self._csv(*tabular([value], columns, whole))
         elif not isinstance(value, dict):
             self.io.out(("" if value is None else cell(value)) + "\n")
-        elif self.fmt == "csv":
-            self._csv([value], columns)
         else:
             rows = [[k, cell(v)] for k, v in value.items()]
             self.io.out(render_table(["FIELD", "VALUE"], rows, width=self.io.terminal_width,
-                                     bold=self.io.color_stdout))
+                                     bold=self.io.color_stdout, shrink=[None, OTHER]))
 
     # -- formats ---------------------------------------------------------------------------------
     def _quiet(self, items: Iterable[Any], id_key: str) -> None:
@@ -140,7 +147,8 @@ class Printer:
                 writer.writerow(keys)
             writer.writerow([cell(dig(item, k)) for k in keys])
 
-    def _table_list(self, items: list[Any], columns: Sequence[Column] | None) -> None:
+    def _table_list(self, items: list[Any], columns: Sequence[Column] | None,
+                    id_key: str) -> None:
         if not items:
             self.io.err("No results.")
             return
@@ -153,7 +161,33 @@ class Printer:
         headers = [h for h, _ in columns]
         rows = [[cell(dig(item, k)) for _, k in columns] for item in items]
         self.io.out(render_table(headers, rows, width=self.io.terminal_width,
-                                 bold=self.io.color_stdout))
+                                 bold=self.io.color_stdout,
+                                 shrink=[shrink_class(k, id_key) for _, k in columns]))
+
+
+def _ids(values: list[Any]) -> set[int]:
+    return {id(v) for v in values if isinstance(v, dict)}
+
+
+def tabular(values: list[Any], columns: Sequence[Column] | None, whole: set[int]
+            ) -> tuple[list[Any], Sequence[Column] | None]:
+    """Rows and columns for csv and tables from a materialised list (a --query result).
+
+    The command's own objects (`whole`: filtered, sorted or sliced by the query) keep its
+    columns; other objects get one column per key (in order of first appearance); a list of
+    scalars gets one `value` column; arrays get positional columns `value1`, `value2`, ...
+    (a scalar among them fills `value1`)."""
+    if all(isinstance(v, dict) for v in values):
+        if not values or (columns and all(id(v) in whole for v in values)):
+            return values, columns
+        keys = list(dict.fromkeys(k for v in values for k in v))
+        return values, [(k.upper(), k) for k in keys]
+    width = max((len(v) for v in values if isinstance(v, list)), default=0)
+    if width == 0:
+        return [{"value": v} for v in values], [("VALUE", "value")]
+    rows = [{f"value{i}": x for i, x in enumerate(v if isinstance(v, list) else [v], 1)}
+            for v in values]
+    return rows, [(f"VALUE{i}", f"value{i}") for i in range(1, width + 1)]
 
 
 def _yaml(value: Any) -> str:

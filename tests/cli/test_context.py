@@ -61,7 +61,7 @@ def test_use_rename_rm_clear(qcli: Qcli, emu: Emulator) -> None:
     assert qcli("extension", "ls", "--json").code == 0  # the key moved with the context
     assert qcli("context", "clear").code == 0
     assert qcli("context", "get").code == 2
-    assert qcli("context", "rm", "deux").code == 0
+    assert qcli("context", "rm", "deux", "--yes").code == 0
     assert "qcli/deux:api-key" not in json.loads((qcli.home / "keyring.json").read_text())
     missing = qcli("context", "rm", "nope")
     assert missing.code == 2
