@@ -22,7 +22,7 @@ from qcli.config.settings import Connection
 from qcli.errors import ApiError, NetworkError, QcliError, UsageError
 from qcli.http.auth import Authenticator
 from qcli.http.envelope import parse_error
-from qcli.http.retry import IDEMPOTENT_METHODS, RETRY_STATUSES, RetryPolicy, parse_retry_after
+from qcli.http.retry import HTTP, Attempts, Classifier, RetryPolicy
 
 # errors that prove the request never reached the server: safe to repeat for any method
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -39,9 +39,11 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
         credential_cache: Any = None,
+        classifier: Classifier = HTTP,
     ):
         self.conn = conn
         self.retry = retry or RetryPolicy()
+        self.classifier = classifier
         self._sleep = sleep
         self._log = log
         if conn.insecure and warn is not None:
@@ -153,9 +155,8 @@ class HttpClient:
         ok: Callable[[int], bool] = lambda status: 200 <= status < 300,
     ) -> httpx.Response:
         method = method.upper()
-        idempotent = method in IDEMPOTENT_METHODS
         params = set_params(params)
-        retry = 0
+        attempts = Attempts(self.retry, self._sleep, self._trace)
         auth_refreshed = False
         while True:
             _rewind(files)
@@ -176,12 +177,10 @@ class HttpClient:
             try:
                 response = self._client.send(request, stream=stream)
             except httpx.TransportError as exc:
-                safe = isinstance(exc, _NOT_SENT) or idempotent
-                if safe and retry + 1 < self.retry.attempts:
-                    pause = self.retry.backoff(retry)
-                    self._trace(f"< {type(exc).__name__}: retrying in {pause:.1f} s")
-                    self._sleep(pause)
-                    retry += 1
+                wait = attempts.delay()
+                if wait is not None and self.classifier.error(
+                        method, sent=not isinstance(exc, _NOT_SENT)):
+                    attempts.wait(wait, f"< {type(exc).__name__}: retrying in {{wait:.1f}} s")
                     continue
                 raise self.network_error(exc, method, str(request.url)) from None
             elapsed = (time.monotonic() - started) * 1000
@@ -194,20 +193,11 @@ class HttpClient:
                 self.auth.invalidate()
                 auth_refreshed = True
                 continue
-            if retry + 1 < self.retry.attempts:
-                wait: float | None = None
-                if status == 429:
-                    after = parse_retry_after(response.headers.get("Retry-After"))
-                    wait = self.retry.backoff(retry) if after is None else after
-                    if wait > self.retry.max_retry_after:
-                        wait = None
-                elif status in RETRY_STATUSES and idempotent:
-                    wait = self.retry.backoff(retry)
+            if self.classifier.status(method, status):
+                wait = attempts.delay(response.headers.get("Retry-After"))
                 if wait is not None:
                     response.close()
-                    self._trace(f"< retrying in {wait:.1f} s")
-                    self._sleep(wait)
-                    retry += 1
+                    attempts.wait(wait, "< retrying in {wait:.1f} s")
                     continue
             raise self._api_error(response, method)
 

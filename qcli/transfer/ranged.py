@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from qcli.errors import QcliError
-from qcli.http.retry import RetryPolicy
+from qcli.errors import ExitCode, QcliError
+from qcli.http.retry import DOWNLOAD, Attempts, RetryPolicy
 from qcli.iostreams import IOStreams
 from qcli.transfer.progress import progress_bar
 
@@ -79,9 +79,8 @@ def download_resumable(
     log: Callable[[str], None] | None = None,
 ) -> int:
     """Fetch into dest (via dest.part), resuming a partial file; returns the final size."""
-    retry = retry or RetryPolicy(attempts=5)
+    tries = Attempts(retry or RetryPolicy(attempts=5), sleep, log)
     part = part_path(dest)
-    failures = 0
     total: int | None = None
     side = _load_sidecar(dest)
     if part.exists() and side.get("id") != label:
@@ -144,14 +143,12 @@ def download_resumable(
                         fh.flush()
                         os.fsync(fh.fileno())
                 break
-            except QcliError as exc:
-                if exc.exit_code != 6 or failures + 1 >= retry.attempts:
+            except QcliError as exc:  # the .part keeps what came: the next try resumes
+                retryable = exc.exit_code == ExitCode.NETWORK and DOWNLOAD.error("GET")
+                wait = tries.delay() if retryable else None
+                if wait is None:
                     raise
-                wait = retry.backoff(failures)
-                failures += 1
-                if log:
-                    log(f"download interrupted ({exc}); resuming in {wait:.1f} s")
-                sleep(wait)
+                tries.wait(wait, f"download interrupted ({exc}); resuming in {{wait:.1f}} s")
     size = part.stat().st_size
     if total is not None and size != total:
         raise QcliError(f"{dest}.part holds {size} of {total} bytes; run the same command again "

@@ -3,9 +3,9 @@
 - The upload URL is saved (atomically) before the first byte, keyed by the file's absolute path,
   size, mtime and the server; the same command later resumes from the server's offset (HEAD).
 - A stale saved URL (404/410 on HEAD) starts a new upload.
-- Network errors, timeouts, 5xx, 409, 423 and 429 are retried with backoff and jitter, with a HEAD
-  before each retry; the server's Upload-Offset is trusted. Other 4xx fail at once with the
-  server's message.
+- Network errors, timeouts and the statuses qcli.http.retry.TUS names (5xx, 409, 423, 429) are
+  retried with backoff and jitter (or Retry-After), with a HEAD before each retry; the server's
+  Upload-Offset is trusted. Other 4xx fail at once with the server's message.
 - File slices stream from disk: memory stays flat whatever the size.
 """
 
@@ -24,7 +24,7 @@ import httpx
 from qcli.api.temp_contents import TempContentsApi, id_from_location
 from qcli.errors import ExitCode, QcliError
 from qcli.http.client import same_origin
-from qcli.http.retry import RetryPolicy, parse_retry_after
+from qcli.http.retry import STALE_UPLOAD, TUS, TUS_CREATE, Attempts, RetryPolicy
 from qcli.transfer.progress import Bar
 from qcli.transfer.resume import ResumeStore
 
@@ -32,8 +32,6 @@ PIECE = 1024 * 1024  # bytes read from disk per write to the socket
 DEFAULT_CHUNK = 8 * 1024 * 1024
 MAX_AUTO_CHUNK = 64 * 1024 * 1024
 FAST_PATCH = 1.0  # seconds: a PATCH quicker than this doubles an automatic chunk size
-RETRY_STATUSES = frozenset({409, 423, 429, 500, 502, 503, 504})
-STALE_STATUSES = frozenset({403, 404, 410})
 MAX_STALLS = 3  # PATCHes in a row answered 2xx without a higher Upload-Offset
 
 
@@ -138,33 +136,33 @@ class TusUploader:
     # -- steps ---------------------------------------------------------------------------------
     def _create(self, size: int, filename: str, ttl: int) -> str:
         metadata = {"filename": filename, "ttl": str(ttl)}
-        failures = 0
+        tries = self._attempts()
         while True:
             try:
                 response = self.api.create_upload(size, metadata)
             except httpx.TransportError as exc:
-                failures = self._wait_or_raise(failures, None, exc, "POST")
+                self._wait_or_raise(tries, None, exc, "POST")
                 continue
             if response.status_code in (200, 201):
                 return self.api.upload_url(response)
-            if response.status_code in RETRY_STATUSES - {409}:
-                failures = self._wait_or_raise(failures, response, None, "POST")
+            if TUS_CREATE.status("POST", response.status_code):
+                self._wait_or_raise(tries, response, None, "POST")
                 continue
             raise self.api.http.error_for(response)
 
     def _head(self, url: str, size: int) -> int | None:
         """The server's offset for `url`, or None when the upload is gone (or not this file)."""
-        failures = 0
+        tries = self._attempts()
         while True:
             try:
                 response = self.api.get_upload_offset(url)
             except httpx.TransportError as exc:
-                failures = self._wait_or_raise(failures, None, exc, "HEAD")
+                self._wait_or_raise(tries, None, exc, "HEAD")
                 continue
-            if response.status_code in STALE_STATUSES:
+            if response.status_code in STALE_UPLOAD:
                 return None
-            if response.status_code in RETRY_STATUSES:
-                failures = self._wait_or_raise(failures, response, None, "HEAD")
+            if TUS.status("HEAD", response.status_code):
+                self._wait_or_raise(tries, response, None, "HEAD")
                 continue
             if response.status_code >= 300:
                 raise self.api.http.error_for(response)
@@ -176,7 +174,7 @@ class TusUploader:
     def _send_all(self, url: str, path: Path, stat: os.stat_result, bar: Bar, key: str) -> int:
         size = stat.st_size
         sent = 0
-        failures = 0
+        tries = self._attempts()
         stalls = 0
         with open(path, "rb") as fh:
             while self.offset < size:
@@ -187,7 +185,7 @@ class TusUploader:
                         url, self.offset, _slice(fh, self.offset, length, bar), length,
                         timeout=self.patch_timeout)
                 except httpx.TransportError as exc:
-                    failures = self._wait_or_raise(failures, None, exc, "PATCH")
+                    self._wait_or_raise(tries, None, exc, "PATCH")
                     self._resync(url, size, bar, key)
                     continue
                 status = response.status_code
@@ -205,7 +203,7 @@ class TusUploader:
                     sent += new - self.offset
                     self.offset = new
                     bar.set(new)
-                    failures = 0
+                    tries.succeeded()
                     if (self.auto_chunk and length == self.chunk_size
                             and self.clock() - started < FAST_PATCH):
                         self.chunk_size = min(self.chunk_size * 2, MAX_AUTO_CHUNK)
@@ -216,8 +214,8 @@ class TusUploader:
                         f"the upload is gone from the server ({status}: it expired or was "
                         "removed); run the same command again to start a new upload",
                         exit_code=ExitCode.NOT_FOUND)
-                if status in RETRY_STATUSES:
-                    failures = self._wait_or_raise(failures, response, None, "PATCH")
+                if TUS.status("PATCH", status):
+                    self._wait_or_raise(tries, response, None, "PATCH")
                     self._resync(url, size, bar, key)
                     continue
                 self.forget(key)
@@ -262,10 +260,14 @@ class TusUploader:
         if self.store is not None:
             self.store.remove(key)
 
-    def _wait_or_raise(self, failures: int, response: httpx.Response | None,
-                       exc: Exception | None, method: str) -> int:
+    def _attempts(self) -> Attempts:
+        return Attempts(self.retry, self.sleep, self._say)
+
+    def _wait_or_raise(self, tries: Attempts, response: httpx.Response | None,
+                       exc: Exception | None, method: str) -> None:
         """Sleep before the next try, or raise once the tries are used up."""
-        if failures + 1 >= self.retry.attempts:
+        wait = tries.delay(response.headers.get("Retry-After") if response is not None else None)
+        if wait is None:
             hint = "run the same command again to resume" if self.url else None
             error: QcliError
             if exc is not None:
@@ -275,17 +277,10 @@ class TusUploader:
                 error = self.api.http.error_for(response)
             error.hint = hint or error.hint
             raise error
-        wait = None
-        if response is not None:
-            wait = parse_retry_after(response.headers.get("Retry-After"))
-        if wait is None:
-            wait = self.retry.backoff(failures)
         what = f"{response.status_code}" if response is not None else type(exc).__name__
-        self._say(f"{method} failed ({what}); retrying in {wait:.1f} s")
         if response is not None:
             response.close()
-        self.sleep(wait)
-        return failures + 1
+        tries.wait(wait, f"{method} failed ({what}); retrying in {{wait:.1f}} s")
 
     def _say(self, line: str) -> None:
         if self.log is not None:

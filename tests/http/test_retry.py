@@ -94,3 +94,74 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
+
+
+# -- the one retry engine: statuses declared once, shared by the client, tus and downloads ----
+def test_the_classifiers_declare_each_sites_statuses() -> None:
+    from qcli.http.retry import DOWNLOAD, HTTP, TUS, TUS_CREATE
+
+    assert HTTP.status("POST", 429) and not HTTP.status("POST", 503)
+    assert HTTP.status("GET", 503) and not HTTP.status("GET", 500)
+    assert HTTP.error("GET") and not HTTP.error("POST") and HTTP.error("POST", sent=False)
+    for status in (409, 423, 429, 500, 502, 503, 504):
+        assert TUS.status("PATCH", status) and TUS.status("HEAD", status)
+    assert not TUS_CREATE.status("POST", 409) and TUS_CREATE.status("POST", 423)
+    assert not TUS.status("PATCH", 400) and not TUS.status("PATCH", 404)
+    assert DOWNLOAD.error("GET") and not DOWNLOAD.status("GET", 503)
+
+
+def test_attempts_count_the_budget_and_cap_retry_after() -> None:
+    from qcli.http.retry import Attempts
+
+    sleeps: list[float] = []
+    notes: list[str] = []
+    tries = Attempts(RetryPolicy(attempts=3, max_retry_after=60), sleeps.append, notes.append)
+    wait = tries.delay("2")
+    assert wait == 2.0
+    tries.wait(wait, "retrying in {wait:.1f} s")
+    assert tries.delay("61") is None  # longer than the policy allows: fail instead of waiting
+    backoff = tries.delay()
+    assert backoff is not None and 0 <= backoff <= 1.0
+    tries.wait(backoff)
+    assert tries.delay() is None  # three tries used
+    tries.succeeded()
+    assert tries.delay() is not None
+    assert sleeps == [2.0, backoff] and notes == ["retrying in 2.0 s"]
+
+
+@respx.mock
+def test_503_with_retry_after_waits_what_the_server_asks() -> None:
+    route = respx.get(f"{BASE}/api/v1/x").mock(side_effect=[
+        httpx.Response(503, headers={"Retry-After": "3"}), httpx.Response(200, json={})])
+    sleeps: list[float] = []
+    client(sleeps).request("GET", "/api/v1/x")
+    assert sleeps == [3.0] and route.call_count == 2
+
+
+@respx.mock
+def test_tus_patch_uses_the_same_engine(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from qcli.api.temp_contents import TempContentsApi
+    from qcli.transfer.progress import Bar
+    from qcli.transfer.tus import TusUploader
+
+    files = f"{BASE}/api/v1/temp-contents/files"
+    src = tmp_path / "f.bin"
+    src.write_bytes(b"x" * 10)
+    respx.post(files).mock(return_value=httpx.Response(
+        201, headers={"Location": "/api/v1/temp-contents/files/abc", "Tus-Resumable": "1.0.0"}))
+    patch = respx.patch(f"{files}/abc").mock(side_effect=[
+        httpx.Response(423, headers={"Retry-After": "4"}),
+        httpx.Response(204, headers={"Upload-Offset": "10"})])
+    respx.head(f"{files}/abc").mock(return_value=httpx.Response(
+        200, headers={"Upload-Offset": "0", "Upload-Length": "10"}))
+    sleeps: list[float] = []
+    conn = Connection(server=BASE, auth="api-key", api_key="k" * 12)
+    with HttpClient(conn) as http:
+        uploader = TusUploader(TempContentsApi(http), chunk_size=None, store=None, server=BASE,
+                               sleep=sleeps.append, retry=RetryPolicy(attempts=2))
+        assert uploader.upload(src, filename="f.bin", ttl=60, resume=False, bar=Bar()).id == "abc"
+        assert sleeps == [4.0] and patch.call_count == 2
+        patch.side_effect = [httpx.Response(423)] * 2
+        with pytest.raises(ApiError) as info:
+            uploader.upload(src, filename="f.bin", ttl=60, resume=False, bar=Bar())
+        assert info.value.status == 423 and len(sleeps) == 2  # two tries: one wait, then fail
