@@ -6,8 +6,9 @@ the resolved connection, the HTTP client, the API objects, the printer.
 
 from __future__ import annotations
 
+import importlib
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from qcli.config.settings import GlobalOptions
 from qcli.errors import UsageError
@@ -24,12 +25,33 @@ if TYPE_CHECKING:
     from qcli.http.client import HttpClient
     from qcli.output.printer import Printer
 
+T = TypeVar("T")
+
+
+class ApiSlot(Generic[T]):
+    """`extensions: ApiSlot[ExtensionsApi] = ApiSlot("module:Class")`: a shortcut to app.api(Class),
+    imported on first use (command modules stay free of httpx at import time)."""
+
+    def __init__(self, target: str):
+        self.target = target
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> ApiSlot[T]: ...
+    @overload
+    def __get__(self, obj: Application, owner: type | None = None) -> T: ...
+    def __get__(self, obj: Application | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        module, _, name = self.target.partition(":")
+        return obj.api(getattr(importlib.import_module(module), name))
+
 
 class Application:
     def __init__(self, io: IOStreams | None = None):
         self.io = io or IOStreams()
         self.options = GlobalOptions()
         self._closers: list[Any] = []
+        self._apis: dict[type, Any] = {}
 
     @property
     def env(self) -> dict[str, str]:
@@ -77,29 +99,18 @@ class Application:
         self._closers.append(client)
         return client
 
-    @cached_property
-    def extensions(self) -> ExtensionsApi:
-        from qcli.api.extensions import ExtensionsApi
+    def api(self, cls: type[T]) -> T:
+        """The API object of a class (built once, on this invocation's HTTP client): any class
+        whose constructor takes the HttpClient, with no registration here."""
+        made = self._apis.get(cls)
+        if made is None:
+            made = self._apis[cls] = cls(self.http)  # type: ignore[call-arg]
+        return made
 
-        return ExtensionsApi(self.http)
-
-    @cached_property
-    def data_files(self) -> DataFilesApi:
-        from qcli.api.data_files import DataFilesApi
-
-        return DataFilesApi(self.http)
-
-    @cached_property
-    def data_stores(self) -> DataStoresApi:
-        from qcli.api.data_stores import DataStoresApi
-
-        return DataStoresApi(self.http)
-
-    @cached_property
-    def temp_contents(self) -> TempContentsApi:
-        from qcli.api.temp_contents import TempContentsApi
-
-        return TempContentsApi(self.http)
+    extensions: ApiSlot[ExtensionsApi] = ApiSlot("qcli.api.extensions:ExtensionsApi")
+    data_files: ApiSlot[DataFilesApi] = ApiSlot("qcli.api.data_files:DataFilesApi")
+    data_stores: ApiSlot[DataStoresApi] = ApiSlot("qcli.api.data_stores:DataStoresApi")
+    temp_contents: ApiSlot[TempContentsApi] = ApiSlot("qcli.api.temp_contents:TempContentsApi")
 
     def _verbose_line(self, line: str) -> None:
         self.io.err(self.redact(line))

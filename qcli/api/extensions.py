@@ -5,15 +5,23 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from qcli.api.ids import segment, segments
 from qcli.http.client import HttpClient
-from qcli.transfer.archive import Archive
 
 BASE = "/api/v1/extensions"
+
+
+class Archive(Protocol):
+    """The `file` part: a zip's name and bytes (qcli.transfer.archive.Archive is one)."""
+
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content(self) -> bytes: ...
 
 
 def _id(extension_id: str) -> str:

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from qcli.api.ids import segment
-from qcli.errors import QcliError
+from qcli.errors import ApiError, NetworkError, QcliError
 from qcli.http.client import HttpClient, same_origin
 
 BASE = "/api/v1/temp-contents"
@@ -38,7 +38,16 @@ class TempContentsApi:
     def __init__(self, http: HttpClient):
         self.http = http
 
-    # -- tus (POST /files, HEAD, PATCH, DELETE) ------------------------------------------------
+    # -- tus (POST /files, HEAD, PATCH, DELETE): qcli.transfer.tus.UploadEndpoint -------------
+    def error_for(self, response: httpx.Response) -> ApiError:
+        return self.http.error_for(response)
+
+    def network_error(self, exc: Exception, method: str, url: str) -> NetworkError:
+        return self.http.network_error(exc, method, url)
+
+    def upload_id(self, url: str) -> str:
+        return id_from_location(url)
+
     def create_upload(self, length: int, metadata: dict[str, str]) -> httpx.Response:
         """POST /v1/temp-contents/files: create a tus upload of `length` bytes."""
         return self.http.send_once("POST", FILES, headers={

@@ -373,6 +373,6 @@ def test(
         a.contexts.load().get(name)
         a.options.context = name
         a.options.server = None
-    user = UsersApi(a.http).get_me()
+    user = a.api(UsersApi).get_me()
     a.printer.item(user)
     a.say(f"OK: {a.connection.server} answers as {user.get('name') or user.get('id')}.")

@@ -14,15 +14,14 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 import httpx
 
-from qcli.api.temp_contents import TempContentsApi, id_from_location
-from qcli.errors import ExitCode, QcliError
+from qcli.errors import ApiError, ExitCode, NetworkError, QcliError
 from qcli.http.client import same_origin
 from qcli.http.retry import STALE_UPLOAD, TUS, TUS_CREATE, Attempts, RetryPolicy
 from qcli.transfer.progress import Bar
@@ -33,6 +32,22 @@ DEFAULT_CHUNK = 8 * 1024 * 1024
 MAX_AUTO_CHUNK = 64 * 1024 * 1024
 FAST_PATCH = 1.0  # seconds: a PATCH quicker than this doubles an automatic chunk size
 MAX_STALLS = 3  # PATCHes in a row answered 2xx without a higher Upload-Offset
+
+
+class UploadEndpoint(Protocol):
+    """What the uploader needs of a tus server: single attempts (it retries on its own terms)
+    and a way to turn a failed one into qcli's error. qcli.api.temp_contents.TempContentsApi is
+    one; the uploader knows nothing else of the API or of its HTTP client."""
+
+    def create_upload(self, length: int, metadata: dict[str, str]) -> httpx.Response: ...
+    def upload_url(self, response: httpx.Response) -> str: ...
+    def upload_id(self, url: str) -> str: ...
+    def get_upload_offset(self, url: str) -> httpx.Response: ...
+    def patch_upload(self, url: str, offset: int, body: Iterable[bytes], length: int,
+                     timeout: httpx.Timeout | None = None) -> httpx.Response: ...
+    def delete_upload(self, url: str) -> httpx.Response: ...
+    def error_for(self, response: httpx.Response) -> ApiError: ...
+    def network_error(self, exc: Exception, method: str, url: str) -> NetworkError: ...
 
 
 @dataclass
@@ -49,7 +64,7 @@ class UploadResult:
 class TusUploader:
     def __init__(
         self,
-        api: TempContentsApi,
+        api: UploadEndpoint,
         *,
         chunk_size: int | None,
         store: ResumeStore | None,
@@ -131,7 +146,7 @@ class TusUploader:
         sent = self._send_all(url, path, stat, bar, key)
         if not keep_entry:
             self.forget(key)
-        return UploadResult(id_from_location(url), url, size, resumed_from, sent, key, interrupted)
+        return UploadResult(self.api.upload_id(url), url, size, resumed_from, sent, key, interrupted)
 
     # -- steps ---------------------------------------------------------------------------------
     def _create(self, size: int, filename: str, ttl: int) -> str:
@@ -148,7 +163,7 @@ class TusUploader:
             if TUS_CREATE.status("POST", response.status_code):
                 self._wait_or_raise(tries, response, None, "POST")
                 continue
-            raise self.api.http.error_for(response)
+            raise self.api.error_for(response)
 
     def _head(self, url: str, size: int) -> int | None:
         """The server's offset for `url`, or None when the upload is gone (or not this file)."""
@@ -165,7 +180,7 @@ class TusUploader:
                 self._wait_or_raise(tries, response, None, "HEAD")
                 continue
             if response.status_code >= 300:
-                raise self.api.http.error_for(response)
+                raise self.api.error_for(response)
             length = response.headers.get("Upload-Length")
             if length is not None and length.isdigit() and int(length) != size:
                 return None
@@ -219,7 +234,7 @@ class TusUploader:
                     self._resync(url, size, bar, key)
                     continue
                 self.forget(key)
-                raise self.api.http.error_for(response)
+                raise self.api.error_for(response)
             now = os.fstat(fh.fileno())
         if (now.st_size, now.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
             self.forget(key)
@@ -271,10 +286,10 @@ class TusUploader:
             hint = "run the same command again to resume" if self.url else None
             error: QcliError
             if exc is not None:
-                error = self.api.http.network_error(exc, method, self.url or self.server)
+                error = self.api.network_error(exc, method, self.url or self.server)
             else:
                 assert response is not None
-                error = self.api.http.error_for(response)
+                error = self.api.error_for(response)
             error.hint = hint or error.hint
             raise error
         what = f"{response.status_code}" if response is not None else type(exc).__name__
