@@ -45,3 +45,20 @@ def test_app_api_builds_each_api_once_on_the_one_client() -> None:
     from qcli.api.extensions import ExtensionsApi
 
     assert isinstance(app.extensions, ExtensionsApi) and app.extensions is app.api(ExtensionsApi)
+
+
+def test_the_cli_layer_holds_no_http_details() -> None:
+    """Status codes, Content-Disposition, timeouts and API paths belong to qcli.services and
+    qcli.api: a command parses, calls one function, prints."""
+    import re
+
+    banned = re.compile(r"status_code|\.status\s*[=!]=|exc\.status\b|Content-Disposition|"
+                        r"httpx\.Timeout")
+    for path in (ROOT / "cli").rglob("*.py"):
+        text = path.read_text()
+        assert not banned.findall(text), (path.name, banned.findall(text))
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Call) and node.args:  # http.json("GET", "/api/v1/...")
+                first = [a for a in node.args if isinstance(a, ast.Constant)
+                         and isinstance(a.value, str) and a.value.startswith("/api/")]
+                assert not first, (path.name, node.lineno)

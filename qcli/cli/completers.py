@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import typer
 
 CACHE_SECONDS = 60.0
 TIMEOUT = 1.0
+COMPLETION_ITEMS = 100  # IDs offered per resource kind
 RECENT_TEMP = "recent-temp-contents.json"
 
 
@@ -102,19 +103,27 @@ def _values(ctx: Any, incomplete: str, kind: str, fetch: Callable[[Any], list[st
 
 
 def _extensions(http: Any) -> list[str]:
-    data = http.json("GET", "/api/v1/extensions").get("data", [])
+    from qcli.api.extensions import ExtensionsApi
+
+    data = ExtensionsApi(http).list_extensions()
     ids = [str(e["id"]) for e in data if e.get("id")]
     return ids + [str(e["qextFilename"]) for e in data if e.get("qextFilename")]
 
 
 def _data_files(http: Any) -> list[str]:
-    data = http.json("GET", "/api/v1/data-files", params={"limit": 100}).get("data", [])
-    return [str(f["id"]) for f in data if f.get("id")]
+    from qcli.api.data_files import DataFilesApi
+
+    return _ids(DataFilesApi(http).list_data_files({}, limit=COMPLETION_ITEMS))
 
 
 def _data_stores(http: Any) -> list[str]:
-    data = http.json("GET", "/api/v1/data-stores", params={"limit": 100}).get("data", [])
-    return [str(s["id"]) for s in data if s.get("id")]
+    from qcli.api.data_stores import DataStoresApi
+
+    return _ids(DataStoresApi(http).list_data_stores(limit=COMPLETION_ITEMS))
+
+
+def _ids(items: Iterable[dict[str, Any]]) -> list[str]:
+    return [str(item["id"]) for item in items if item.get("id")]
 
 
 def complete_extension(ctx: typer.Context, incomplete: str) -> list[str]:

@@ -9,7 +9,7 @@ import typer
 from qcli.cli._typer import application, command, new_typer
 from qcli.cli.completers import complete_data_store
 from qcli.cli.inputs import check_counts
-from qcli.errors import ApiError, UsageError
+from qcli.errors import UsageError
 
 if TYPE_CHECKING:
     from qcli.app import Application
@@ -279,12 +279,9 @@ def rm(ctx: typer.Context,
     if "*" in ids:
         raise UsageError("data-store rm takes IDs, not '*'")
     a.confirm_destructive(f"delete {len(ids)} data store{'s' if len(ids) > 1 else ''}", yes=yes)
-    try:
-        a.data_stores.delete_data_stores(ids)
-    except ApiError as exc:
-        if exc.status == 409:
-            exc.hint = f"delete its data assets first: qcli data-store data-asset rm {','.join(ids)} --yes"
-        raise
+    from qcli.services.catalog import delete_data_stores
+
+    delete_data_stores(a, ids)
     a.say(f"Deleted {', '.join(ids)}.")
 
 

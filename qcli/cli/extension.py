@@ -65,11 +65,9 @@ def _data(a: Application, data: str | None, fields: dict[str, Any]) -> dict[str,
 
 
 def _archive(a: Application, source: str | None) -> Any:
-    if source is None:
-        return None
-    from qcli.transfer.archive import load_archive
+    from qcli.services.extensions import load_archive
 
-    return load_archive(source, a.io.in_binary())
+    return load_archive(a, source)
 
 
 @command(app, "ls")
@@ -210,17 +208,6 @@ def rm(
         raise batch_error([f.exit_code for f in failures], len(extension_ids), "deletions")
 
 
-def _save(a: Application, response: Any, dest: str | None, default: str, label: str) -> None:
-    from qcli.transfer.download import check_destination, filename_from_disposition, save_response
-
-    target = dest or filename_from_disposition(response.headers.get("Content-Disposition")) \
-        or default
-    check_destination(target)
-    size = save_response(response, target, a.io, label)
-    if target != "-":
-        a.say(f"Saved {target} ({size} bytes).")
-
-
 @command(app, "download")
 def download(
     ctx: typer.Context,
@@ -237,13 +224,9 @@ def download(
       qcli extension download my-chart --output-file backup/my-chart.zip
       qcli extension download my-chart --output-file - | unzip -l /dev/stdin
     """
-    from qcli.transfer.download import check_destination
+    from qcli.services.extensions import download_archive
 
-    a = application(ctx)
-    if output_file:
-        check_destination(output_file)
-    with a.extensions.download_extension(extension_id) as response:
-        _save(a, response, output_file, f"{extension_id}.zip", f"extension {extension_id}")
+    download_archive(application(ctx), extension_id, output_file)
 
 
 @command(file_app, "ls")
@@ -254,16 +237,10 @@ def file_ls(ctx: typer.Context, extension_id: str = IdArg) -> None:
     Example:
       qcli extension file ls my-chart
     """
-    from qcli.transfer.archive import list_entries
+    from qcli.services.extensions import archive_entries
 
     a = application(ctx)
-    with a.extensions.download_extension(extension_id) as response:
-        content = response.read()
-    try:
-        rows = list_entries(content)
-    except Exception:  # zipfile raises several kinds for a bad archive
-        raise QcliError(f"the archive of {extension_id} is not a valid zip file") from None
-    a.printer.items(rows, columns=FILE_COLUMNS, id_key="path")
+    a.printer.items(archive_entries(a, extension_id), columns=FILE_COLUMNS, id_key="path")
 
 
 @command(file_app, "get")
@@ -282,13 +259,6 @@ def file_get(
       qcli extension file get my-chart my-chart.qext --output-file -
       qcli extension file get my-chart lib/d3.js --output-file d3.js
     """
-    import posixpath
+    from qcli.services.extensions import download_file
 
-    from qcli.transfer.download import check_destination
-
-    a = application(ctx)
-    if output_file:
-        check_destination(output_file)
-    default = posixpath.basename(filepath.rstrip("/")) or "file"
-    with a.extensions.download_extension_file(extension_id, filepath) as response:
-        _save(a, response, output_file, default, filepath)
+    download_file(application(ctx), extension_id, filepath, output_file)

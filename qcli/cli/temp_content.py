@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from qcli.cli._typer import application, command, new_typer
 from qcli.cli.completers import complete_temp_content, remember_temp_content
-from qcli.errors import ExitCode, QcliError, UsageError
+from qcli.errors import UsageError
 
 if TYPE_CHECKING:
     from qcli.app import Application
@@ -62,52 +61,12 @@ def create(
       qcli temp-content create big.qvd --chunk-size 32MiB --ttl 86400 -q
       gzip -c sales.csv | qcli temp-content create - --filename sales.csv.gz -q
     """
-    from qcli.cli.uploads import (
-        check_unchanged,
-        is_stream,
-        open_stream,
-        parse_chunk_size,
-        readable_file,
-        upload_resumable,
-    )
+    from qcli.services.temp_contents import create_temp_content
 
     a = application(ctx)
     _check_ttl(ttl)
-    chunk = parse_chunk_size(chunk_size)
-    if is_stream(source):  # stdin, a pipe, a FIFO: one streamed POST, never probed
-        name = filename or ("stdin" if source == "-" else readable_file(source).name)
-        with open_stream(a, source) as fh:
-            temp_id, details = _single(a, fh, name, ttl, None)
-        _show(a, temp_id, details)
-        return
-    path = readable_file(source)
-    name = filename or path.name
-    if single:
-        before = path.stat()
-        with open(path, "rb") as fh:
-            temp_id, details = _single(a, fh, name, ttl, before.st_size)
-        check_unchanged(path, before, f"temporary content {temp_id} holds what was read")
-        _show(a, temp_id, details)
-        return
-    result, _ = upload_resumable(a, path, name, ttl=ttl, chunk=chunk, resume=not no_resume)
-    _show(a, result.id)
-
-
-def _single(a: Application, fh: Any, name: str, ttl: int, size: int | None
-            ) -> tuple[str, dict[str, Any] | None]:
-    """One streamed POST; exit 1 unless the server holds as many bytes as were read."""
-    from qcli.cli.uploads import CountingReader
-    from qcli.transfer.progress import progress_bar
-
-    with progress_bar(a.io, size, name) as bar:
-        reader = CountingReader(fh, bar)
-        temp_id = a.temp_contents.upload_temp_content(reader, name, ttl)
-    details = a.temp_contents.get_temp_content_details(temp_id)
-    stored = str((details or {}).get("Size", ""))
-    if stored.isdigit() and int(stored) != reader.count:
-        raise QcliError(f"the server holds {stored} bytes of the {reader.count} read: temporary "
-                        f"content {temp_id} is incomplete")
-    return temp_id, details
+    _show(a, *create_temp_content(a, source, filename, ttl=ttl, chunk_size=chunk_size,
+                                  single=single, resume=not no_resume))
 
 
 @command(app, "get")
@@ -141,36 +100,7 @@ def download(
       qcli temp-content download 624b0f54459f1c00018dade4
       qcli temp-content download 624b0f54459f1c00018dade4 --output-file - | wc -c
     """
-    from qcli.transfer.download import check_destination, fit_file_name, save_response
-    from qcli.transfer.ranged import download_resumable, part_path
+    from qcli.services.temp_contents import download_temp_content
 
     a = application(ctx)
-    api = a.temp_contents
-    if output_file == "-":
-        with api.get_temp_content(temp_id, inline=inline) as response:
-            if response.status_code == 204:
-                raise QcliError(f"{temp_id} is not complete yet (204)")
-            save_response(response, "-", a.io, temp_id)
-        return
-    dest = output_file
-    if dest is None:
-        details = api.get_temp_content_details(temp_id)
-        dest = fit_file_name(Path((details or {}).get("Name") or temp_id).name)
-    check_destination(dest)
-    try:
-        size = download_resumable(
-            lambda start, if_range: api.get_temp_content(temp_id, start=start, inline=inline,
-                                                         if_range=if_range),
-            Path(dest), a.io, temp_id, log=a.say)
-    except KeyboardInterrupt:
-        from qcli.transfer.ranged import sidecar_path
-
-        part = part_path(Path(dest))
-        if part.exists() and part.stat().st_size:
-            kept = f"{part} is kept: run the same command again to resume"
-        else:
-            part.unlink(missing_ok=True)
-            sidecar_path(Path(dest)).unlink(missing_ok=True)
-            kept = "nothing was saved"
-        raise QcliError(f"interrupted; {kept}", exit_code=ExitCode.INTERRUPTED) from None
-    a.say(f"Saved {dest} ({size} bytes).")
+    download_temp_content(a, temp_id, output_file, inline=inline)
