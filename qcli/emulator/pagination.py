@@ -14,9 +14,14 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
+from qcli.emulator.kit import Problem
 
-class BadPage(ValueError):
-    pass
+
+class BadPage(Problem):
+    """A bad limit or page (400)."""
+
+    def __init__(self, detail: str):
+        super().__init__(400, detail)
 
 
 def _limit(request: Request, default: int, maximum: int) -> int:
