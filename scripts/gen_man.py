@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from qcli import __version__
-from qcli.cli._typer import global_params
+from qcli.cli.kit.globals import global_params
 from qcli.cli.root import GROUPS, build
 
 ENVIRONMENT = [

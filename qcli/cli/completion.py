@@ -6,7 +6,7 @@ from enum import StrEnum
 
 import typer
 
-from qcli.cli._typer import application, command, new_typer
+from qcli.cli.kit import application, command, new_typer
 
 app = new_typer("Print a shell completion script.")
 
@@ -38,9 +38,9 @@ def script(shell: str) -> str:
     sourced; qcli's starts with '#compdef' and also works from site-functions/_qcli."""
     if shell == "zsh":
         return ZSH
-    from typer._completion_shared import get_completion_script
+    from qcli.cli.kit.adapter import completion_script
 
-    text = get_completion_script(prog_name="qcli", complete_var="_QCLI_COMPLETE", shell=shell)
+    text = completion_script(shell, "qcli", "_QCLI_COMPLETE")
     return text.lstrip("\n") + ("" if text.endswith("\n") else "\n")
 
 

@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from qcli.cli._typer import application, command, new_typer
 from qcli.cli.completers import complete_data_file
 from qcli.cli.inputs import check_counts
+from qcli.cli.kit import application, command, new_typer
+from qcli.cli.kit import options as opts
+from qcli.cli.kit.verbs import delete_batch, report_results
 from qcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from qcli.app import Application
+    pass
 
 app = new_typer("Manage data files.")
 connection_app = new_typer("The built-in connections used to load and write data files.")
@@ -22,16 +24,14 @@ app.add_typer(connection_app, name="connection")
 COLUMNS = [("ID", "id"), ("NAME", "name"), ("SIZE", "size"), ("SPACE", "spaceId"),
            ("APP", "appId"), ("MODIFIED", "modifiedDate")]
 CONNECTION_COLUMNS = [("ID", "id"), ("NAME", "name"), ("SPACE", "spaceId"), ("TYPE", "type")]
-RESULT_COLUMNS = [("ID", "id"), ("STATUS", "status"), ("TITLE", "title"), ("DETAIL", "detail")]
 NAME = re.compile(r'^[^<>":\u0000|?*]+$')
 
 MAX_PAGE_SIZE = 1000
 IdArg = typer.Argument(..., help="Data file ID", autocompletion=complete_data_file)
 ConnectionOpt = typer.Option(None, "--connection-id", help="DataFiles connection (its space)")
 AppOpt = typer.Option(None, "--app-id", help="App the file is bound to ('*' in ls: all apps)")
-NameOpt = typer.Option(None, "--name", help="File name")
-LimitOpt = typer.Option(None, "--limit", help="Stop after N items (default: every page)")
-PageSizeOpt = typer.Option(None, "--page-size", help="Items per request (1 to 1000)")
+NameOpt = opts.Name("File name")
+PageSizeOpt = opts.PageSize(MAX_PAGE_SIZE)
 
 # the spec's sort values (a test keeps them equal to the digest's enums): each field, and each
 # with '+' (ascending) or '-' (descending)
@@ -67,7 +67,6 @@ SortOpt = typer.Option(None, "--sort", autocompletion=_complete_file_sort,
                        "'-' descending (--sort=-size)")
 ConnectionSortOpt = typer.Option(None, "--sort", autocompletion=_complete_connection_sort,
                                  help="Sort by spaceId, +spaceId or -spaceId")
-YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation")
 ResumableOpt = typer.Option(None, "--resumable/--no-resumable", help="Force the upload through "
                             "resumable temp content, or force one multipart request (default: "
                             "resumable above the chunk size)")
@@ -120,7 +119,7 @@ def ls(
                                             "you can access, the personal one included "
                                             "(ignored with --connection-id)"),
     sort: str | None = SortOpt,
-    limit: int | None = LimitOpt,
+    limit: int | None = opts.Limit,
     page_size: int | None = PageSizeOpt,
 ) -> None:
     """List data files (every page by default).
@@ -286,21 +285,6 @@ def update(
                                     chunk_size=chunk_size))
 
 
-def _report(a: Application, results: list[dict[str, Any]], action: str) -> None:
-    """Print a 207 result item by item, each failure also on stderr; then the batch rule
-    (errors.batch_error): a partial failure exits 1, all failed for one reason its code."""
-    from qcli.errors import batch_error, exit_code_for_status
-
-    a.printer.items(results, columns=RESULT_COLUMNS)
-    failed = [r for r in results if not 200 <= int(r.get("status") or 0) < 300]
-    for item in failed:
-        a.io.error_line(f"{item.get('id')}: {item.get('status')} {item.get('title') or ''}: "
-                        f"{item.get('detail') or ''}".rstrip(": "))
-    if failed:
-        raise batch_error([exit_code_for_status(int(r.get("status") or 0)) for r in failed],
-                          len(results), action)
-
-
 @command(app, "rm")
 def rm(
     ctx: typer.Context,
@@ -312,7 +296,7 @@ def rm(
     all_personal: bool = typer.Option(False, "--delete-all-from-personal-space",
                                       help="Also delete every data file of your personal space "
                                       "(needs --yes)"),
-    yes: bool = YesOpt,
+    yes: bool = opts.Yes,
 ) -> None:
     """Delete data files (several: one batch request). Asks first on a terminal; needs --yes
     otherwise. Deleting a whole space's files needs --yes even on a terminal.
@@ -339,20 +323,14 @@ def rm(
         if not yes:
             raise UsageError(f"refusing to delete every data file of {', '.join(targets)} "
                              "without --yes")
-        _report(a, a.data_files.delete_data_files(file_ids, all_by_space=spaces,
+        report_results(a, a.data_files.delete_data_files(file_ids, all_by_space=spaces,
                                                   all_personal=all_personal), "deletions")
         return
     if not file_ids:
         raise UsageError("give data file IDs, --delete-all-by-space SPACE_ID or "
                          "--delete-all-from-personal-space")
-    what = (f"delete data file {file_ids[0]}" if len(file_ids) == 1
-            else f"delete {len(file_ids)} data files")
-    a.confirm_destructive(what, yes=yes)
-    if len(file_ids) == 1:
-        a.data_files.delete_data_file(file_ids[0])
-        a.say(f"Deleted data file {file_ids[0]}.")
-        return
-    _report(a, a.data_files.delete_data_files(file_ids), "deletions")
+    delete_batch(a, file_ids, a.data_files.delete_data_files, "data file", yes=yes,
+                 delete_one=a.data_files.delete_data_file)
 
 
 @command(app, "change-owner")
@@ -398,7 +376,7 @@ def change_space(
         a.data_files.change_space(file_ids[0], target)
         a.say(f"Moved {file_ids[0]} to {target or 'the personal space'}.")
         return
-    _report(a, a.data_files.change_spaces(file_ids, target), "moves")
+    report_results(a, a.data_files.change_spaces(file_ids, target), "moves")
 
 
 @command(app, "quotas")
@@ -423,7 +401,7 @@ def connection_ls(
     include_space_stats: bool = typer.Option(False, "--include-space-stats", help="Fill in "
                                              "each connection's spaceStats"),
     sort: str | None = ConnectionSortOpt,
-    limit: int | None = LimitOpt,
+    limit: int | None = opts.Limit,
     page_size: int | None = PageSizeOpt,
 ) -> None:
     """List the built-in data-file connections (every page).

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from qcli.cli._typer import application, command, new_typer
 from qcli.cli.completers import complete_data_store
-from qcli.cli.inputs import check_counts
+from qcli.cli.kit import application, command, new_typer
+from qcli.cli.kit import options as opts
+from qcli.cli.kit.fields import option, wire_fields, with_options
+from qcli.cli.kit.verbs import delete_in_body, list_pages
 from qcli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -27,36 +30,30 @@ ASSET_COLUMNS = [("ID", "id"), ("NAME", "name"), ("TECHNICAL NAME", "technicalNa
 SET_COLUMNS = [("ID", "id"), ("NAME", "name"), ("TYPE", "type"), ("TECHNICAL NAME", "technicalName"),
                ("ROWS", "operational.rowCount")]
 
-MAX_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 100  # the spec's maximum page size for data stores, assets and sets
 IdArg = typer.Argument(..., help="Data store ID", autocompletion=complete_data_store)
-ProjectionsOpt = typer.Option(None, "--projections", help="Fields to return, comma-separated "
-                              "(repeatable)")
-SortOpt = typer.Option(None, "--sort", help="Sort fields, comma-separated; '-' for descending")
-LimitOpt = typer.Option(None, "--limit", help="Stop after N items (default: every page)")
-PageSizeOpt = typer.Option(None, "--page-size", help="Items per request (1 to 100)")
-YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation")
-FileOpt = typer.Option(None, "--file", help="The body as JSON, from a file ('-' for stdin)")
-TypeOpt = typer.Option(None, "--type", help="Data store type (required without --file)")
-TechnicalNameOpt = typer.Option(None, "--technical-name", help="Technical name (required "
-                                "without --file)")
-NameOpt = typer.Option(None, "--name", help="Display name")
-DescriptionOpt = typer.Option(None, "--description", help="Description")
-TechDescriptionOpt = typer.Option(None, "--technical-description", help="Technical description")
-SpaceOpt = typer.Option(None, "--space-id", help="Space ID")
-TagOpt = typer.Option(None, "--tag", help="Tag (repeatable)")
-PropertyOpt = typer.Option(None, "--property", help="Property K=V (repeatable)")
+PageSize = opts.PageSize(MAX_PAGE_SIZE)
 
 
-def _split(values: list[str] | None) -> list[str] | None:
-    """Comma-separated and/or repeated values as one list."""
-    if not values:
-        return None
-    out = [v.strip() for raw in values for v in raw.split(",") if v.strip()]
-    return out or None
+@dataclass
+class StoreFields:
+    """The data store's fields as options (create and update), in the body's order."""
+
+    type_: str | None = option("--type", help="Data store type (required without --file)")
+    technical_name: str | None = option("--technical-name", help="Technical name (required "
+                                        "without --file)")
+    name: str | None = option(opts.Name())
+    description: str | None = option(opts.Description)
+    technical_description: str | None = option("--technical-description",
+                                               help="Technical description")
+    space_id: str | None = option(opts.SpaceId)
+    tag: list[str] | None = option(opts.Tag, wire="tags")
+    property_: list[str] | None = option("--property", help="Property K=V (repeatable)",
+                                         wire="properties")
 
 
 def _ids(values: list[str], what: str) -> list[str]:
-    ids = _split(values) or []
+    ids = opts.split(values) or []
     if not ids:
         raise UsageError(f"give {what} IDs (comma-separated or several) or '*' for all")
     if "*" in ids and len(ids) > 1:
@@ -83,18 +80,11 @@ def _read_json_file(a: Application, path: str, flag: str) -> Any:
     return parse_json(text, f"{flag} {path}")
 
 
-def _fields(type_: str | None, technical_name: str | None, name: str | None,
-            description: str | None, technical_description: str | None, space_id: str | None,
-            tags: list[str] | None, properties: list[str] | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": type_, "technicalName": technical_name, "name": name,
-                            "description": description,
-                            "technicalDescription": technical_description, "spaceId": space_id}
-    body = {k: v for k, v in body.items() if v is not None}
-    if tags:
-        body["tags"] = list(tags)
-    if properties:
+def _fields(fields: StoreFields) -> dict[str, Any]:
+    body = wire_fields(fields)
+    if "properties" in body:
         props: dict[str, str] = {}
-        for item in properties:
+        for item in body["properties"]:
             key, sep, value = item.partition("=")
             if not sep or not key:
                 raise UsageError(f"invalid --property {item!r}: expected K=V")
@@ -115,9 +105,9 @@ def _body(a: Application, file: str | None, fields: dict[str, Any]) -> dict[str,
 
 
 @command(app, "ls")
-def ls(ctx: typer.Context, projections: list[str] | None = ProjectionsOpt,
-       sort: list[str] | None = SortOpt, limit: int | None = LimitOpt,
-       page_size: int | None = PageSizeOpt) -> None:
+def ls(ctx: typer.Context, projections: list[str] | None = opts.Projections,
+       sort: list[str] | None = opts.Sort, limit: int | None = opts.Limit,
+       page_size: int | None = PageSize) -> None:
     """List data stores (every page by default).
 
     Pages are followed by number and rows are printed as pages arrive; --limit stops at
@@ -130,16 +120,15 @@ def ls(ctx: typer.Context, projections: list[str] | None = ProjectionsOpt,
       qcli data-store ls --projections id,name --json
     """
     a = application(ctx)
-    check_counts(limit, page_size, MAX_PAGE_SIZE)
-    fields = _split(projections)
-    items = a.data_stores.list_data_stores(projections=fields, sort=_split(sort), limit=limit,
-                                           page_size=page_size)
-    a.printer.items(items, columns=_columns(COLUMNS, fields))
+    fields = opts.split(projections)
+    list_pages(a, lambda lim, size: a.data_stores.list_data_stores(
+        projections=fields, sort=opts.split(sort), limit=lim, page_size=size),
+        limit=limit, page_size=page_size, maximum=MAX_PAGE_SIZE, columns=_columns(COLUMNS, fields))
 
 
 @command(app, "get")
 def get(ctx: typer.Context, store_id: str = IdArg,
-        projections: list[str] | None = ProjectionsOpt) -> None:
+        projections: list[str] | None = opts.Projections) -> None:
     """Show one data store.
 
     \b
@@ -147,16 +136,13 @@ def get(ctx: typer.Context, store_id: str = IdArg,
       qcli data-store get 65a1f3c2e4b0a1b2c3d4e5f6 -o yaml
     """
     a = application(ctx)
-    a.printer.item(a.data_stores.get_data_store(store_id, projections=_split(projections)))
+    a.printer.item(a.data_stores.get_data_store(store_id, projections=opts.split(projections)))
 
 
 @command(app, "create")
+@with_options
 def create(
-    ctx: typer.Context, file: str | None = FileOpt, type_: str | None = TypeOpt,
-    technical_name: str | None = TechnicalNameOpt, name: str | None = NameOpt,
-    description: str | None = DescriptionOpt, technical_description: str | None = TechDescriptionOpt,
-    space_id: str | None = SpaceOpt, tag: list[str] | None = TagOpt,
-    property_: list[str] | None = PropertyOpt,
+    ctx: typer.Context, fields: StoreFields, file: str | None = opts.BodyFile,
 ) -> None:
     """Create a data store from field options or a JSON body (checked before sending).
 
@@ -166,20 +152,17 @@ def create(
       qcli data-store create --file store.json -q
     """
     a = application(ctx)
-    body = _body(a, file, _fields(type_, technical_name, name, description, technical_description,
-                                  space_id, tag, property_))
+    body = _body(a, file, _fields(fields))
     if body.get("id") is not None:
         raise UsageError("a new data store has no id: the server assigns it (remove 'id')")
     a.printer.item(a.data_stores.create_data_store(body))
 
 
 @command(app, "update")
+@with_options
 def update(
-    ctx: typer.Context, store_id: str = IdArg, file: str | None = FileOpt,
-    type_: str | None = TypeOpt, technical_name: str | None = TechnicalNameOpt,
-    name: str | None = NameOpt, description: str | None = DescriptionOpt,
-    technical_description: str | None = TechDescriptionOpt, space_id: str | None = SpaceOpt,
-    tag: list[str] | None = TagOpt, property_: list[str] | None = PropertyOpt,
+    ctx: typer.Context, fields: StoreFields, store_id: str = IdArg,
+    file: str | None = opts.BodyFile,
 ) -> None:
     """Replace a data store (PUT). Field options change the current resource; a --file body
     without a version is sent with the current one; a stale version exits 5.
@@ -192,17 +175,16 @@ def update(
     from qcli.api.models import DataStore, validate
 
     a = application(ctx)
-    fields = _fields(type_, technical_name, name, description, technical_description, space_id,
-                     tag, property_)
+    changes = _fields(fields)
     if file is not None:
-        body = _body(a, file, fields)
+        body = _body(a, file, changes)
         if body.get("version") is None:
             body["version"] = a.data_stores.get_data_store(store_id)["version"]
     else:
-        if not fields:
+        if not changes:
             raise UsageError("nothing to change: give --file or a field option")
         current = a.data_stores.get_data_store(store_id)
-        body = validate(DataStore, {**current, **fields}, "data store")
+        body = validate(DataStore, {**current, **changes}, "data store")
     a.printer.item(a.data_stores.update_data_store(store_id, body))
 
 
@@ -266,7 +248,7 @@ def _json_value(value: str) -> Any:
 def rm(ctx: typer.Context,
        store_ids: list[str] = typer.Argument(..., help="Data store IDs",
                                              autocompletion=complete_data_store),
-       yes: bool = YesOpt) -> None:
+       yes: bool = opts.Yes) -> None:
     """Delete data stores (one request). A store that holds data assets cannot be deleted.
 
     \b
@@ -274,22 +256,20 @@ def rm(ctx: typer.Context,
       qcli data-store rm 65a1f3c2e4b0a1b2c3d4e5f6 --yes
       qcli data-store data-asset rm ID --yes && qcli data-store rm ID --yes
     """
+    from qcli.services.catalog import delete_data_stores
+
     a = application(ctx)
     ids = _ids(store_ids, "data store")
     if "*" in ids:
         raise UsageError("data-store rm takes IDs, not '*'")
-    a.confirm_destructive(f"delete {len(ids)} data store{'s' if len(ids) > 1 else ''}", yes=yes)
-    from qcli.services.catalog import delete_data_stores
-
-    delete_data_stores(a, ids)
-    a.say(f"Deleted {', '.join(ids)}.")
+    delete_in_body(a, ids, lambda chosen: delete_data_stores(a, chosen), "data store", yes=yes)
 
 
 @command(asset_app, "ls")
 def asset_ls(ctx: typer.Context,
              store_ids: list[str] = typer.Argument(..., help="Data store IDs or '*'"),
-             projections: list[str] | None = ProjectionsOpt, sort: list[str] | None = SortOpt,
-             limit: int | None = LimitOpt, page_size: int | None = PageSizeOpt) -> None:
+             projections: list[str] | None = opts.Projections, sort: list[str] | None = opts.Sort,
+             limit: int | None = opts.Limit, page_size: int | None = PageSize) -> None:
     """List the data assets of data stores ('*': of all).
 
     \b
@@ -298,17 +278,17 @@ def asset_ls(ctx: typer.Context,
       qcli data-store data-asset ls ID1,ID2 --sort name
     """
     a = application(ctx)
-    check_counts(limit, page_size, MAX_PAGE_SIZE)
-    fields = _split(projections)
-    items = a.data_stores.list_data_assets(_ids(store_ids, "data store"), projections=fields,
-                                           sort=_split(sort), limit=limit, page_size=page_size)
-    a.printer.items(items, columns=_columns(ASSET_COLUMNS, fields))
+    fields = opts.split(projections)
+    list_pages(a, lambda lim, size: a.data_stores.list_data_assets(
+        _ids(store_ids, "data store"), projections=fields, sort=opts.split(sort), limit=lim,
+        page_size=size), limit=limit, page_size=page_size, maximum=MAX_PAGE_SIZE,
+        columns=_columns(ASSET_COLUMNS, fields))
 
 
 @command(asset_app, "rm")
 def asset_rm(ctx: typer.Context,
              store_ids: list[str] = typer.Argument(..., help="Data store IDs or '*'"),
-             yes: bool = YesOpt) -> None:
+             yes: bool = opts.Yes) -> None:
     """Delete the data assets (and their data sets) of data stores.
 
     \b
@@ -327,8 +307,8 @@ def asset_rm(ctx: typer.Context,
 def set_ls(ctx: typer.Context,
            store_ids: str = typer.Argument(..., help="Data store IDs (comma-separated) or '*'"),
            asset_ids: str = typer.Argument(..., help="Data asset IDs (comma-separated) or '*'"),
-           projections: list[str] | None = ProjectionsOpt, sort: list[str] | None = SortOpt,
-           limit: int | None = LimitOpt, page_size: int | None = PageSizeOpt) -> None:
+           projections: list[str] | None = opts.Projections, sort: list[str] | None = opts.Sort,
+           limit: int | None = opts.Limit, page_size: int | None = PageSize) -> None:
     """List the data sets of data assets.
 
     \b
@@ -337,19 +317,18 @@ def set_ls(ctx: typer.Context,
       qcli data-store data-set ls STORE_ID ASSET_ID1,ASSET_ID2 -o yaml
     """
     a = application(ctx)
-    check_counts(limit, page_size, MAX_PAGE_SIZE)
-    fields = _split(projections)
-    items = a.data_stores.list_data_sets(_ids([store_ids], "data store"),
-                                         _ids([asset_ids], "data asset"), projections=fields,
-                                         sort=_split(sort), limit=limit, page_size=page_size)
-    a.printer.items(items, columns=_columns(SET_COLUMNS, fields))
+    fields = opts.split(projections)
+    list_pages(a, lambda lim, size: a.data_stores.list_data_sets(
+        _ids([store_ids], "data store"), _ids([asset_ids], "data asset"), projections=fields,
+        sort=opts.split(sort), limit=lim, page_size=size), limit=limit, page_size=page_size,
+        maximum=MAX_PAGE_SIZE, columns=_columns(SET_COLUMNS, fields))
 
 
 @command(set_app, "rm")
 def set_rm(ctx: typer.Context,
            store_ids: str = typer.Argument(..., help="Data store IDs (comma-separated) or '*'"),
            asset_ids: str = typer.Argument(..., help="Data asset IDs (comma-separated) or '*'"),
-           yes: bool = YesOpt) -> None:
+           yes: bool = opts.Yes) -> None:
     """Delete the data sets of data assets.
 
     \b

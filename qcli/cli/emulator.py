@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qcli.cli._typer import application, command, new_typer
+from qcli.cli.kit import application, command, new_typer
 from qcli.errors import UsageError
 
 app = new_typer("Run a local tenant emulator (needs the extra: pip install 'qcli[emulator]').")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from qcli.cli._typer import application, command, new_typer
 from qcli.cli.completers import complete_extension
-from qcli.errors import ApiError, QcliError, batch_error
+from qcli.cli.kit import application, command, new_typer
+from qcli.cli.kit.fields import option, wire_fields, with_options
+from qcli.cli.kit.options import OutputFile, Yes
+from qcli.cli.kit.verbs import delete_each
 
 if TYPE_CHECKING:
     from qcli.app import Application
@@ -23,44 +26,36 @@ FILE_COLUMNS = [("PATH", "path"), ("SIZE", "size"), ("MODIFIED", "modified")]
 
 IdArg = typer.Argument(..., help="Extension ID or qext name", autocompletion=complete_extension)
 DataOpt = typer.Option(None, "--data", help="Extension fields as JSON, or @FILE")
-NameOpt = typer.Option(None, "--name", help="Display name")
-TagOpt = typer.Option(None, "--tag", help="Tag (repeatable)")
-DescriptionOpt = typer.Option(None, "--description", help="Description")
-TypeOpt = typer.Option(None, "--type", help="Type (visualization, ...)")
-AuthorOpt = typer.Option(None, "--author", help="Author")
-LicenseOpt = typer.Option(None, "--license", help="License")
-HomepageOpt = typer.Option(None, "--homepage", help="Home page URL")
-RepositoryOpt = typer.Option(None, "--repository", help="Source repository URL")
-SupplierOpt = typer.Option(None, "--supplier", help="Supplier")
-KeywordsOpt = typer.Option(None, "--keywords", help="Keywords")
-IconOpt = typer.Option(None, "--icon", help="Icon to show in the client")
-PreviewOpt = typer.Option(None, "--preview", help="Path of a preview image")
-LoadpathOpt = typer.Option(None, "--loadpath", help="Relative path of the entry file")
-DeprecatedOpt = typer.Option(None, "--deprecated", help="Date when deprecated")
-OutputFileOpt = typer.Option(None, "--output-file", help="Where to write ('-' for stdout)")
 
 
-# field options -> wire names of the extension model
-FIELD_OPTIONS = {"name": "name", "tag": "tags", "description": "description", "type_": "type",
-                 "author": "author", "license_": "license", "homepage": "homepage",
-                 "repository": "repository", "supplier": "supplier", "keywords": "keywords",
-                 "icon": "icon", "preview": "preview", "loadpath": "loadpath",
-                 "deprecated": "deprecated"}
+@dataclass
+class ExtensionFields:
+    """The extension model's fields as options (create and patch), by their wire names."""
+
+    name: str | None = option("--name", help="Display name")
+    tag: list[str] | None = option("--tag", help="Tag (repeatable)", wire="tags")
+    description: str | None = option("--description", help="Description")
+    type_: str | None = option("--type", help="Type (visualization, ...)")
+    author: str | None = option("--author", help="Author")
+    license_: str | None = option("--license", help="License")
+    homepage: str | None = option("--homepage", help="Home page URL")
+    repository: str | None = option("--repository", help="Source repository URL")
+    supplier: str | None = option("--supplier", help="Supplier")
+    keywords: str | None = option("--keywords", help="Keywords")
+    icon: str | None = option("--icon", help="Icon to show in the client")
+    preview: str | None = option("--preview", help="Path of a preview image")
+    loadpath: str | None = option("--loadpath", help="Relative path of the entry file")
+    deprecated: str | None = option("--deprecated", help="Date when deprecated")
 
 
-def _fields(values: dict[str, Any]) -> dict[str, Any]:
-    """The field options a command was given, by their wire names."""
-    return {wire: values[param] for param, wire in FIELD_OPTIONS.items()}
-
-
-def _data(a: Application, data: str | None, fields: dict[str, Any]) -> dict[str, Any] | None:
+def _data(a: Application, data: str | None, fields: ExtensionFields) -> dict[str, Any] | None:
     from qcli.api.models import ExtensionData, validate
     from qcli.cli.inputs import json_object_argument
 
     body: dict[str, Any] = {}
     if data is not None:
         body.update(json_object_argument(data, "--data", a.io.in_binary()))
-    body.update({k: v for k, v in fields.items() if v not in (None, [])})
+    body.update(wire_fields(fields))
     return validate(ExtensionData, body, "extension data") if body else None
 
 
@@ -98,24 +93,12 @@ def get(ctx: typer.Context, extension_id: str = IdArg) -> None:
 
 
 @command(app, "create")
+@with_options
 def create(
     ctx: typer.Context,
+    fields: ExtensionFields,
     source: str = typer.Argument(..., help="Extension .zip, or a directory holding a .qext"),
     data: str | None = DataOpt,
-    name: str | None = NameOpt,
-    tag: list[str] | None = TagOpt,
-    description: str | None = DescriptionOpt,
-    type_: str | None = TypeOpt,
-    author: str | None = AuthorOpt,
-    license_: str | None = LicenseOpt,
-    homepage: str | None = HomepageOpt,
-    repository: str | None = RepositoryOpt,
-    supplier: str | None = SupplierOpt,
-    keywords: str | None = KeywordsOpt,
-    icon: str | None = IconOpt,
-    preview: str | None = PreviewOpt,
-    loadpath: str | None = LoadpathOpt,
-    deprecated: str | None = DeprecatedOpt,
 ) -> None:
     """Import an extension from a .zip or a directory.
 
@@ -129,30 +112,18 @@ def create(
     """
     a = application(ctx)
     archive = _archive(a, source)
-    body = _data(a, data, _fields(locals()))
+    body = _data(a, data, fields)
     a.printer.item(a.extensions.create_extension(archive, body))
 
 
 @command(app, "patch")
+@with_options
 def patch(
     ctx: typer.Context,
+    fields: ExtensionFields,
     extension_id: str = IdArg,
     source: str | None = typer.Argument(None, help="New .zip, directory, or '-' for a zip on stdin"),
     data: str | None = DataOpt,
-    name: str | None = NameOpt,
-    tag: list[str] | None = TagOpt,
-    description: str | None = DescriptionOpt,
-    type_: str | None = TypeOpt,
-    author: str | None = AuthorOpt,
-    license_: str | None = LicenseOpt,
-    homepage: str | None = HomepageOpt,
-    repository: str | None = RepositoryOpt,
-    supplier: str | None = SupplierOpt,
-    keywords: str | None = KeywordsOpt,
-    icon: str | None = IconOpt,
-    preview: str | None = PreviewOpt,
-    loadpath: str | None = LoadpathOpt,
-    deprecated: str | None = DeprecatedOpt,
 ) -> None:
     """Update an extension: a new archive, changed fields, or both.
 
@@ -165,7 +136,7 @@ def patch(
 
     a = application(ctx)
     archive = _archive(a, source)
-    body = _data(a, data, _fields(locals()))
+    body = _data(a, data, fields)
     if archive is None and body is None:
         raise UsageError("nothing to change: give an archive, --data or a field option")
     a.printer.item(a.extensions.patch_extension(extension_id, archive, body))
@@ -176,7 +147,7 @@ def rm(
     ctx: typer.Context,
     extension_ids: list[str] = typer.Argument(..., help="Extension IDs or qext names",
                                               autocompletion=complete_extension),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
+    yes: bool = Yes,
 ) -> None:
     """Delete extensions. Asks first on a terminal; needs --yes otherwise.
 
@@ -185,34 +156,15 @@ def rm(
       qcli extension rm my-chart
       qcli extension ls -q | xargs qcli extension rm --yes
     """
-    from qcli.api.ids import check_ids
-
     a = application(ctx)
-    check_ids(extension_ids, "extension ID")  # every one, before the first DELETE
-    what = (f"delete extension {extension_ids[0]}" if len(extension_ids) == 1
-            else f"delete {len(extension_ids)} extensions")
-    a.confirm_destructive(what, yes=yes)
-    failures: list[QcliError] = []
-    for ext_id in extension_ids:
-        try:
-            a.extensions.delete_extension(ext_id)
-        except ApiError as exc:
-            failures.append(exc)
-            if len(extension_ids) > 1:
-                a.io.error_line(f"{ext_id}: {exc.message}")
-            continue
-        a.say(f"Deleted extension {ext_id}.")
-    if failures:
-        if len(extension_ids) == 1:
-            raise failures[0]
-        raise batch_error([f.exit_code for f in failures], len(extension_ids), "deletions")
+    delete_each(a, extension_ids, a.extensions.delete_extension, "extension", yes=yes)
 
 
 @command(app, "download")
 def download(
     ctx: typer.Context,
     extension_id: str = IdArg,
-    output_file: str | None = OutputFileOpt,
+    output_file: str | None = OutputFile,
 ) -> None:
     """Download an extension's archive.
 
@@ -248,7 +200,7 @@ def file_get(
     ctx: typer.Context,
     extension_id: str = IdArg,
     filepath: str = typer.Argument(..., help="Path inside the archive, e.g. my-chart.js"),
-    output_file: str | None = OutputFileOpt,
+    output_file: str | None = OutputFile,
 ) -> None:
     """Download one file from an extension's archive.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qcli.cli._typer import application, command, new_typer
+from qcli.cli.kit import application, command, new_typer
 from qcli.errors import UsageError
 
 app = new_typer("Send a request to any API path (relative to /api, e.g. v1/users/me).")

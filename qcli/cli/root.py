@@ -9,14 +9,8 @@ import typer
 
 from qcli import __version__
 from qcli.app import Application
-from qcli.cli._typer import (
-    CONTEXT_SETTINGS,
-    Abort,
-    ClickException,
-    NoArgsIsHelp,
-    QcliGroup,
-    command,
-)
+from qcli.cli.kit.adapter import ClickException, NoArgsIsHelp
+from qcli.cli.kit.commands import CONTEXT_SETTINGS, QcliGroup, command
 from qcli.errors import ExitCode, QcliError
 
 GROUPS: dict[str, tuple[str, str]] = {
@@ -83,7 +77,7 @@ def version_command(ctx: typer.Context) -> None:
     Example:
       qcli version -o json
     """
-    from qcli.cli._typer import application
+    from qcli.cli.kit import application
 
     a = application(ctx)
     if a.options.output or a.options.json:
@@ -99,9 +93,9 @@ def build() -> Any:
 def run(args: list[str], application: Application | None = None) -> int:
     a = application or Application()
     if "_QCLI_COMPLETE" in a.env:  # a shell asks for completions: typer's classes answer it
-        from typer._completion_classes import completion_init
+        from qcli.cli.kit.adapter import init_completion
 
-        completion_init()
+        init_completion()
     try:
         root_cmd = build()
         result = root_cmd.main(args=args, prog_name="qcli", standalone_mode=False, obj=a)
@@ -115,7 +109,7 @@ def run(args: list[str], application: Application | None = None) -> int:
     except ClickException as exc:
         a.io.error_line(_usage_text(exc))
         return int(exc.exit_code)
-    except (Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         a.io.err("interrupted")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from qcli.cli._typer import application, command, new_typer
 from qcli.cli.completers import complete_temp_content, remember_temp_content
+from qcli.cli.kit import application, command, new_typer
 from qcli.errors import UsageError
 
 if TYPE_CHECKING:

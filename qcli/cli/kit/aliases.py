@@ -1,0 +1,35 @@
+"""qlik-cli's camelCase flags (`--connectionId`) as qcli's kebab-case ones (`--connection-id`):
+hidden aliases that need no declaration, applied to a command's own arguments before parsing."""
+
+from __future__ import annotations
+
+import re
+
+# qlik-cli spellings whose kebab-case form is not qcli's option name
+ALIASES = {"--tempContentFileId": "--temp-content-id"}
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def kebab_aliases(args: list[str], names: set[str]) -> list[str]:
+    """Each `--camelCase[=value]` whose kebab-case form is one of `names`, rewritten to it."""
+    out = []
+    for i, token in enumerate(args):
+        if token == "--":
+            out.extend(args[i:])
+            break
+        if token.startswith("--") and any(c.isupper() for c in token):
+            flag, eq, value = token.partition("=")
+            kebab = ALIASES.get(flag) or "--" + _CAMEL.sub(r"-\1", flag[2:]).lower()
+            if kebab in names:
+                token = kebab + eq + value
+        out.append(token)
+    return out
+
+
+def own_names(params: list[object]) -> set[str]:
+    """Every option name a command declares (primary and secondary)."""
+    names: set[str] = set()
+    for param in params:
+        names.update(getattr(param, "opts", []))
+        names.update(getattr(param, "secondary_opts", []))
+    return names
