@@ -47,8 +47,12 @@ class ApiSlot(Generic[T]):
 
 
 class Application:
-    def __init__(self, io: IOStreams | None = None):
+    """`transport`: an httpx transport for the one HTTP client (tests: an httpx.MockTransport
+    over the emulator's ASGI app, so commands run in-process; None is the network)."""
+
+    def __init__(self, io: IOStreams | None = None, *, transport: Any = None):
         self.io = io or IOStreams()
+        self.transport = transport
         self.options = GlobalOptions()
         self._closers: list[Any] = []
         self._apis: dict[type, Any] = {}
@@ -95,6 +99,7 @@ class Application:
             log=self._verbose_line if self.options.verbose else None,
             warn=self.io.warn,
             credential_cache=self.credentials if conn.auth == "oauth" else None,
+            transport=self.transport,
         )
         self._closers.append(client)
         return client
