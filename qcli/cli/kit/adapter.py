@@ -79,8 +79,10 @@ def fast_coercion(params: list[Any]) -> None:
 
 
 def is_choice(param: Any) -> bool:
-    desc = getattr(param, "type_descriptor", None)
-    return desc is not None and bool(desc.is_choice)
+    desc = getattr(param, "type_descriptor", None)  # typer >= 0.29
+    if desc is not None:
+        return bool(desc.is_choice)
+    return hasattr(getattr(param, "type", None), "choices")
 
 
 def init_completion() -> None:
