@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from qcli.api.ids import check_ids, id_list, segment
+from qcli.api.limits import CATALOG_PAGE_SIZE as MAX_PAGE_SIZE
 from qcli.http.client import HttpClient
 
 BASE = "/api/v1/data-stores"
@@ -51,7 +52,7 @@ class DataStoresApi:
                          page_size: int | None = None) -> Iterator[dict[str, Any]]:
         """GET /v1/data-stores, every page."""
         return self.http.paginate(BASE, _list_params(projections, sort), limit=limit,
-                                  page_size=page_size, max_page_size=100)
+                                  page_size=page_size, max_page_size=MAX_PAGE_SIZE)
 
     def create_data_store(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST /v1/data-stores, less what the spec marks readOnly."""
@@ -83,7 +84,7 @@ class DataStoresApi:
         """GET /v1/data-stores/{data-store-ids}/data-assets"""
         return self.http.paginate(f"{BASE}/{_ids(store_ids)}/data-assets",
                                   _list_params(projections, sort), limit=limit,
-                                  page_size=page_size, max_page_size=100)
+                                  page_size=page_size, max_page_size=MAX_PAGE_SIZE)
 
     def delete_data_assets(self, store_ids: list[str]) -> None:
         """DELETE /v1/data-stores/{data-store-ids}/data-assets (and their data sets)"""
@@ -96,7 +97,7 @@ class DataStoresApi:
         """GET /v1/data-stores/{data-store-ids}/data-assets/{data-asset-ids}/data-sets"""
         return self.http.paginate(
             _sets_path(store_ids, asset_ids),
-            _list_params(projections, sort), limit=limit, page_size=page_size, max_page_size=100)
+            _list_params(projections, sort), limit=limit, page_size=page_size, max_page_size=MAX_PAGE_SIZE)
 
     def delete_data_sets(self, store_ids: list[str], asset_ids: list[str]) -> None:
         """DELETE /v1/data-stores/{data-store-ids}/data-assets/{data-asset-ids}/data-sets"""

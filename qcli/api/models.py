@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qcli.errors import UsageError
 
@@ -58,17 +58,15 @@ def validate(model: type[BaseModel], data: dict[str, Any], source: str) -> dict[
         if first.get("type") == "extra_forbidden":
             reason = "unknown field"
         raise UsageError(f"invalid {source}: {where}: {reason}") from None
-    return parsed.model_dump(exclude_none=True)
+    return parsed.model_dump(exclude_none=True, by_alias=True)
 
 
-class DataStore(_Strict):
-    """A data store as POST/PUT /v1/data-stores take it (type and technicalName required)."""
+class _CatalogDocument(_Strict):
+    """What data stores, data assets and data sets share (the spec's common properties)."""
 
     id: str | None = None
-    uri: str | None = None
     name: str | None = None
     tags: list[str] | None = None
-    type: str
     ownerId: str | None = None
     spaceId: str | None = None
     version: int | None = None
@@ -77,10 +75,44 @@ class DataStore(_Strict):
     properties: dict[str, Any] | None = None
     createdTime: str | None = None
     description: str | None = None
-    technicalName: str
     lastModifiedBy: str | None = None
     lastModifiedTime: str | None = None
     technicalDescription: str | None = None
+
+
+class DataStore(_CatalogDocument):
+    """A data store as POST/PUT /v1/data-stores take it (type and technicalName required)."""
+
+    uri: str | None = None
+    type: str
+    technicalName: str
+
+
+class DataAsset(_CatalogDocument):
+    """A data asset as POST/PUT /v1/data-assets take it (appType and technicalName required;
+    dataStoreInfo.id names its data store)."""
+
+    appId: str | None = None
+    appType: str
+    technicalName: str
+    dataFreshness: str | None = None
+    dataStoreInfo: dict[str, Any] | None = None
+
+
+class DataSet(_CatalogDocument):
+    """A data set as POST/PUT /v1/data-sets take it (dataAssetInfo, qri, secureQri and
+    technicalName required)."""
+
+    technicalName: str
+    qri: str
+    type: str | None = None
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    secureQri: str
+    operational: dict[str, Any] | None = None
+    dataAssetInfo: dict[str, Any]
+    appTypeOverride: str | None = None
+    additionalSchemas: list[Any] | None = None
+    createdByConnectionId: str | None = None
 
 
 POINTER = r"^(/([^~/]|~[01])*)*$"

@@ -122,6 +122,18 @@ def _data_stores(http: Any) -> list[str]:
     return _ids(DataStoresApi(http).list_data_stores(limit=COMPLETION_ITEMS))
 
 
+def _data_assets(http: Any) -> list[str]:
+    from qcli.api.data_stores import DataStoresApi
+
+    return _ids(DataStoresApi(http).list_data_assets(["*"], limit=COMPLETION_ITEMS))
+
+
+def _data_sets(http: Any) -> list[str]:
+    from qcli.api.data_stores import DataStoresApi
+
+    return _ids(DataStoresApi(http).list_data_sets(["*"], ["*"], limit=COMPLETION_ITEMS))
+
+
 def _ids(items: Iterable[dict[str, Any]]) -> list[str]:
     return [str(item["id"]) for item in items if item.get("id")]
 
@@ -136,6 +148,14 @@ def complete_data_file(ctx: typer.Context, incomplete: str) -> list[str]:
 
 def complete_data_store(ctx: typer.Context, incomplete: str) -> list[str]:
     return _values(ctx, incomplete, "data-stores", _data_stores)
+
+
+def complete_data_asset(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _values(ctx, incomplete, "data-assets", _data_assets)
+
+
+def complete_data_set(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _values(ctx, incomplete, "data-sets", _data_sets)
 
 
 def remember_temp_content(temp_id: str) -> None:

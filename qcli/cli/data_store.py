@@ -7,15 +7,25 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from qcli.api.limits import CATALOG_PAGE_SIZE
 from qcli.cli.completers import complete_data_store
 from qcli.cli.kit import application, command, new_typer
 from qcli.cli.kit import options as opts
-from qcli.cli.kit.fields import option, wire_fields, with_options
+from qcli.cli.kit.documents import (
+    DocumentFields,
+    PatchOptions,
+    TechnicalName,
+    create_document,
+    fields_body,
+    patch_document,
+    update_document,
+)
+from qcli.cli.kit.fields import option, with_options
 from qcli.cli.kit.verbs import delete_in_body, list_pages
 from qcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from qcli.app import Application
+    pass
 
 app = new_typer("The data catalog: data stores, their data assets and data sets.")
 asset_app = new_typer("Data assets of data stores.")
@@ -30,26 +40,23 @@ ASSET_COLUMNS = [("ID", "id"), ("NAME", "name"), ("TECHNICAL NAME", "technicalNa
 SET_COLUMNS = [("ID", "id"), ("NAME", "name"), ("TYPE", "type"), ("TECHNICAL NAME", "technicalName"),
                ("ROWS", "operational.rowCount")]
 
-MAX_PAGE_SIZE = 100  # the spec's maximum page size for data stores, assets and sets
+MAX_PAGE_SIZE = CATALOG_PAGE_SIZE
 IdArg = typer.Argument(..., help="Data store ID", autocompletion=complete_data_store)
 PageSize = opts.PageSize(MAX_PAGE_SIZE)
 
 
 @dataclass
 class StoreFields:
-    """The data store's fields as options (create and update), in the body's order."""
+    """The data store's own fields as options (before the catalog's common ones)."""
 
     type_: str | None = option("--type", help="Data store type (required without --file)")
-    technical_name: str | None = option("--technical-name", help="Technical name (required "
-                                        "without --file)")
-    name: str | None = option(opts.Name())
-    description: str | None = option(opts.Description)
-    technical_description: str | None = option("--technical-description",
-                                               help="Technical description")
-    space_id: str | None = option(opts.SpaceId)
-    tag: list[str] | None = option(opts.Tag, wire="tags")
-    property_: list[str] | None = option("--property", help="Property K=V (repeatable)",
-                                         wire="properties")
+    technical_name: str | None = option(TechnicalName)
+
+
+def _model() -> type:
+    from qcli.api.models import DataStore
+
+    return DataStore
 
 
 def _ids(values: list[str], what: str) -> list[str]:
@@ -67,41 +74,6 @@ def _ids(values: list[str], what: str) -> list[str]:
 
 def _columns(default: list[tuple[str, str]], projections: list[str] | None) -> Any:
     return None if projections else default
-
-
-def _read_json_file(a: Application, path: str, flag: str) -> Any:
-    from qcli.cli.inputs import parse_json, read_file_bytes
-
-    raw = read_file_bytes(path, a.io.in_binary())
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{flag} {path} is not UTF-8 text") from None
-    return parse_json(text, f"{flag} {path}")
-
-
-def _fields(fields: StoreFields) -> dict[str, Any]:
-    body = wire_fields(fields)
-    if "properties" in body:
-        props: dict[str, str] = {}
-        for item in body["properties"]:
-            key, sep, value = item.partition("=")
-            if not sep or not key:
-                raise UsageError(f"invalid --property {item!r}: expected K=V")
-            props[key] = value
-        body["properties"] = props
-    return body
-
-
-def _body(a: Application, file: str | None, fields: dict[str, Any]) -> dict[str, Any]:
-    from qcli.api.models import DataStore, validate
-
-    if file is not None and fields:
-        raise UsageError("give --file or field options, not both")
-    body = _read_json_file(a, file, "--file") if file is not None else fields
-    if not isinstance(body, dict):
-        raise UsageError("the data store body must be a JSON object")
-    return validate(DataStore, body, "data store")
 
 
 @command(app, "ls")
@@ -142,7 +114,8 @@ def get(ctx: typer.Context, store_id: str = IdArg,
 @command(app, "create")
 @with_options
 def create(
-    ctx: typer.Context, fields: StoreFields, file: str | None = opts.BodyFile,
+    ctx: typer.Context, fields: StoreFields, common: DocumentFields,
+    file: str | None = opts.BodyFile,
 ) -> None:
     """Create a data store from field options or a JSON body (checked before sending).
 
@@ -152,16 +125,14 @@ def create(
       qcli data-store create --file store.json -q
     """
     a = application(ctx)
-    body = _body(a, file, _fields(fields))
-    if body.get("id") is not None:
-        raise UsageError("a new data store has no id: the server assigns it (remove 'id')")
-    a.printer.item(a.data_stores.create_data_store(body))
+    create_document(a, file, fields_body(fields, common), _model(), "data store",
+                    a.data_stores.create_data_store)
 
 
 @command(app, "update")
 @with_options
 def update(
-    ctx: typer.Context, fields: StoreFields, store_id: str = IdArg,
+    ctx: typer.Context, fields: StoreFields, common: DocumentFields, store_id: str = IdArg,
     file: str | None = opts.BodyFile,
 ) -> None:
     """Replace a data store (PUT). Field options change the current resource; a --file body
@@ -172,33 +143,15 @@ def update(
       qcli data-store update 65a1f3c2e4b0a1b2c3d4e5f6 --description "EU sales"
       qcli data-store get ID --json > s.json; $EDITOR s.json; qcli data-store update ID --file s.json
     """
-    from qcli.api.models import DataStore, validate
-
     a = application(ctx)
-    changes = _fields(fields)
-    if file is not None:
-        body = _body(a, file, changes)
-        if body.get("version") is None:
-            body["version"] = a.data_stores.get_data_store(store_id)["version"]
-    else:
-        if not changes:
-            raise UsageError("nothing to change: give --file or a field option")
-        current = a.data_stores.get_data_store(store_id)
-        body = validate(DataStore, {**current, **changes}, "data store")
-    a.printer.item(a.data_stores.update_data_store(store_id, body))
+    update_document(a, file, fields_body(fields, common), _model(), "data store",
+                    lambda: a.data_stores.get_data_store(store_id),
+                    lambda body: a.data_stores.update_data_store(store_id, body))
 
 
 @command(app, "patch")
-def patch(
-    ctx: typer.Context, store_id: str = IdArg,
-    file: str | None = typer.Option(None, "--file", help="An RFC 6902 array from a file "
-                                    "('-' for stdin)"),
-    op: str | None = typer.Option(None, "--op", help="add, remove, replace, move, copy or test"),
-    path: str | None = typer.Option(None, "--path", help="JSON pointer, e.g. /name"),
-    value: str | None = typer.Option(None, "--value", help="The value, as JSON (a string needs "
-                                     "quotes: '\"text\"')"),
-    from_: str | None = typer.Option(None, "--from", help="JSON pointer to move/copy from"),
-) -> None:
+@with_options
+def patch(ctx: typer.Context, ops: PatchOptions, store_id: str = IdArg) -> None:
     """Apply a JSON Patch (RFC 6902) to a data store, checked before sending.
 
     \b
@@ -207,41 +160,9 @@ def patch(
       qcli data-store patch ID --op test --path /version --value 3
       qcli data-store patch ID --file changes.json
     """
-    from qcli.api.models import validate_patch
-
     a = application(ctx)
-    if file is not None:
-        if any(v is not None for v in (op, path, value, from_)):
-            raise UsageError("give --file or --op/--path/--value/--from, not both")
-        doc = _read_json_file(a, file, "--file")
-    else:
-        if op is None:
-            raise UsageError("give --file PATCH.json or --op OP --path POINTER")
-        operation: dict[str, Any] = {"op": op, "path": path}
-        if value is not None:
-            operation["value"] = _json_value(value)
-        if from_ is not None:
-            operation["from"] = from_
-        doc = [operation]
-    operations = validate_patch(doc)
-    a.data_stores.patch_data_store(store_id, operations)
-    a.say(f"Patched data store {store_id} ({len(operations)} operation"
-          f"{'s' if len(operations) != 1 else ''}).")
-
-
-def _json_value(value: str) -> Any:
-    """--value as JSON; text that isn't JSON gets a hint showing it quoted as a JSON string."""
-    import json
-    import shlex
-
-    from qcli.cli.inputs import parse_json
-
-    try:
-        return parse_json(value, "--value")
-    except UsageError as exc:
-        exc.hint = ("--value is JSON: a text needs double quotes inside the shell's quotes, "
-                    f"--value {shlex.quote(json.dumps(value, ensure_ascii=False))}")
-        raise
+    patch_document(a, store_id, ops, "data store",
+                   lambda operations: a.data_stores.patch_data_store(store_id, operations))
 
 
 @command(app, "rm")

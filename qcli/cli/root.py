@@ -18,6 +18,8 @@ GROUPS: dict[str, tuple[str, str]] = {
     "extension": ("qcli.cli.extension", "Manage visualization extensions"),
     "data-file": ("qcli.cli.data_file", "Manage data files (large files resume)"),
     "data-store": ("qcli.cli.data_store", "The data catalog: data stores, assets and sets"),
+    "data-asset": ("qcli.cli.data_asset", "Data assets of the data catalog"),
+    "data-set": ("qcli.cli.data_set", "Data sets of the data catalog, and their profiles"),
     "temp-content": ("qcli.cli.temp_content",
                      "Temporary contents: resumable uploads and ranged downloads"),
     "raw": ("qcli.cli.raw", "Send a request to any API path"),

@@ -27,12 +27,18 @@ def option(*decls: Any, help: str | None = None, wire: str | None = None, **kwar
 
 
 def wire_fields(opts: Any) -> dict[str, Any]:
-    """The fields that were given (not None, not empty), by their wire names."""
+    """The fields that were given (not None, not empty), by their wire names (a dotted one
+    nests)."""
     out: dict[str, Any] = {}
     for f in fields(opts):
         value = getattr(opts, f.name)
-        if value is not None and value != []:
-            out[f.metadata.get("wire") or _camel(f.name)] = value
+        if value is None or value == []:
+            continue
+        *parents, last = (f.metadata.get("wire") or _camel(f.name)).split(".")
+        target = out
+        for key in parents:  # "dataStoreInfo.id": {"dataStoreInfo": {"id": value}}
+            target = target.setdefault(key, {})
+        target[last] = value
     return out
 
 
@@ -45,6 +51,7 @@ def with_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Expand each parameter annotated with an option dataclass into that dataclass's options
     (listed after the command's own parameters); call `func` with one instance of it."""
     hints = typing.get_type_hints(func)
+    names_taken = set(inspect.signature(func).parameters)
     own: list[inspect.Parameter] = []
     expanded: list[inspect.Parameter] = []
     groups: dict[str, tuple[type, list[str]]] = {}
@@ -55,7 +62,7 @@ def with_options(func: Callable[..., Any]) -> Callable[..., Any]:
             field_hints = typing.get_type_hints(hint)
             names = []
             for f in fields(hint):
-                if f.name in annotations or f.name in hints:
+                if f.name in annotations or f.name in names_taken:
                     raise TypeError(f"{func.__name__}: option {f.name!r} declared twice")
                 expanded.append(inspect.Parameter(
                     f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,

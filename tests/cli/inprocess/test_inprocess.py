@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from inprocess_harness import inproc_fixture  # noqa: F401 - the `inproc` fixture
+
 
 def test_a_data_store_round_trip_in_process(inproc) -> None:  # type: ignore[no-untyped-def]
     assert inproc.contract_checked  # the specs check every exchange, as over a socket

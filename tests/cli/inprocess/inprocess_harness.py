@@ -1,5 +1,5 @@
-"""In-process runs of qcli against the emulator's ASGI app (no subprocess, no socket): the
-Application's one (sync) HTTP client gets an httpx.MockTransport that hands each request to an
+"""The `inproc` fixture: in-process runs of qcli against the emulator's ASGI app (no subprocess,
+no socket): the Application's one (sync) HTTP client gets an httpx.MockTransport that hands each request to an
 httpx.ASGITransport over the emulator's app on one event loop, wrapped in the contract
 middleware like every emulator of the suite. For parsing and command logic; kills, TLS,
 completion and whatever a real process must show stay subprocess tests."""
@@ -47,7 +47,8 @@ class InProcess:
         out, err = io.StringIO(), io.StringIO()
         env = {"QCLI_SERVER": SERVER, "QCLI_API_KEY": API_KEY, "NO_COLOR": "1",
                "QCLI_CONFIG_DIR": str(self.tmp_path / "config"), "HOME": str(self.tmp_path)}
-        streams = IOStreams(stdin=io.StringIO(input), stdout=out, stderr=err, env=env)
+        stdin = io.TextIOWrapper(io.BytesIO(input.encode()), encoding="utf-8")
+        streams = IOStreams(stdin=stdin, stdout=out, stderr=err, env=env)
         code = run(list(args), Application(streams, transport=self.transport))
         return Ran(code, out.getvalue(), err.getvalue())
 
@@ -79,9 +80,11 @@ def _suite_contract_log(config: pytest.Config) -> Any:
     return None
 
 
-@pytest.fixture
-def inproc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-           request: pytest.FixtureRequest) -> Iterator[InProcess]:
+@pytest.fixture(name="inproc")
+def inproc_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                   request: pytest.FixtureRequest) -> Iterator[InProcess]:
+    """`inproc`: import `inproc_fixture` from this module into a test module to use it (a
+    conftest.py here would take the suite's `conftest` module name)."""
     from qcli.emulator.app import EmulatorConfig, create_app
 
     log = _suite_contract_log(request.config)

@@ -1,0 +1,65 @@
+"""qcli data-asset and qcli data-set in-process (parsing, bodies, verbs): the subprocess
+round trip is tests/cli/test_data_catalog.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from inprocess_harness import inproc_fixture  # noqa: F401 - the `inproc` fixture
+
+
+def _store(inproc: Any) -> str:
+    made = inproc("data-store", "create", "--type", "qix-datafiles", "--technical-name", "s1",
+                  "--json")
+    assert made.code == 0, made.err
+    return str(made.json()["id"])
+
+
+def test_data_asset_verbs_with_camel_case_flags(inproc) -> None:  # type: ignore[no-untyped-def]
+    store = _store(inproc)
+    made = inproc("data-asset", "create", "--dataStoreId", store, "--appType", "QIX-DF",
+                  "--technicalName", "sales", "--name", "Sales", "--property", "k=v", "--json")
+    assert made.code == 0, made.err
+    asset = made.json()
+    assert asset["dataStoreInfo"]["id"] == store and asset["properties"] == {"k": "v"}
+    listed = inproc("data-store", "data-asset", "ls", store, "--json")
+    assert [a["id"] for a in listed.json()] == [asset["id"]]
+    assert inproc("data-asset", "patch", asset["id"], "--op", "replace", "--path", "/name",
+                  "--value", '"Sales EU"').code == 0
+    changed = inproc("data-asset", "update", asset["id"], "--description", "EU", "--json")
+    assert changed.code == 0, changed.err
+    assert changed.json()["name"] == "Sales EU" and changed.json()["description"] == "EU"
+    shown = inproc("data-asset", "get", asset["id"], "--json").json()
+    assert shown["description"] == "EU"
+    assert inproc("data-asset", "rm", asset["id"], "--yes").code == 0
+    assert inproc("data-asset", "get", asset["id"]).code == 4
+
+
+def test_data_set_verbs_and_profiles(inproc) -> None:  # type: ignore[no-untyped-def]
+    store = _store(inproc)
+    asset = inproc("data-asset", "create", "--data-store-id", store, "--app-type", "QIX-DF",
+                   "--technical-name", "a1", "--json").json()
+    body = {"technicalName": "orders", "qri": "qri:db:orders", "secureQri": "qri:db:orders",
+            "dataAssetInfo": {"id": asset["id"]},
+            "schema": {"dataFields": [{"name": "id", "dataType": {"type": "INTEGER"}}]}}
+    made = inproc("data-set", "create", "--file", "-", "--json", input=json.dumps(body))
+    assert made.code == 0, made.err
+    data_set = made.json()
+    assert data_set["dataAssetInfo"]["id"] == asset["id"]
+    profiles = inproc("data-set", "profiles", data_set["id"], "--json")
+    assert profiles.code == 0, profiles.err
+    assert profiles.json()[0]["meta"]["dataSetId"] == data_set["id"]
+    assert inproc("data-set", "update", data_set["id"], "--tag", "eu", "--json").json()[
+        "tags"] == ["eu"]
+    assert inproc("data-set", "rm", data_set["id"], "--yes").code == 0
+    assert inproc("data-set", "get", data_set["id"]).code == 4
+
+
+def test_bodies_are_checked_before_sending(inproc) -> None:  # type: ignore[no-untyped-def]
+    missing = inproc("data-asset", "create", "--technical-name", "x")
+    assert missing.code == 2 and "appType" in missing.err
+    both = inproc("data-set", "create", "--file", "-", "--name", "x", input="{}")
+    assert both.code == 2 and "not both" in both.err
+    bad = inproc("data-asset", "rm", "a/b", "--yes")
+    assert bad.code == 2
