@@ -111,11 +111,10 @@ class Application:
             secrets.extend(self.connection.secrets)
         key = self.env.get("QCLI_API_KEY")
         if key:
-            secrets.append(key.strip())
-        for secret in secrets:
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
+            secrets.extend((key, key.strip()))
+        from qcli.config.secrets import redact
+
+        return redact(text, secrets)
 
     # -- output ----------------------------------------------------------------------------------
     @cached_property

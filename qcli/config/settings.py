@@ -7,6 +7,7 @@ from pathlib import Path
 
 from qcli.config.contexts import Context, ContextStore, normalize_server
 from qcli.config.credentials import CredentialStore
+from qcli.config.secrets import check_secret
 from qcli.errors import UsageError
 
 OUTPUT_FORMATS = ("json", "yaml", "table", "csv")
@@ -110,15 +111,22 @@ def resolve_connection(
     conn = Connection(server=server, auth="api-key", context=ctx.name if ctx else None)
 
     env_key = env.get("QCLI_API_KEY")
-    if env_key:
-        conn.api_key = env_key.strip()
+    if env_key and env_key.strip():
+        conn.api_key = check_secret(env_key.strip(), "API key", "QCLI_API_KEY")
     elif ctx is not None and ctx_applies:
+        where = "the credentials stored"
+        fix = f"replace it: 'qcli context update {ctx.name} --api-key-stdin'"
         if ctx.auth == "oauth":
             conn.auth = "oauth"
             conn.oauth_client_id = ctx.oauth_client_id
-            conn.oauth_client_secret = creds.get(ctx.name, OAUTH_SECRET, ctx.credential_store)
+            secret = creds.get(ctx.name, OAUTH_SECRET, ctx.credential_store)
+            conn.oauth_client_secret = secret and check_secret(
+                secret.strip(), "OAuth client secret", f"{where} for context {ctx.name!r}",
+                hint=f"replace it: 'qcli context update {ctx.name} --oauth-client-secret-stdin'")
         else:
-            conn.api_key = creds.get(ctx.name, API_KEY, ctx.credential_store)
+            secret = creds.get(ctx.name, API_KEY, ctx.credential_store)
+            conn.api_key = secret and check_secret(
+                secret.strip(), "API key", f"{where} for context {ctx.name!r}", hint=fix)
     if not conn.api_key and not conn.oauth_client_secret:
         if ctx is not None and not ctx_applies:
             raise UsageError(
