@@ -88,6 +88,13 @@ def current_context_name(opts: GlobalOptions, env: dict[str, str], current: str 
     return opts.context or env.get("QCLI_CONTEXT") or current
 
 
+def _same_server(saved: str, server: str) -> bool:
+    try:
+        return normalize_server(saved) == server
+    except UsageError:
+        return False
+
+
 def resolve_connection(
     opts: GlobalOptions, env: dict[str, str], store: ContextStore, creds: CredentialStore
 ) -> Connection:
@@ -104,10 +111,16 @@ def resolve_connection(
             hint="run 'qcli context create NAME --server URL', "
             "or set QCLI_SERVER and QCLI_API_KEY",
         )
-    server = normalize_server(server_raw)
+    try:
+        server = normalize_server(server_raw)
+    except UsageError as exc:
+        if ctx is not None and server_raw == ctx.server:
+            exc.message = f"context {ctx.name!r}: {exc.message}"
+            exc.hint = f"fix it: 'qcli context update {ctx.name} --server URL'"
+        raise
 
     # A context's secrets go only to the context's own server.
-    ctx_applies = ctx is not None and normalize_server(ctx.server) == server
+    ctx_applies = ctx is not None and _same_server(ctx.server, server)
     conn = Connection(server=server, auth="api-key", context=ctx.name if ctx else None)
 
     env_key = env.get("QCLI_API_KEY")

@@ -82,3 +82,39 @@ def test_redaction_catches_escaped_and_partial_forms() -> None:
     assert secret_problem("abc.DEF-123_~+/=") is None
     assert secret_problem("a b") == "a space"
     assert secret_problem("a\tb") == "a control character"
+
+
+@pytest.mark.parametrize(("server", "says"), [
+    ("http://user:s3cr3tpw@127.0.0.1:9", "must not hold a user name or password"),
+    ("https://someone@acme.example", "must not hold a user name or password"),
+    ("not a url", "'not a url' is not a host name"),
+    ("https://acme.example/api/v1", "it has a path"),
+    ("https://acme.example?tenant=1", "it has a query"),
+    ("https://acme.example/#top", "it has a fragment"),
+    ("http://[::1", "Invalid IPv6 URL"),
+    ("http://acme.example:99999", "Port out of range"),
+])
+def test_bad_server_urls_are_refused(qcli: Qcli, server: str, says: str) -> None:
+    for args in (["extension", "ls", "--server", server],
+                 ["context", "create", "x", "--server", server, "--api-key-stdin"]):
+        result = qcli(*args, input=API_KEY, env={"QCLI_API_KEY": API_KEY})
+        assert result.code == 2, result.err
+        assert result.err.startswith("error: ") and says in result.err, result.err
+        assert len(result.err.splitlines()) == 1
+        assert "s3cr3tpw" not in result.err  # the password is never shown
+    assert not (qcli.home / "config" / "contexts.yml").exists()
+
+
+def test_saved_server_with_userinfo_is_masked_and_refused(qcli: Qcli, emu: Emulator) -> None:
+    qcli.login(emu)
+    path = qcli.home / "config" / "contexts.yml"
+    host = emu.url.split("://", 1)[1]
+    path.write_text(path.read_text().replace(emu.url, f"http://bob:hunter22@{host}"))
+    shown = qcli("context", "ls", "-o", "json")
+    assert shown.code == 0, shown.err
+    assert "hunter22" not in shown.out and "bob" not in shown.out
+    assert shown.json()[0]["server"] == f"http://***@{host}"
+    used = qcli("extension", "ls", "-v")
+    assert used.code == 2
+    assert used.err.startswith("error: context 'emu': a server URL must not hold a user name")
+    assert "hunter22" not in used.err
