@@ -118,11 +118,17 @@ def run(args: list[str], application: Application | None = None) -> int:
     except (Abort, KeyboardInterrupt):
         a.io.err("interrupted")
         return ExitCode.INTERRUPTED
-    except BrokenPipeError:
-        _silence_stdout()
+    except BrokenPipeError:  # the reader closed the pipe: exit 0, quietly (see qcli.main)
+        from qcli.main import silence_stdout
+
+        silence_stdout()
         return 0
     except OSError as exc:  # a file the user named that the OS refuses, or a full disk
         import errno
+
+        if exc.filename is None and exc.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG):
+            a.io.error_line(f"cannot write the output: {exc.strerror}")
+            return ExitCode.ERROR
 
         where = f"{exc.filename}: " if exc.filename else ""
         bad_path = exc.errno in (errno.ENAMETOOLONG, errno.ENOENT, errno.EACCES, errno.EISDIR,
@@ -130,6 +136,12 @@ def run(args: list[str], application: Application | None = None) -> int:
         shown = where if len(where) < 120 else f"{where[:100]}…: "
         a.io.error_line(f"{shown}{exc.strerror or exc}")
         return ExitCode.USAGE if bad_path else ExitCode.ERROR
+    except UnicodeEncodeError as exc:  # csv and yaml write to stdout themselves
+        if not a.io.is_stdout_encoding(exc):
+            return _internal(a, exc)
+        error = a.io.unencodable(exc)
+        _report(a, error.message, error.hint)
+        return int(error.exit_code)
     except ValueError as exc:
         if "null byte" not in str(exc):  # os functions refuse a path holding NUL
             return _internal(a, exc)
@@ -164,13 +176,3 @@ def _usage_text(exc: Any) -> str:
     if ctx is None:
         return message
     return f"{message} (see '{ctx.command_path} --help')"
-
-
-def _silence_stdout() -> None:
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except OSError:
-        pass

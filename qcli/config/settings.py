@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qcli.config.contexts import Context, ContextStore, normalize_server
 from qcli.config.credentials import CredentialStore
-from qcli.config.secrets import check_secret
+from qcli.config.secrets import check_secret, secret_problem
 from qcli.errors import UsageError
 
 OUTPUT_FORMATS = ("json", "yaml", "table", "csv")
@@ -67,8 +67,13 @@ def resolve_output(opts: GlobalOptions, env: dict[str, str], stdout_is_tty: bool
 
 def parse_header(raw: str) -> tuple[str, str]:
     name, sep, value = raw.partition(":")
-    if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
-        raise UsageError(f"invalid header {raw!r}: expected 'Name: value'")
+    if (not sep or not name.strip() or any(c.isspace() for c in name.strip())
+            or not name.strip().isascii()):
+        shown = name.strip() if sep and name.strip().isascii() else "(not shown)"
+        raise UsageError(f"invalid header {shown!r}: expected 'Name: value' in ASCII")
+    problem = secret_problem(value.strip().replace(" ", "_"))  # spaces are fine in a value
+    if problem:  # the value may be a secret (a cookie, a token): never shown
+        raise UsageError(f"invalid header {name.strip()!r}: its value contains {problem}")
     return name.strip(), value.strip()
 
 

@@ -69,6 +69,9 @@ class Authenticator:
                     "grant_type": "client_credentials",
                 },
             )
+        except httpx.TooManyRedirects:
+            raise QcliError(f"POST {self.conn.server}/oauth/token: too many redirects "
+                            "(the server redirects in a loop)") from None
         except httpx.TransportError as exc:
             raise QcliError(f"cannot get an OAuth token from {self.conn.server}: {exc}",
                             exit_code=6) from None

@@ -109,7 +109,10 @@ class HttpClient:
                               params=params, timeout=timeout or self._client.timeout)
         started = time.monotonic()
         self._trace(f"> {method} {request.url}")
-        response = self._client.send(request)
+        try:
+            response = self._client.send(request)
+        except httpx.TooManyRedirects:
+            raise self.redirect_loop(method, str(request.url)) from None
         elapsed = (time.monotonic() - started) * 1000
         self._trace(f"< {response.status_code} {response.reason_phrase} ({elapsed:.0f} ms)")
         if response.status_code == 401 and self.auth.can_refresh:
@@ -173,6 +176,8 @@ class HttpClient:
             self._trace(f"> {method} {request.url}")
             try:
                 response = self._client.send(request, stream=stream)
+            except httpx.TooManyRedirects:
+                raise self.redirect_loop(method, str(request.url)) from None
             except httpx.TransportError as exc:
                 safe = isinstance(exc, _NOT_SENT) or idempotent
                 if safe and retry + 1 < self.retry.attempts:
@@ -302,6 +307,10 @@ class HttpClient:
             url=str(response.request.url),
         )
 
+    def redirect_loop(self, method: str, url: str) -> QcliError:
+        return QcliError(f"{method} {url}: too many redirects (more than "
+                         f"{self._client.max_redirects}): the server redirects in a loop")
+
     def network_error(self, exc: Exception, method: str, url: str) -> NetworkError:
         host = urlsplit(url).netloc
         if _is_tls_failure(exc):
@@ -361,10 +370,25 @@ def _verify(conn: Connection) -> ssl.SSLContext | bool:
     import certifi
 
     # SSL_CERT_FILE replaces the default bundle, as it does for curl and openssl.
-    ctx = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or certifi.where())
+    bundle = os.environ.get("SSL_CERT_FILE")
+    try:
+        ctx = ssl.create_default_context(cafile=bundle or certifi.where())
+    except (ssl.SSLError, OSError) as exc:
+        raise UsageError(f"SSL_CERT_FILE {bundle}: {_ca_problem(exc)}") from None
     if conn.ca_cert:
-        ctx.load_verify_locations(cafile=conn.ca_cert)
+        try:
+            ctx.load_verify_locations(cafile=conn.ca_cert)
+        except (ssl.SSLError, OSError) as exc:
+            raise UsageError(f"CA bundle {conn.ca_cert}: {_ca_problem(exc)}",
+                             hint="--ca-cert and QCLI_CA_CERT take a PEM file of CA "
+                             "certificates") from None
     return ctx
+
+
+def _ca_problem(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLError):
+        return "not a PEM certificate bundle (it holds no readable certificate)"
+    return getattr(exc, "strerror", None) or str(exc)
 
 
 def _is_tls_failure(exc: BaseException) -> bool:

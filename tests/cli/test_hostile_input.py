@@ -3,10 +3,17 @@ each case ends with one line on stderr and its documented exit code, never a sec
 
 from __future__ import annotations
 
+import http.server
 import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from conftest import API_KEY, Emulator, Qcli
+from conftest import API_KEY, Emulator, Qcli, Result
 
 from qcli.config.secrets import redact, secret_problem
 
@@ -118,3 +125,127 @@ def test_saved_server_with_userinfo_is_masked_and_refused(qcli: Qcli, emu: Emula
     assert used.code == 2
     assert used.err.startswith("error: context 'emu': a server URL must not hold a user name")
     assert "hunter22" not in used.err
+
+
+# -- a small misbehaving web server in the test process --------------------------------------------
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Answers as the test says: `behaviour` is set on the server object."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _answer(self) -> None:
+        behaviour = self.server.behaviour  # type: ignore[attr-defined]
+        self.server.seen.append(f"{self.command} {self.path}")  # type: ignore[attr-defined]
+        if behaviour == "redirect-loop":
+            self.send_response(302)
+            self.send_header("Location", self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:  # a plain web server: 404 for everything, HTML body
+            body = b"<html><body>Not Found</body></html>"
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = _answer
+
+
+@pytest.fixture
+def web() -> Iterator[Callable[[str], str]]:
+    """Start a server with a behaviour; returns its URL."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(behaviour: str) -> str:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.behaviour = behaviour  # type: ignore[attr-defined]
+        server.seen = []  # type: ignore[attr-defined]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _one_line(result: Result, code: int, starts: str) -> None:
+    assert result.code == code, (result.code, result.err)
+    assert result.err.startswith(starts), result.err
+    assert len(result.err.splitlines()) == 1, result.err
+    assert "internal error" not in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(("value", "says"), [("NaN", "NaN is not a JSON number"),
+                                             ("-Infinity", "-Infinity is not a JSON number"),
+                                             ("1e999", "the number 1e999 is too large")])
+def test_non_finite_json_values_are_usage_errors(qcli: Qcli, emu: Emulator, value: str,
+                                                 says: str) -> None:
+    qcli.login(emu)
+    emu.clear_requests()
+    result = qcli("data-store", "patch", "0123456789abcdef01234567", "--op", "replace",
+                  "--path", "/name", "--value", value)
+    _one_line(result, 2, f"error: malformed JSON in --value: {says}")
+    assert emu.requests() == []
+
+
+def test_stdout_in_ascii_or_latin1(qcli: Qcli, emu: Emulator) -> None:
+    qcli.login(emu)
+    long_comment = "a comment long enough to be shortened in a narrow table " * 3
+    assert qcli("context", "update", "emu", "--comment", long_comment).code == 0
+    for encoding in ("ascii", "latin-1"):
+        table = qcli("context", "ls", "-o", "table",
+                     env={"PYTHONIOENCODING": encoding, "COLUMNS": "60"})
+        assert table.code == 0, table.err
+        assert "..." in table.out and "emu" in table.out  # the table's own ellipsis, spelt out
+    assert qcli("context", "update", "emu", "--comment", "Caf\u00e9 \u2603").code == 0
+    latin = qcli("context", "ls", "-o", "csv", env={"PYTHONIOENCODING": "latin-1"})
+    _one_line(latin, 2, "error: stdout's encoding (iso8859-1) cannot represent the character "
+                        "U+2603 of the output (hint: set PYTHONIOENCODING=utf-8")
+    ascii_ = qcli("context", "ls", "-o", "json", env={"PYTHONIOENCODING": "ascii"})
+    _one_line(ascii_, 2, "error: stdout's encoding (ascii) cannot represent the character "
+                         "U+00E9")
+    utf8 = qcli("context", "ls", "-o", "csv", env={"PYTHONIOENCODING": "utf-8"})
+    assert utf8.code == 0 and "Caf\u00e9 \u2603" in utf8.out
+
+
+def test_redirect_loop_is_one_line(qcli: Qcli, web: Callable[[str], str]) -> None:
+    url = web("redirect-loop")
+    result = qcli("extension", "ls", env={"QCLI_SERVER": url, "QCLI_API_KEY": API_KEY})
+    _one_line(result, 1, f"error: GET {url}/api/v1/extensions: too many redirects")
+
+
+def test_ca_cert_that_is_not_a_certificate(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    bogus = tmp_path / "ca.pem"
+    bogus.write_text("this is not a certificate\n")
+    result = qcli("extension", "ls", env={"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY,
+                                          "QCLI_CA_CERT": str(bogus)})
+    _one_line(result, 2, f"error: CA bundle {bogus}: not a PEM certificate bundle")
+    assert "X509" not in result.err and "_ssl.c" not in result.err
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
+@pytest.mark.parametrize("args", [["--version"], ["version"], ["context", "ls", "-o", "json"],
+                                  ["--help"]])
+def test_full_disk_on_stdout_is_one_line(qcli: Qcli, args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "qcli", *args], stdout=full,
+                              stderr=subprocess.PIPE, text=True, env=qcli.env, timeout=30)
+    assert proc.returncode == 1
+    assert proc.stderr == "error: cannot write the output: No space left on device\n"
+
+
+@pytest.mark.parametrize(("header", "says"), [
+    ("X-Token: abc\u00e9secretEEEE", "invalid header 'X-Token': its value contains a non-ASCII"),
+    ("X-Token: abc\rsecretEEEE", "invalid header 'X-Token': its value contains a line break"),
+    ("X-T\u00f6ken: abc", "invalid header '(not shown)': expected 'Name: value' in ASCII"),
+])
+def test_header_with_a_non_ascii_or_broken_value(qcli: Qcli, emu: Emulator, header: str,
+                                                 says: str) -> None:
+    result = qcli("extension", "ls", "-H", header,
+                  env={"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY})
+    _one_line(result, 2, f"error: {says}")
+    assert "secretEEEE" not in result.err
