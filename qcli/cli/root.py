@@ -32,9 +32,26 @@ GROUPS: dict[str, tuple[str, str]] = {
 }
 
 
+class OutputClosed(Exception):
+    """The reader of stdout went away (EPIPE). Not an OSError, so that click's own handling
+    (exit 1) does not see it."""
+
+
 class RootGroup(QcliGroup):
     lazy_commands = GROUPS
     show_globals = True
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:  # `qcli --help | head -1`: help is printed while parsing
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            raise OutputClosed() from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise OutputClosed() from None
 
 
 def _version_option(ctx: Any, param: Any, value: bool) -> None:
@@ -118,7 +135,7 @@ def run(args: list[str], application: Application | None = None) -> int:
     except (Abort, KeyboardInterrupt):
         a.io.err("interrupted")
         return ExitCode.INTERRUPTED
-    except BrokenPipeError:  # the reader closed the pipe: exit 0, quietly (see qcli.main)
+    except (BrokenPipeError, OutputClosed):  # the reader closed the pipe: exit 0, quietly
         from qcli.main import silence_stdout
 
         silence_stdout()

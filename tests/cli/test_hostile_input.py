@@ -249,3 +249,39 @@ def test_header_with_a_non_ascii_or_broken_value(qcli: Qcli, emu: Emulator, head
                   env={"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY})
     _one_line(result, 2, f"error: {says}")
     assert "secretEEEE" not in result.err
+
+
+def _closed_pipe_run(qcli: Qcli, *args: str) -> subprocess.CompletedProcess[str]:
+    """qcli with stdout a pipe whose reader has already gone (as after `| head -1`)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run([sys.executable, "-m", "qcli", *args], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, env=qcli.env, timeout=60,
+                              cwd=qcli.home)
+    finally:
+        os.close(write_end)
+
+
+def test_closed_pipe_exits_0_silently_in_every_format(qcli: Qcli, emu: Emulator,
+                                                      tmp_path: Path) -> None:
+    qcli.login(emu)
+    source = tmp_path / "pipe-test.csv"
+    source.write_text("a,b\n1,2\n")
+    made = qcli("data-file", "create", str(source), "--name", "pipe-test-16.csv", "-q")
+    assert made.code == 0, made.err
+    try:
+        runs = [["data-file", "ls", "-q"], ["context", "ls", "-q"], ["--version"], ["--help"],
+                ["data-file", "--help"], ["version", "-o", "yaml"]]
+        runs += [["data-file", "ls", "-o", fmt] for fmt in ("json", "yaml", "csv", "table")]
+        for args in runs:
+            proc = _closed_pipe_run(qcli, *args)
+            assert (proc.returncode, proc.stderr) == (0, ""), args
+        # the same under a shell's pipefail, with a reader that stops after one line
+        shell = subprocess.run(["bash", "-c", "set -o pipefail; python -m qcli data-file ls -q "
+                                "| head -c0"], capture_output=True, text=True,
+                               env={**qcli.env, "PATH": os.path.dirname(sys.executable) + ":"
+                                    + os.environ["PATH"]}, cwd=qcli.home, timeout=60)
+        assert (shell.returncode, shell.stderr) == (0, "")
+    finally:
+        assert qcli("data-file", "rm", made.out.strip(), "--yes").code == 0
