@@ -136,8 +136,10 @@ class HttpClient:
             return response.json()
         except ValueError:
             raise QcliError(
-                f"{method} {path}: the server answered {response.status_code} with a body "
-                "that is not JSON"
+                f"{method} {response.request.url}: the server answered {response.status_code} "
+                "with a body that is not JSON",
+                hint=_not_a_tenant_hint(str(response.request.url),
+                                        response.headers.get("Content-Type", "")),
             ) from None
 
     def _send(
@@ -256,7 +258,8 @@ class HttpClient:
         while True:
             body = self.json("GET", url, params=query or None)
             if not isinstance(body, dict):
-                raise QcliError(f"GET {path}: expected a JSON object with 'data'")
+                raise QcliError(f"GET {self._client.base_url.join(url)}: expected a JSON object "
+                                "with 'data'")
             items = body.get("data") or []
             for item in items:
                 yield item
@@ -331,6 +334,14 @@ class HttpClient:
     def _trace(self, line: str) -> None:
         if self._log is not None:
             self._log(line)
+
+
+def _not_a_tenant_hint(url: str, content_type: str) -> str | None:
+    if "html" not in content_type.lower():
+        return None
+    parts = urlsplit(url)
+    return (f"{parts.scheme}://{parts.netloc} answers with a web page: it does not look like a "
+            "Qlik Cloud tenant; check the server URL")
 
 
 def origin(url: str) -> tuple[str, str, int | None]:

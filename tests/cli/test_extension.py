@@ -112,7 +112,8 @@ def test_unknown_extension_exits_4(qcli: Qcli, emu: Emulator) -> None:
     assert result.code == 4
     assert result.out == ""
     assert result.err.strip() == (
-        "error: 404 Not Found: could not find the extension with no-such-extension")
+        "error: 404 Not Found: could not find the extension with no-such-extension "
+        f"(GET {emu.url}/api/v1/extensions/no-such-extension)")
 
 
 def test_directory_without_qext_exits_2_before_any_request(

@@ -142,9 +142,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", self.path)
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif behaviour == "web-page":  # a catch-all site: 200 and a web page for every path
+            body = b"<html><body>Welcome</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         else:  # a plain web server: 404 for everything, HTML body
             body = b"<html><body>Not Found</body></html>"
-            self.send_response(404)
+            self.send_response(404 if self.command != "POST" else 405)
             self.send_header("Content-Type", "text/html")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -285,3 +292,40 @@ def test_closed_pipe_exits_0_silently_in_every_format(qcli: Qcli, emu: Emulator,
         assert (shell.returncode, shell.stderr) == (0, "")
     finally:
         assert qcli("data-file", "rm", made.out.strip(), "--yes").code == 0
+
+
+def test_a_plain_web_server_is_named_as_not_a_tenant(qcli: Qcli, web: Callable[[str], str]) -> None:
+    url = web("not-found")
+    env = {"QCLI_SERVER": url, "QCLI_API_KEY": API_KEY}
+    for args, request, code in (
+            (["extension", "ls"], f"GET {url}/api/v1/extensions", 4),
+            (["context", "test"], f"GET {url}/api/v1/users/me", 4),
+            (["data-file", "ls"], f"GET {url}/api/v1/data-files", 4),
+            (["data-store", "create", "--type", "qix-datafiles", "--technical-name", "x"],
+             f"POST {url}/api/v1/data-stores", 1)):
+        result = qcli(*args, env=env)
+        _one_line(result, code, "error: 40")
+        assert f"({request}" in result.err, result.err
+        assert (f"hint: {url} does not look like a Qlik Cloud tenant: every tenant answers "
+                f"{request.split(url)[1].split('?')[0]}") in result.err, result.err
+    # a 404 on one resource is an ordinary answer: the URL, no verdict on the server
+    one = qcli("extension", "get", "no-such-ext", env=env)
+    _one_line(one, 4, "error: 404 Not Found")
+    assert f"(GET {url}/api/v1/extensions/no-such-ext)" in one.err
+    assert "Qlik Cloud tenant" not in one.err
+
+
+def test_a_web_page_instead_of_json_names_the_url(qcli: Qcli, web: Callable[[str], str]) -> None:
+    url = web("web-page")
+    result = qcli("context", "test", env={"QCLI_SERVER": url, "QCLI_API_KEY": API_KEY})
+    _one_line(result, 1, f"error: GET {url}/api/v1/users/me: the server answered 200 with a "
+                         "body that is not JSON")
+    assert "does not look like a Qlik Cloud tenant" in result.err
+
+
+def test_emulator_errors_name_method_and_url(qcli: Qcli, emu: Emulator) -> None:
+    qcli.login(emu)
+    result = qcli("extension", "get", "missing-one")
+    _one_line(result, 4, "error: 404 Not Found")
+    assert f"GET {emu.url}/api/v1/extensions/missing-one" in result.err
+    assert "Qlik Cloud tenant" not in result.err
