@@ -72,6 +72,7 @@ class Application:
             conn,
             log=self._verbose_line if self.options.verbose else None,
             warn=self.io.warn,
+            notice=None if self.options.quiet else self.io.err,
             credential_cache=self.credentials if conn.auth == "oauth" else None,
         )
         self._closers.append(client)

@@ -184,7 +184,7 @@ def test_rate_limited_then_success(qcli: Qcli, emu: Emulator) -> None:
     assert result.code == 0, result.err
     assert json.loads(result.out) is not None
     assert "< 429" in result.err
-    assert "retrying in 1.0 s" in result.err
+    assert "retrying (2/5) after 429 Too Many Requests, in 1.0 s: GET " in result.err
     statuses = [r["status"] for r in emu.requests() if r["path"] == "/api/v1/extensions"]
     assert statuses == [429, 200]
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -142,6 +144,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", self.path)
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif behaviour == "503-twice" and len(self.server.seen) <= 2:  # type: ignore[attr-defined]
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif behaviour == "503-twice":
+            body = b'{"data": []}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         elif behaviour == "web-page":  # a catch-all site: 200 and a web page for every path
             body = b"<html><body>Welcome</body></html>"
             self.send_response(200)
@@ -329,3 +342,105 @@ def test_emulator_errors_name_method_and_url(qcli: Qcli, emu: Emulator) -> None:
     _one_line(result, 4, "error: 404 Not Found")
     assert f"GET {emu.url}/api/v1/extensions/missing-one" in result.err
     assert "Qlik Cloud tenant" not in result.err
+
+
+# -- item 12: servers that never answer, or drip ---------------------------------------------------
+@pytest.fixture
+def tcp() -> Iterator[Callable[[str], str]]:
+    """A raw TCP server: "silent" reads the request and never answers; "drip-head" sends the
+    status line one byte a second; "drip-body" sends headers, then the body one byte a second.
+    Each connection is counted in `tcp.accepted`."""
+    sockets: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve(conn: socket.socket, behaviour: str) -> None:
+        with conn:
+            conn.settimeout(0.5)
+            try:
+                conn.recv(65536)
+                if behaviour == "silent":
+                    stop.wait(60)
+                    return
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                body = b'{"data": []}' + b" " * 200
+                payload = head + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+                if behaviour == "drip-body":
+                    sent = len(payload) - len(body) + 1
+                    conn.sendall(payload[:sent])
+                    payload = payload[sent:]
+                for i in range(len(payload)):
+                    if stop.wait(1.0):
+                        return
+                    conn.sendall(payload[i:i + 1])
+            except OSError:
+                return
+
+    def start(behaviour: str) -> str:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        sockets.append(listener)
+
+        def accept() -> None:
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    return
+                start.accepted += 1  # type: ignore[attr-defined]
+                threading.Thread(target=serve, args=(conn, behaviour), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+        return f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+    start.accepted = 0  # type: ignore[attr-defined]
+    yield start
+    stop.set()
+    for listener in sockets:
+        listener.close()
+
+
+@pytest.mark.parametrize("behaviour", ["silent", "drip-head", "drip-body"])
+def test_timeout_bounds_the_whole_request(qcli: Qcli, tcp: Callable[[str], str],
+                                          behaviour: str) -> None:
+    url = tcp(behaviour)
+    started = time.monotonic()
+    result = qcli("extension", "ls", "--timeout", "2",
+                  env={"QCLI_SERVER": url, "QCLI_API_KEY": API_KEY})
+    took = time.monotonic() - started
+    assert result.code == 6, result.err
+    last = result.err.splitlines()[-1]
+    assert last.startswith(f"error: GET {url}/api/v1/extensions timed out: no complete answer "
+                           "within 2 s ("), last
+    spent = float(last.split(" s in all)" if "in all" in last else " s)")[0].rsplit(" ", 1)[1])
+    assert 1.5 <= spent < 15  # the real total, as measured by qcli
+    assert took < 15, f"{behaviour}: {took:.1f} s with --timeout 2"
+
+
+def test_each_retry_is_announced_unless_quiet(qcli: Qcli, web: Callable[[str], str]) -> None:
+    url = web("503-twice")
+    env = {"QCLI_SERVER": url, "QCLI_API_KEY": API_KEY}
+    result = qcli("extension", "ls", env=env)
+    assert result.code == 0, result.err
+    lines = result.err.splitlines()
+    assert len(lines) == 2, result.err
+    for n, line in enumerate(lines, start=2):
+        assert line.startswith(f"retrying ({n}/5) after 503 Service Unavailable, in "), line
+        assert line.endswith(f" s: GET {url}/api/v1/extensions")
+    quiet = qcli("extension", "ls", "-q", env=env)
+    assert quiet.code == 0 and quiet.err == ""
+
+
+def test_refused_connection_retries_are_announced_and_totalled(qcli: Qcli) -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    result = qcli("extension", "ls", env={"QCLI_SERVER": f"http://127.0.0.1:{port}",
+                                          "QCLI_API_KEY": API_KEY})
+    assert result.code == 6
+    lines = result.err.splitlines()
+    assert [line.split(" after ")[0] for line in lines[:-1]] == [
+        f"retrying ({n}/5)" for n in range(2, 6)]
+    assert lines[-1].startswith(f"error: cannot connect to http://127.0.0.1:{port}: ")
+    assert f"(GET http://127.0.0.1:{port}/api/v1/extensions; 5 tries, " in lines[-1]
