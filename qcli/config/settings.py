@@ -49,6 +49,7 @@ class Connection:
     ca_cert: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
+    key_source: str | None = None  # "QCLI_API_KEY" or "context 'NAME'": named in a 401's hint
 
     @property
     def secrets(self) -> list[str]:
@@ -100,6 +101,26 @@ def _same_server(saved: str, server: str) -> bool:
         return False
 
 
+def _context_secret(conn: Connection, ctx: Context, creds: CredentialStore) -> None:
+    where = f"the credentials stored for context {ctx.name!r}"
+    if ctx.auth == "oauth":
+        secret = creds.get(ctx.name, OAUTH_SECRET, ctx.credential_store)
+        if secret:
+            conn.auth = "oauth"
+            conn.oauth_client_id = ctx.oauth_client_id
+            conn.oauth_client_secret = check_secret(
+                secret.strip(), "OAuth client secret", where,
+                hint=f"replace it: 'qcli context update {ctx.name} --oauth-client-secret-stdin'")
+    else:
+        secret = creds.get(ctx.name, API_KEY, ctx.credential_store)
+        if secret:
+            conn.api_key = check_secret(
+                secret.strip(), "API key", where,
+                hint=f"replace it: 'qcli context update {ctx.name} --api-key-stdin'")
+    if secret:
+        conn.key_source = f"context {ctx.name!r}"
+
+
 def resolve_connection(
     opts: GlobalOptions, env: dict[str, str], store: ContextStore, creds: CredentialStore
 ) -> Connection:
@@ -128,23 +149,15 @@ def resolve_connection(
     ctx_applies = ctx is not None and _same_server(ctx.server, server)
     conn = Connection(server=server, auth="api-key", context=ctx.name if ctx else None)
 
-    env_key = env.get("QCLI_API_KEY")
-    if env_key and env_key.strip():
-        conn.api_key = check_secret(env_key.strip(), "API key", "QCLI_API_KEY")
-    elif ctx is not None and ctx_applies:
-        where = "the credentials stored"
-        fix = f"replace it: 'qcli context update {ctx.name} --api-key-stdin'"
-        if ctx.auth == "oauth":
-            conn.auth = "oauth"
-            conn.oauth_client_id = ctx.oauth_client_id
-            secret = creds.get(ctx.name, OAUTH_SECRET, ctx.credential_store)
-            conn.oauth_client_secret = secret and check_secret(
-                secret.strip(), "OAuth client secret", f"{where} for context {ctx.name!r}",
-                hint=f"replace it: 'qcli context update {ctx.name} --oauth-client-secret-stdin'")
-        else:
-            secret = creds.get(ctx.name, API_KEY, ctx.credential_store)
-            conn.api_key = secret and check_secret(
-                secret.strip(), "API key", f"{where} for context {ctx.name!r}", hint=fix)
+    # Whose key: a context chosen by name (--context, QCLI_CONTEXT) uses its own credentials,
+    # even with QCLI_API_KEY set; otherwise QCLI_API_KEY beats the current context's.
+    env_key = (env.get("QCLI_API_KEY") or "").strip()
+    chosen = ctx is not None and bool(opts.context or env.get("QCLI_CONTEXT"))
+    if ctx is not None and ctx_applies and (chosen or not env_key):
+        _context_secret(conn, ctx, creds)
+    if env_key and not conn.api_key and not conn.oauth_client_secret:
+        conn.api_key = check_secret(env_key, "API key", "QCLI_API_KEY")
+        conn.key_source = "QCLI_API_KEY"
     if not conn.api_key and not conn.oauth_client_secret:
         if ctx is not None and not ctx_applies:
             raise UsageError(

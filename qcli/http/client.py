@@ -334,13 +334,31 @@ class HttpClient:
             body = b""
         finally:
             response.close()
-        return parse_error(
+        error = parse_error(
             response.status_code,
             body,
             headers=dict(response.headers),
             method=method,
             url=str(response.request.url),
         )
+        if error.status == 401:
+            error.hint = self._auth_hint()
+        return error
+
+    def _auth_hint(self) -> str:
+        """Where the rejected credentials came from, and how to change them."""
+        conn = self.conn
+        if conn.auth == "oauth":
+            return (f"the OAuth client of context {conn.context!r} was refused: check its client "
+                    f"ID and secret ('qcli context update {conn.context} --oauth-client-id ID "
+                    "--oauth-client-secret-stdin')")
+        if conn.key_source == "QCLI_API_KEY":
+            return ("the API key came from QCLI_API_KEY: fix or unset it (or pass --context NAME "
+                    "to use a saved context's key)")
+        if conn.context:
+            return (f"the API key of context {conn.context!r} was refused: "
+                    f"'qcli context update {conn.context} --api-key-stdin'")
+        return "check the API key: QCLI_API_KEY, or 'qcli context update NAME --api-key-stdin'"
 
     def redirect_loop(self, method: str, url: str) -> QcliError:
         return QcliError(f"{method} {url}: too many redirects (more than "

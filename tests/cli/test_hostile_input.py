@@ -444,3 +444,27 @@ def test_refused_connection_retries_are_announced_and_totalled(qcli: Qcli) -> No
         f"retrying ({n}/5)" for n in range(2, 6)]
     assert lines[-1].startswith(f"error: cannot connect to http://127.0.0.1:{port}: ")
     assert f"(GET http://127.0.0.1:{port}/api/v1/extensions; 5 tries, " in lines[-1]
+
+
+# -- item 10: whose key ---------------------------------------------------------------------------
+def test_a_context_chosen_by_name_uses_its_own_key(qcli: Qcli, emu: Emulator) -> None:
+    qcli.login(emu)
+    wrong = {"QCLI_API_KEY": "not-the-key-0000"}
+    for args, env in ((["--context", "emu", "context", "test"], wrong),
+                      (["context", "test", "emu"], wrong),
+                      (["extension", "ls", "--context", "emu"], wrong),
+                      (["extension", "ls"], {**wrong, "QCLI_CONTEXT": "emu"})):
+        result = qcli(*args, env=env)
+        assert result.code == 0, (args, result.err)
+    # the current context, not chosen by name: QCLI_API_KEY wins, and a 401 says so
+    result = qcli("extension", "ls", env=wrong)
+    _one_line(result, 3, "error: 401 Unauthorized")
+    assert "hint: the API key came from QCLI_API_KEY: fix or unset it" in result.err
+    assert "not-the-key-0000" not in result.err
+    # a context's own key refused: the hint names the context
+    stale = qcli.home / "keyring.json"
+    stale.write_text(stale.read_text().replace(API_KEY, "stale-key-1111"))
+    result = qcli("extension", "ls")
+    _one_line(result, 3, "error: 401 Unauthorized")
+    assert "hint: the API key of context 'emu' was refused: 'qcli context update emu " in (
+        result.err)
