@@ -321,4 +321,5 @@ def application(ctx: typer.Context) -> Application:
 
 ClickException = _click.exceptions.ClickException
 NoArgsIsHelp = _click.exceptions.NoArgsIsHelpError
+NoSuchOption = _click.exceptions.NoSuchOption
 Abort = typer.Abort

@@ -14,6 +14,7 @@ from qcli.cli._typer import (
     Abort,
     ClickException,
     NoArgsIsHelp,
+    NoSuchOption,
     QcliGroup,
     command,
 )
@@ -37,6 +38,10 @@ class OutputClosed(Exception):
     (exit 1) does not see it."""
 
 
+class Interrupted(Exception):
+    """Ctrl-C in a command. Not a KeyboardInterrupt, which click turns into a silent exit 130."""
+
+
 class RootGroup(QcliGroup):
     lazy_commands = GROUPS
     show_globals = True
@@ -46,12 +51,16 @@ class RootGroup(QcliGroup):
             return super().make_context(*args, **kwargs)
         except BrokenPipeError:
             raise OutputClosed() from None
+        except KeyboardInterrupt:
+            raise Interrupted() from None
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
             raise OutputClosed() from None
+        except KeyboardInterrupt:
+            raise Interrupted() from None
 
 
 def _version_option(ctx: Any, param: Any, value: bool) -> None:
@@ -130,9 +139,11 @@ def run(args: list[str], application: Application | None = None) -> int:
         a.io.err(exc.format_message())
         return ExitCode.USAGE
     except ClickException as exc:
+        if isinstance(exc, NoSuchOption) and exc.possibilities:
+            exc.possibilities = _close_options(exc.option_name, exc.possibilities)
         a.io.error_line(_usage_text(exc))
         return int(exc.exit_code)
-    except (Abort, KeyboardInterrupt):
+    except (Abort, KeyboardInterrupt, Interrupted):
         a.io.err("interrupted")
         return ExitCode.INTERRUPTED
     except (BrokenPipeError, OutputClosed):  # the reader closed the pipe: exit 0, quietly
@@ -168,6 +179,16 @@ def run(args: list[str], application: Application | None = None) -> int:
         return _internal(a, exc)
     finally:
         a.close()
+
+
+def _close_options(given: str, possibilities: Any) -> list[str]:
+    """click offers any option difflib finds (`--bogus` -> `--verbose`): keep only near-misses,
+    a typo or two away (`--verbos`, `--jsn`), or options the given text begins."""
+    from difflib import SequenceMatcher
+
+    word = given.lstrip("-")
+    return [p for p in possibilities if (p.lstrip("-").startswith(word) and len(word) >= 3)
+            or SequenceMatcher(None, word, p.lstrip("-")).ratio() >= 0.75]
 
 
 def _internal(a: Application, exc: Exception) -> int:

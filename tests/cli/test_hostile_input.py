@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import API_KEY, Emulator, Qcli, Result
+from conftest import API_KEY, OAUTH_ID, Emulator, Qcli, Result
 
 from qcli.config.secrets import redact, secret_problem
 
@@ -155,6 +156,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+        elif behaviour == "429-long":  # rate limited for more than a day
+            self.send_response(429)
+            self.send_header("Retry-After", "100000")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif behaviour == "web-page":  # a catch-all site: 200 and a web page for every path
             body = b"<html><body>Welcome</body></html>"
             self.send_response(200)
@@ -468,3 +474,57 @@ def test_a_context_chosen_by_name_uses_its_own_key(qcli: Qcli, emu: Emulator) ->
     _one_line(result, 3, "error: 401 Unauthorized")
     assert "hint: the API key of context 'emu' was refused: 'qcli context update emu " in (
         result.err)
+
+
+# -- item 17 (parts) ------------------------------------------------------------------------------
+def test_ctrl_c_on_a_plain_command_says_interrupted(qcli: Qcli, tcp: Callable[[str], str]) -> None:
+    url = tcp("silent")
+    proc = subprocess.Popen([sys.executable, "-m", "qcli", "extension", "ls", "--timeout", "60"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**qcli.env, "QCLI_SERVER": url, "QCLI_API_KEY": API_KEY})
+    try:
+        deadline = time.monotonic() + 30
+        while tcp.accepted == 0:  # type: ignore[attr-defined]  # the request is in flight
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert (out, err) == ("", "interrupted\n")
+
+
+def test_failed_oauth_token_request_gives_an_oauth_hint(qcli: Qcli, emu: Emulator) -> None:
+    made = qcli("context", "create", "svc", "--server", emu.url, "--oauth-client-id", OAUTH_ID,
+                "--oauth-client-secret-stdin", input="wrong-secret")
+    assert made.code == 0, made.err
+    result = qcli("extension", "ls")
+    _one_line(result, 3, "error: OAuth token request failed: 401")
+    assert "hint: the OAuth client ID or secret was refused: 'qcli context update svc " in (
+        result.err)
+    assert "API key" not in result.err
+
+
+def test_a_very_long_retry_after_says_how_long(qcli: Qcli, web: Callable[[str], str]) -> None:
+    url = web("429-long")
+    started = time.monotonic()
+    result = qcli("extension", "ls", env={"QCLI_SERVER": url, "QCLI_API_KEY": API_KEY})
+    assert time.monotonic() - started < 15  # failed at once, did not wait
+    _one_line(result, 1, "error: 429 Too Many Requests")
+    assert "the server asks to wait 27.8 h before trying again, longer than the 5 min qcli " in (
+        result.err)
+
+
+@pytest.mark.parametrize(("typo", "suggested"), [("--bogus", None), ("--xyz", None),
+                                                 ("--verbos", "--verbose"), ("--jsn", "--json"),
+                                                 ("--outptu", "--output")])
+def test_unknown_option_suggests_only_near_misses(qcli: Qcli, typo: str,
+                                                  suggested: str | None) -> None:
+    result = qcli("extension", "ls", typo)
+    _one_line(result, 2, f"error: No such option: {typo}")
+    if suggested is None:
+        assert "Possible options" not in result.err
+    else:
+        assert f"(Possible options: {suggested})" in result.err
