@@ -11,7 +11,7 @@ import contextlib
 import json as _json
 import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -102,7 +102,7 @@ class HttpClient:
         *,
         headers: Mapping[str, str] | None = None,
         content: Any = None,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
         """One attempt, no retries, no status check: for protocols that retry on their own terms
@@ -155,7 +155,7 @@ class HttpClient:
         path: str,
         *,
         stream: bool,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         json: Any = None,
         content: bytes | None = None,
         files: Mapping[str, Any] | None = None,
@@ -165,7 +165,7 @@ class HttpClient:
     ) -> httpx.Response:
         method = method.upper()
         idempotent = method in IDEMPOTENT_METHODS
-        params = set_params(params)
+        query = set_params(params)
         retry = 0
         auth_refreshed = False
         first_try = time.monotonic()
@@ -179,7 +179,7 @@ class HttpClient:
             request = self._build(
                 method,
                 path,
-                params=params,
+                params=query,
                 json=json,
                 content=content,
                 files=files,
@@ -195,7 +195,7 @@ class HttpClient:
                 raise self.redirect_loop(method, str(request.url)) from None
             except httpx.TransportError as exc:
                 safe = isinstance(exc, _NOT_SENT) or idempotent
-                if safe and retry + 1 < self.retry.attempts:
+                if safe and not _untrusted(exc) and retry + 1 < self.retry.attempts:
                     pause = self.retry.backoff(retry)
                     if time.monotonic() + pause < deadline - 0.05:
                         self._announce_retry(retry, _short_reason(exc), pause, method,
@@ -437,13 +437,25 @@ def _item_key(item: Any) -> str:
     return _json.dumps(item, sort_keys=True, default=str)
 
 
-def set_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def set_params(params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None,
+               ) -> list[tuple[str, Any]] | None:
     """The query parameters that were set: one whose value is None (an option not given) is
     not sent at all (httpx would send it as `name=`, which a server may read as a value)."""
     if not params:
         return None
-    kept = {k: v for k, v in params.items() if v is not None}
+    pairs = params.items() if isinstance(params, Mapping) else params
+    kept = [(k, v) for k, v in pairs if v is not None]
     return kept or None
+def _untrusted(exc: BaseException) -> bool:
+    """A certificate the client does not trust: asking again cannot help."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _duration(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"
