@@ -81,14 +81,22 @@ class Attempts:
     log: Callable[[str], None] | None = None
     failures: int = field(default=0)
 
+    def left(self) -> bool:
+        """Whether one more try is allowed."""
+        return self.failures + 1 < self.policy.attempts
+
+    def backoff(self) -> float:
+        """The policy's jittered wait before the next try."""
+        return self.policy.backoff(self.failures)
+
     def delay(self, retry_after: str | None = None) -> float | None:
         """The wait before the next try, or None when the tries are used up or the server
         asks for a wait longer than the policy allows."""
-        if self.failures + 1 >= self.policy.attempts:
+        if not self.left():
             return None
         after = parse_retry_after(retry_after)
         if after is None:
-            return self.policy.backoff(self.failures)
+            return self.backoff()
         return after if after <= self.policy.max_retry_after else None
 
     def wait(self, seconds: float, note: str | None = None) -> None:

@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover - older typer coerces through click itse
 
 ClickException = _click.exceptions.ClickException
 NoArgsIsHelp = _click.exceptions.NoArgsIsHelpError
+NoSuchOption = _click.exceptions.NoSuchOption
 BadParameter = _click.exceptions.BadParameter
 
 _SIMPLE_TYPES: dict[Any, tuple[type, bool]] = {}
