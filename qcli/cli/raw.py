@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import typer
 
 from qcli.cli.kit import application, command, new_typer
+from qcli.cli.kit import options as opts
+from qcli.cli.kit.fields import option, with_options
 from qcli.errors import UsageError
 
 app = new_typer("Send a request to any API path (relative to /api, e.g. v1/users/me).")
@@ -78,67 +82,67 @@ OutputFileOpt = typer.Option(None, "--output-file", help="Write the response bod
 PathArg = typer.Argument(..., help="API path, e.g. v1/extensions")
 
 
-@command(app, "get")
-def get(ctx: typer.Context, path: str = PathArg, query: list[str] | None = QueryOpt,
-        output_file: str | None = OutputFileOpt) -> None:
-    """GET a path.
+@dataclass
+class Request:
+    """What every raw verb takes; `body`/`body_file` only where the method sends a body."""
 
-    \b
-    Examples:
-      qcli raw get v1/users/me
-      qcli raw get v1/data-files --query limit=5 --query sort=-modifiedDate
-    """
-    _send(ctx, "GET", path, query, None, None, output_file)
+    path: str = option(PathArg)
+    query: list[str] | None = option(QueryOpt)
+    body: str | None = option(BodyOpt)
+    body_file: str | None = option(BodyFileOpt)
+    output_file: str | None = option(OutputFileOpt)
 
 
-@command(app, "post")
-def post(ctx: typer.Context, path: str = PathArg, query: list[str] | None = QueryOpt,
-         body: str | None = BodyOpt, body_file: str | None = BodyFileOpt,
-         output_file: str | None = OutputFileOpt) -> None:
-    """POST to a path.
-
-    \b
-    Example:
-      qcli raw post v1/data-stores --body-file store.json
-    """
-    _send(ctx, "POST", path, query, body, body_file, output_file)
+@dataclass
+class BodylessRequest:
+    path: str = option(PathArg)
+    query: list[str] | None = option(QueryOpt)
+    output_file: str | None = option(OutputFileOpt)
 
 
-@command(app, "put")
-def put(ctx: typer.Context, path: str = PathArg, query: list[str] | None = QueryOpt,
-        body: str | None = BodyOpt, body_file: str | None = BodyFileOpt,
-        output_file: str | None = OutputFileOpt) -> None:
-    """PUT to a path.
-
-    \b
-    Example:
-      qcli raw put v1/data-stores/ID --body-file store.json
-    """
-    _send(ctx, "PUT", path, query, body, body_file, output_file)
+@dataclass
+class Deletion:
+    path: str = option(PathArg)
+    query: list[str] | None = option(QueryOpt)
+    output_file: str | None = option(OutputFileOpt)
+    yes: bool = option(opts.Yes)  # DELETE asks first on a terminal
 
 
-@command(app, "patch")
-def patch(ctx: typer.Context, path: str = PathArg, query: list[str] | None = QueryOpt,
-          body: str | None = BodyOpt, body_file: str | None = BodyFileOpt,
-          output_file: str | None = OutputFileOpt) -> None:
-    """PATCH a path.
+def _verb(method: str, structure: type, help: str) -> None:
+    """`qcli raw <method>`: one request, as the options say."""
 
-    \b
-    Example:
-      qcli raw patch v1/data-stores/ID --body '[{"op":"replace","path":"/name","value":"x"}]'
-    """
-    _send(ctx, "PATCH", path, query, body, body_file, output_file)
+    def run(ctx: typer.Context, request: Request) -> None:
+        _send(ctx, method, request.path, request.query, getattr(request, "body", None),
+              getattr(request, "body_file", None), request.output_file,
+              yes=getattr(request, "yes", True))
+
+    run.__annotations__ = {"ctx": typer.Context, "request": structure, "return": None}
+    command(app, method.lower(), help=help)(with_options(run))
 
 
-@command(app, "delete")
-def delete(ctx: typer.Context, path: str = PathArg, query: list[str] | None = QueryOpt,
-           output_file: str | None = OutputFileOpt,
-           yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation")
-           ) -> None:
-    """DELETE a path. Asks first on a terminal; needs --yes otherwise.
+_verb("GET", BodylessRequest, """GET a path.
 
-    \b
-    Example:
-      qcli raw delete v1/extensions/my-chart --yes
-    """
-    _send(ctx, "DELETE", path, query, None, None, output_file, yes=yes)
+\b
+Examples:
+  qcli raw get v1/users/me
+  qcli raw get v1/data-files --query limit=5 --query sort=-modifiedDate""")
+_verb("POST", Request, """POST to a path.
+
+\b
+Example:
+  qcli raw post v1/data-stores --body-file store.json""")
+_verb("PUT", Request, """PUT to a path.
+
+\b
+Example:
+  qcli raw put v1/data-stores/ID --body-file store.json""")
+_verb("PATCH", Request, """PATCH a path.
+
+\b
+Example:
+  qcli raw patch v1/data-stores/ID --body '[{"op":"replace","path":"/name","value":"x"}]'""")
+_verb("DELETE", Deletion, """DELETE a path. Asks first on a terminal; needs --yes otherwise.
+
+\b
+Example:
+  qcli raw delete v1/extensions/my-chart --yes""")
