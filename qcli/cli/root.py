@@ -10,7 +10,7 @@ import typer
 from qcli import __version__
 from qcli.app import Application
 from qcli.cli.kit.adapter import ClickException, NoArgsIsHelp, NoSuchOption
-from qcli.cli.kit.commands import CONTEXT_SETTINGS, QcliGroup, command
+from qcli.cli.kit.commands import TYPER_SETTINGS, QcliGroup, command
 from qcli.errors import ExitCode, QcliError
 
 GROUPS: dict[str, tuple[str, str]] = {
@@ -78,11 +78,7 @@ Examples:
 
 Exit codes: 0 ok, 1 API error, 2 usage, 3 auth, 4 not found, 5 conflict, 6 network,
 130 interrupted.""",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings=CONTEXT_SETTINGS,
+    **TYPER_SETTINGS,
 )
 
 

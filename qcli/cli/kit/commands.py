@@ -18,6 +18,11 @@ from qcli.cli.kit.globals import params_not_taken
 from qcli.cli.kit.lazy import LazyGroupMixin
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+# every group's typer settings, the root's included: plain click help, no typer completion
+# commands or pretty tracebacks (qcli has its own), help when a group is given no command
+TYPER_SETTINGS: dict[str, Any] = {"no_args_is_help": True, "add_completion": False,
+                                  "rich_markup_mode": None, "pretty_exceptions_enable": False,
+                                  "context_settings": CONTEXT_SETTINGS}
 
 
 class _GlobalsMixin:
@@ -87,16 +92,7 @@ class QcliGroup(_GlobalsMixin, LazyGroupMixin, TyperGroup):
 
 def new_typer(help: str, *, name: str | None = None) -> typer.Typer:
     """A typer app for one command group, using qcli's command and group classes."""
-    group = typer.Typer(
-        name=name,
-        help=help,
-        cls=QcliGroup,
-        no_args_is_help=True,
-        add_completion=False,
-        rich_markup_mode=None,
-        pretty_exceptions_enable=False,
-        context_settings=CONTEXT_SETTINGS,
-    )
+    group = typer.Typer(name=name, help=help, cls=QcliGroup, **TYPER_SETTINGS)
     group.callback()(_group_callback)  # a group even when it holds one command
     return group
 
