@@ -59,7 +59,7 @@ bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/rate_limits.py
 
-completions: $(STAMP)
+completions: $(STAMP)  # the shell scripts and qcli/cli/completion_index.json
 	$(BIN)/python scripts/gen_completions.py completions
 
 man: $(STAMP)

@@ -1,7 +1,9 @@
-"""Entry point. `qcli --version` is answered here, before typer or any heavy library loads."""
+"""Entry point. `qcli --version` and shell completion requests are answered here, before typer
+or any heavy library loads."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -12,6 +14,12 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(f"qcli {__version__}\n")
         return 0
+    if argv is None and "_QCLI_COMPLETE" in os.environ:  # a TAB: from the completion index
+        from qcli.cli.fastcomplete import answer
+
+        code = answer()
+        if code is not None:
+            return code
     from qcli.cli.root import run
 
     return run(args)

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from typer._coercion import RuntimeParam
 from typer.core import TyperCommand, TyperGroup
 
 from qcli.app import Application
+from qcli.cli._aliases import kebab_aliases
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -159,28 +159,6 @@ def _own_names(params: list[Any]) -> set[str]:
         names.update(getattr(param, "opts", []))
         names.update(getattr(param, "secondary_opts", []))
     return names
-
-
-# qlik-cli spellings whose kebab-case form is not qcli's option name
-ALIASES = {"--tempContentFileId": "--temp-content-id"}
-_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
-
-
-def kebab_aliases(args: list[str], names: set[str]) -> list[str]:
-    """qlik-cli's camelCase flags (`--connectionId`) as qcli's kebab-case ones, where qcli has
-    that option: hidden aliases that need no declaration."""
-    out = []
-    for i, token in enumerate(args):
-        if token == "--":
-            out.extend(args[i:])
-            break
-        if token.startswith("--") and any(c.isupper() for c in token):
-            flag, eq, value = token.partition("=")
-            kebab = ALIASES.get(flag) or "--" + _CAMEL.sub(r"-\1", flag[2:]).lower()
-            if kebab in names:
-                token = kebab + eq + value
-        out.append(token)
-    return out
 
 
 def _no_type(ctx: Any = None) -> None:

@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import typer
-
 CACHE_SECONDS = 60.0
 TIMEOUT = 1.0
 RECENT_TEMP = "recent-temp-contents.json"
@@ -38,24 +36,69 @@ def complete_context(incomplete: str) -> list[str]:
 def _cache_file(kind: str, server: str) -> Path:
     from qcli.config.paths import cache_dir
 
-    digest = hashlib.sha256(server.encode()).hexdigest()[:16]
+    key = server.strip()  # the server as normalize_server gives it (idempotent on its output)
+    key = (key if "://" in key else "https://" + key).rstrip("/")
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return cache_dir() / "completion" / f"{kind}-{digest}.json"
+
+
+def _cached(kind: str, server: str) -> list[str] | None:
+    """The cached values while they are fresh (no HTTP client needed)."""
+    try:
+        entry = json.loads(_cache_file(kind, server).read_text())
+        if time.time() - float(entry["time"]) < CACHE_SECONDS:
+            return [str(v) for v in entry["values"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _server_of(options: dict[str, Any]) -> str | None:
+    """The tenant a completion talks to, by resolve_connection's precedence (flag, environment,
+    context), reading contexts.yml only when neither flag nor environment names a server."""
+    server = options.get("server") or os.environ.get("QCLI_SERVER")
+    if server:
+        return str(server)
+    from qcli.config.contexts import ContextStore
+    from qcli.config.paths import config_dir
+
+    data = ContextStore(config_dir()).load()
+    name = options.get("context") or os.environ.get("QCLI_CONTEXT") or data.current
+    ctx = data.contexts.get(name) if name else None
+    return ctx.server if ctx is not None else None
+
+
+def remote_values(kind: str, incomplete: str, options: dict[str, Any]) -> list[str]:
+    """Shell completion of IDs (qcli.cli.fastcomplete): a fresh cache answers without the HTTP
+    client; otherwise one fetch within TIMEOUT. `options`: the global options on the line."""
+    try:
+        server = _server_of(options)
+        values = _cached(kind, server) if server else None
+        if values is None:
+            from qcli.app import Application
+
+            app = Application()
+            for name, value in options.items():
+                setattr(app.options, name, value)
+            values = _remote(app, kind, FETCHERS[kind])
+    except BaseException:  # a completion must stay silent
+        return []
+    return [v for v in values if v.startswith(incomplete)]
 
 
 def _remote(ctx: Any, kind: str, fetch: Callable[[Any], list[str]]) -> list[str]:
     from qcli.app import Application
     from qcli.config.settings import resolve_connection
 
-    app = ctx.find_object(Application) if ctx is not None else None
-    app = app or Application()
+    if isinstance(ctx, Application):
+        app = ctx
+    else:
+        app = (ctx.find_object(Application) if ctx is not None else None) or Application()
     conn = resolve_connection(app.options, dict(os.environ), app.contexts, app.credentials)
     cache = _cache_file(kind, conn.server)
-    try:
-        entry = json.loads(cache.read_text())
-        if time.time() - float(entry["time"]) < CACHE_SECONDS:
-            return [str(v) for v in entry["values"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    values = _cached(kind, conn.server)
+    if values is not None:
+        return values
     from qcli.http.client import HttpClient
     from qcli.http.retry import RetryPolicy
 
@@ -117,15 +160,20 @@ def _data_stores(http: Any) -> list[str]:
     return [str(s["id"]) for s in data if s.get("id")]
 
 
-def complete_extension(ctx: typer.Context, incomplete: str) -> list[str]:
+FETCHERS: dict[str, Callable[[Any], list[str]]] = {
+    "extensions": _extensions, "data-files": _data_files, "data-stores": _data_stores}
+
+
+# typer passes the click context to a parameter named ctx (annotated Any: no typer import here)
+def complete_extension(ctx: Any, incomplete: str) -> list[str]:
     return _values(ctx, incomplete, "extensions", _extensions)
 
 
-def complete_data_file(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_data_file(ctx: Any, incomplete: str) -> list[str]:
     return _values(ctx, incomplete, "data-files", _data_files)
 
 
-def complete_data_store(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_data_store(ctx: Any, incomplete: str) -> list[str]:
     return _values(ctx, incomplete, "data-stores", _data_stores)
 
 
@@ -147,11 +195,15 @@ def remember_temp_content(temp_id: str) -> None:
         pass
 
 
-def complete_temp_content(incomplete: str) -> list[str]:
+def recent_temp_contents() -> list[str]:
     try:
         from qcli.config.paths import cache_dir
 
         recent = json.loads((cache_dir() / "completion" / RECENT_TEMP).read_text())
-    except (OSError, ValueError):
+        return [str(i) for i in recent]
+    except (OSError, ValueError, TypeError):
         return []
-    return [str(i) for i in recent if str(i).startswith(incomplete)]
+
+
+def complete_temp_content(incomplete: str) -> list[str]:
+    return [i for i in recent_temp_contents() if i.startswith(incomplete)]
