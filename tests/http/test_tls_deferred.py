@@ -1,0 +1,61 @@
+"""For a plain-http server the CA bundle is read only when a TLS connection is made (a redirect to
+https, a proxy over TLS), and that connection is verified as it always was."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+
+import certifi
+import httpx
+import pytest
+from conftest import API_KEY, Emulator
+
+from qcli.config.settings import Connection
+from qcli.http.client import HttpClient
+from qcli.http.tls import DeferredCAContext
+
+
+@pytest.fixture(scope="module")
+def tls_emulator(tmp_path_factory: pytest.TempPathFactory) -> tuple[Emulator, Path]:
+    import trustme
+
+    folder = tmp_path_factory.mktemp("tls-deferred")
+    ca = trustme.CA()
+    ca.issue_cert("127.0.0.1", "localhost").private_key_and_cert_chain_pem.write_to_path(
+        str(folder / "server.pem"))
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    emu = Emulator(folder / "tenant", extra=["--tls-cert", str(folder / "server.pem")]).start()
+    yield emu, folder / "ca.pem"
+    emu.stop()
+
+
+def test_the_context_is_the_default_one_without_its_ca_bundle() -> None:
+    deferred, usual = DeferredCAContext(), ssl.create_default_context(cafile=certifi.where())
+    for attr in ("protocol", "options", "verify_flags", "verify_mode", "check_hostname",
+                 "minimum_version", "maximum_version", "hostname_checks_common_name",
+                 "post_handshake_auth", "security_level"):
+        assert getattr(deferred, attr) == getattr(usual, attr), attr
+    assert deferred.cert_store_stats()["x509_ca"] == 0 and not deferred.ca_loaded
+    assert deferred.get_ca_certs() == []
+
+
+def test_a_plain_http_server_reads_no_ca_bundle(emu: Emulator) -> None:
+    with HttpClient(Connection(server=emu.url, auth="api-key", api_key=API_KEY)) as http:
+        assert http.json("GET", "/api/v1/extensions")["data"] == []
+        ctx = http._client._transport._pool._ssl_context  # type: ignore[attr-defined]
+    assert isinstance(ctx, DeferredCAContext)
+    assert not ctx.ca_loaded and ctx.cert_store_stats()["x509_ca"] == 0
+
+
+def test_the_first_handshake_reads_the_bundle_and_verifies(
+        tls_emulator: tuple[Emulator, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    emu, ca = tls_emulator
+    with (httpx.Client(verify=DeferredCAContext()) as client,  # certifi does not trust the CA
+          pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED")):
+        client.get(f"{emu.url}/api/v1/extensions")
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))  # httpx's rule for verify=True, read then
+    ctx = DeferredCAContext()
+    with httpx.Client(verify=ctx) as client:
+        assert client.get(f"{emu.url}/api/v1/extensions").status_code == 401  # TLS passed
+    assert ctx.ca_loaded and ctx.cert_store_stats()["x509_ca"] == 1
