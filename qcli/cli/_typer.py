@@ -299,14 +299,14 @@ def build_group(app: typer.Typer) -> Any:
             for info in t.registered_commands:
                 cmd = typer.main.get_command_from_info(
                     info, pretty_exceptions_short=True, rich_markup_mode=None)
-                grp.commands[cmd.name] = cmd
+                grp.commands[cmd.name or ""] = cmd
             return
-        leaves = {info.name or typer.main.get_command_name(info.callback.__name__): info
-                  for info in t.registered_commands}
+        leaves = {info.name or typer.main.get_command_name(getattr(info.callback, "__name__", "")):
+                  info for info in t.registered_commands}
         grp.lazy_leaves = leaves
         grp.order = [*leaves, *grp.commands]
         for sub in t.registered_groups:
-            if sub.typer_instance is not None and sub.name in grp.commands:
+            if sub.typer_instance is not None and sub.name and sub.name in grp.commands:
                 attach(grp.commands[sub.name], sub.typer_instance)
 
     attach(group, app)
