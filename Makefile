@@ -56,6 +56,7 @@ lint: $(STAMP)
 bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/list.py
+	$(BIN)/python bench/list_memory.py
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/rate_limits.py
 
