@@ -78,8 +78,11 @@ def remote_values(kind: str, incomplete: str, options: dict[str, Any]) -> list[s
             from qcli.app import Application
 
             app = Application()
-            for name, value in options.items():
-                setattr(app.options, name, value)
+            for name, value in options.items():  # as typer's callbacks would have set them
+                if name == "headers":
+                    app.options.headers.extend(value)
+                else:
+                    setattr(app.options, name, value)
             values = _remote(app, kind, FETCHERS[kind])
     except BaseException:  # a completion must stay silent
         return []

@@ -24,6 +24,9 @@ from typing import Any
 INDEX_FILE = "completion_index.json"
 SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
 
+# global options that change which tenant a live value comes from, or how it is reached
+CONNECTION_OPTIONS = ("context", "server", "insecure", "ca_cert", "headers", "timeout")
+
 Item = tuple[str, str | None]  # value, help
 Live = Callable[[str, str, dict[str, Any]], list[str]]  # kind, incomplete, global options
 
@@ -90,8 +93,13 @@ def _parse(node: _Node, args: list[str]) -> list[str]:
                 raise _ParseStop
             value = rargs.pop(0) if nargs == 1 else [rargs.pop(0) for _ in range(nargs)]
         node.seen.add(option["name"])
-        if option["name"] in ("context", "server"):
-            node.values[option["name"]] = value
+        if option["name"] in CONNECTION_OPTIONS:
+            if option["flag"]:
+                node.values[option["name"]] = True
+            elif option["multiple"]:
+                node.values.setdefault(option["name"], []).append(value)
+            else:
+                node.values[option["name"]] = value
 
     try:
         while rargs:
@@ -205,7 +213,11 @@ def _values(param: dict[str, Any], incomplete: str, chain: list[_Node],
     if kind is not None:
         options: dict[str, Any] = {}
         for node in chain:  # a global option given at any level (the last one wins)
-            options.update(node.values)
+            for name, value in node.values.items():
+                if isinstance(value, list):
+                    options[name] = [*options.get(name, []), *value]
+                else:
+                    options[name] = value
         values = (live or live_values)(kind, incomplete, options)
         return [(v, None) for v in values if v.startswith(incomplete)]
     choices = param.get("choices")

@@ -105,9 +105,11 @@ def test_global_options_on_the_line_reach_the_live_completer() -> None:
         seen.append(options)
         return ["abc"]
 
-    args = ["--server", "https://a.example", "extension", "--context", "prod", "get"]
+    args = ["--server", "https://a.example", "-H", "X-A: 1", "extension", "--context", "prod",
+            "--insecure", "-H", "X-B: 2", "get", "--timeout", "5"]
     assert fastcomplete.completions(index, args, "a", live=live) == [("abc", None)]
-    assert seen == [{"server": "https://a.example", "context": "prod"}]
+    assert seen == [{"server": "https://a.example", "context": "prod", "insecure": True,
+                     "headers": ["X-A: 1", "X-B: 2"], "timeout": "5"}]
 
 
 def _complete(env: dict[str, str], **shell: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import certifi
 import httpx
 import pytest
-from conftest import API_KEY, Emulator
+from conftest import API_KEY, Emulator, Qcli, make_extension_dir
 
 from qcli.config.settings import Connection
 from qcli.http.client import HttpClient
@@ -59,3 +59,26 @@ def test_the_first_handshake_reads_the_bundle_and_verifies(
     with httpx.Client(verify=ctx) as client:
         assert client.get(f"{emu.url}/api/v1/extensions").status_code == 401  # TLS passed
     assert ctx.ca_loaded and ctx.cert_store_stats()["x509_ca"] == 1
+
+
+def test_a_tab_passes_tls_options_on_the_line_to_a_cold_fetch(
+        qcli: Qcli, tls_emulator: tuple[Emulator, Path], tmp_path: Path) -> None:
+    """`qcli --insecure extension get <TAB>` (or --ca-cert) against a tenant with a private CA:
+    the completion's own fetch uses the options on the line, as the command would."""
+    emu, ca = tls_emulator
+    env = {"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY}
+    made = qcli("extension", "create", str(make_extension_dir(tmp_path, "tls-tab")), "-q",
+                "--ca-cert", str(ca), env=env)
+    assert made.code == 0, made.err
+
+    def tab(line: str) -> list[str]:
+        words = line.split(" ")
+        cache = tmp_path / f"cache-{len(list(tmp_path.iterdir()))}"  # a cold fetch every time
+        result = qcli(env=dict(env, _QCLI_COMPLETE="complete_bash", COMP_WORDS=line,
+                               COMP_CWORD=str(len(words) - 1), XDG_CACHE_HOME=str(cache)))
+        assert result.code == 0 and result.err == ""
+        return result.out.split()
+
+    assert tab("qcli extension get tls-") == []  # certifi does not trust the CA: nothing
+    assert tab("qcli --insecure extension get tls-") == ["tls-tab"]
+    assert tab(f"qcli extension get --ca-cert {ca} tls-") == ["tls-tab"]
