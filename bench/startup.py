@@ -74,6 +74,14 @@ def main() -> int:
             _, first = run_once([QCLI], live_env)  # a cold fetch fills the completion cache
             if first.split() != ["bench-chart"]:
                 raise SystemExit(f"live completion answered {first!r}, not bench-chart")
+            # the same TAB for a user of a saved context (no QCLI_SERVER): contexts.yml is read
+            # through its summary in the completion cache
+            ctx_env = dict(env, QCLI_CONFIG_DIR=str(Path(tmp) / "ctx"))
+            subprocess.run([QCLI, "context", "create", "bench", "--server", url,
+                            "--api-key-stdin"], env=ctx_env, input=KEY.encode(), check=True,
+                           capture_output=True)
+            ctx_tab = dict(ctx_env, **tab("qcli extension get bench", 3))
+            run_once([QCLI], ctx_tab)
             caches = list((Path(tmp) / "cache" / "qcli" / "completion").glob("extensions-*"))
             commands = [
                 ("qcli --version", [QCLI, "--version"], env, 1.5, None),
@@ -83,6 +91,7 @@ def main() -> int:
                 ("TAB: qcli extension ls -o ", [QCLI], dict(env, **tab("qcli extension ls -o ", 4)),
                  2.0, "json\nyaml\ntable\ncsv"),
                 ("TAB: qcli extension get (cached)", [QCLI], live_env, 2.5, "bench-chart"),
+                ("TAB: same, from a saved context", [QCLI], ctx_tab, 2.5, "bench-chart"),
             ]
             base: list[float] = []
             ratios: dict[str, list[float]] = {name: [] for name, *_ in commands}

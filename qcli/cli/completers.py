@@ -20,13 +20,45 @@ RECENT_TEMP = "recent-temp-contents.json"
 
 def context_names(incomplete: str) -> list[str]:
     try:
-        from qcli.config.contexts import ContextStore
-        from qcli.config.paths import config_dir
-
-        names = ContextStore(config_dir()).load().contexts
+        names = _contexts()[1]
     except Exception:  # a completion must stay silent
         return []
     return sorted(n for n in names if n.startswith(incomplete))
+
+
+def _contexts() -> tuple[str | None, dict[str, str]]:
+    """The current context and each context's server, for completion. Read from a summary in
+    the completion cache while contexts.yml is unchanged (same size, mtime and inode), so a TAB
+    does not load the YAML parser; otherwise from contexts.yml, and the summary is rewritten."""
+    from qcli.config.paths import config_dir
+
+    path = config_dir() / "contexts.yml"
+    try:
+        st = path.stat()
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+    except FileNotFoundError:
+        return None, {}
+    summary = _cache_file("contexts", str(path))
+    try:
+        entry = json.loads(summary.read_text())
+        if entry["stamp"] == stamp:
+            return entry["current"], {str(k): str(v) for k, v in entry["servers"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    from qcli.config.contexts import ContextStore
+
+    data = ContextStore(path.parent).load()
+    servers = {name: ctx.server for name, ctx in data.contexts.items()}
+    try:
+        from qcli.config.atomic import write_private
+        from qcli.config.paths import ensure_private_dir
+
+        ensure_private_dir(summary.parent)
+        write_private(summary, json.dumps({"stamp": stamp, "current": data.current,
+                                           "servers": servers}).encode())
+    except OSError:
+        pass
+    return data.current, servers
 
 
 def complete_context(incomplete: str) -> list[str]:
@@ -59,13 +91,9 @@ def _server_of(options: dict[str, Any]) -> str | None:
     server = options.get("server") or os.environ.get("QCLI_SERVER")
     if server:
         return str(server)
-    from qcli.config.contexts import ContextStore
-    from qcli.config.paths import config_dir
-
-    data = ContextStore(config_dir()).load()
-    name = options.get("context") or os.environ.get("QCLI_CONTEXT") or data.current
-    ctx = data.contexts.get(name) if name else None
-    return ctx.server if ctx is not None else None
+    current, servers = _contexts()
+    name = options.get("context") or os.environ.get("QCLI_CONTEXT") or current
+    return servers.get(name) if name else None
 
 
 def remote_values(kind: str, incomplete: str, options: dict[str, Any]) -> list[str]:

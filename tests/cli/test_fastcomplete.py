@@ -171,3 +171,37 @@ def test_a_stale_cache_is_fetched_again(tmp_path: Path, monkeypatch: pytest.Monk
     cache.write_text(json.dumps({"time": time.time(), "values": ["fresh"]}))
     assert completers.remote_values("extensions", "", {}) == ["fresh"]
     assert fetched == ["extensions"]
+
+
+def test_with_a_context_a_warm_tab_reads_no_yaml_and_sees_changes(tmp_path: Path) -> None:
+    from qcli.config.contexts import Context, ContextStore
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QCLI_")}
+    env.update(HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               QCLI_CONFIG_DIR=str(tmp_path / "cfg"))
+    store = ContextStore(tmp_path / "cfg")
+
+    def add(name: str, server: str) -> None:
+        def change(data: Any) -> None:
+            data.contexts[name] = Context(name=name, server=server)
+            data.current = name
+        store.update(change)
+
+    add("prod", "https://prod.example")
+    cache = completers._cache_file("extensions", "https://prod.example")
+    cache = tmp_path / "cache" / "qcli" / "completion" / cache.name
+    cache.parent.mkdir(parents=True)
+    cache.write_text(json.dumps({"time": time.time(), "values": ["prod-chart"]}))
+    tab = {"_QCLI_COMPLETE": "complete_bash", "COMP_WORDS": "qcli extension get ",
+           "COMP_CWORD": "3"}
+    first = _complete(env, **tab)  # reads contexts.yml once, and keeps a summary
+    assert first.stdout == "prod-chart\n" and "yaml" in _loaded(first)
+    again = _complete(env, **tab)
+    assert again.stdout == "prod-chart\n" and _loaded(again) == ""
+    names = _complete(env, _QCLI_COMPLETE="complete_bash", COMP_WORDS="qcli --context p",
+                      COMP_CWORD="2")
+    assert names.stdout == "prod\n" and _loaded(names) == ""
+    add("pre", "https://pre.example")  # contexts.yml changed: the summary follows
+    names = _complete(env, _QCLI_COMPLETE="complete_bash", COMP_WORDS="qcli --context p",
+                      COMP_CWORD="2")
+    assert names.stdout == "pre\nprod\n"
