@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,12 +32,20 @@ from pathlib import Path
 from common import KEY, QCLI, start_emulator
 
 RUNS = int(os.environ.get("BENCH_RUNS", "21"))
+LAST_CPU = [0.0]  # CPU seconds (user + system) of the last run_once
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
-    start = time.perf_counter()
+    """Wall seconds and stdout of one run; its CPU seconds are added to CPU[cmd[0]...]."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     proc = subprocess.run(cmd, env=env, capture_output=True)
     took = time.perf_counter() - start
+    LAST_CPU[0] = cpu_seconds() - cpu
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()}")
     return took, proc.stdout.decode()
@@ -94,6 +103,8 @@ def main() -> int:
                 ("TAB: same, from a saved context", [QCLI], ctx_tab, 2.5, "bench-chart"),
             ]
             base: list[float] = []
+            base_cpu: list[float] = []
+            cpu_ratios: dict[str, list[float]] = {name: [] for name, *_ in commands}
             ratios: dict[str, list[float]] = {name: [] for name, *_ in commands}
             times: dict[str, list[float]] = {name: [] for name, *_ in commands}
             for _ in range(RUNS):
@@ -102,18 +113,21 @@ def main() -> int:
                     cache.write_text(json.dumps(dict(entry, time=time.time())))
                 baseline, _ = run_once([sys.executable, "-c", "pass"], env)
                 base.append(baseline)
+                base_cpu.append(LAST_CPU[0])
                 for name, cmd, cmd_env, _target, expect in commands:
                     took, out = run_once(cmd, cmd_env)
                     if expect is not None and out.strip() != expect:
                         raise SystemExit(f"{name} answered {out!r}")
                     times[name].append(took)
                     ratios[name].append(took / baseline)
+                    cpu_ratios[name].append(LAST_CPU[0] / max(base_cpu[-1], 1e-6))
         finally:
             proc.terminate()
             proc.wait(10)
     print(f"baseline: python -c pass = {statistics.median(base) * 1000:.1f} ms "
           f"(median of {RUNS} rounds, {min(base) * 1000:.1f}-{max(base) * 1000:.1f})")
-    print(f"{'command':<34} {'ms':>7} {'ratio':>6} {'p10-p90':>11} {'min-max':>11} {'target':>6}  ok")
+    print(f"{'command':<34} {'ms':>7} {'ratio':>6} {'p10-p90':>11} {'min-max':>11} {'cpu':>5} "
+          f"{'target':>6}  ok")
     missed = 0
     for name, _cmd, _env, target, _expect in commands:
         r = ratios[name]
@@ -122,7 +136,9 @@ def main() -> int:
         missed += not ok
         print(f"{name:<34} {statistics.median(times[name]) * 1000:7.1f} {ratio:6.2f} "
               f"{quantile(r, 0.1):5.2f}-{quantile(r, 0.9):<5.2f} {min(r):5.2f}-{max(r):<5.2f} "
-              f"{target:6.1f}  {'yes' if ok else 'NO'}")
+              f"{statistics.median(cpu_ratios[name]):5.2f} {target:6.1f}  {'yes' if ok else 'NO'}")
+    print("ratio: median wall-time ratio (the target); cpu: median ratio of CPU seconds, which "
+          "load from other processes moves less")
     return 1 if missed else 0
 
 
