@@ -5,7 +5,6 @@ cached for 60 s under user_cache_dir("qcli"), and any failure completes nothing.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
@@ -66,6 +65,8 @@ def complete_context(incomplete: str) -> list[str]:
 
 
 def _cache_file(kind: str, server: str) -> Path:
+    import hashlib
+
     from qcli.config.paths import cache_dir
 
     key = server.strip()  # the server as normalize_server gives it (idempotent on its output)
