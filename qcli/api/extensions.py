@@ -5,13 +5,15 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from qcli.api.ids import segment, segments
 from qcli.http.client import HttpClient
-from qcli.transfer.archive import Archive
+
+if TYPE_CHECKING:  # zipfile only when an archive is made or read
+    from qcli.transfer.archive import Archive
 
 BASE = "/api/v1/extensions"
 

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from typer._coercion import RuntimeParam
 from typer.core import TyperCommand, TyperGroup
 
 from qcli.app import Application
+from qcli.cli._aliases import kebab_aliases
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -161,28 +161,6 @@ def _own_names(params: list[Any]) -> set[str]:
     return names
 
 
-# qlik-cli spellings whose kebab-case form is not qcli's option name
-ALIASES = {"--tempContentFileId": "--temp-content-id"}
-_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
-
-
-def kebab_aliases(args: list[str], names: set[str]) -> list[str]:
-    """qlik-cli's camelCase flags (`--connectionId`) as qcli's kebab-case ones, where qcli has
-    that option: hidden aliases that need no declaration."""
-    out = []
-    for i, token in enumerate(args):
-        if token == "--":
-            out.extend(args[i:])
-            break
-        if token.startswith("--") and any(c.isupper() for c in token):
-            flag, eq, value = token.partition("=")
-            kebab = ALIASES.get(flag) or "--" + _CAMEL.sub(r"-\1", flag[2:]).lower()
-            if kebab in names:
-                token = kebab + eq + value
-        out.append(token)
-    return out
-
-
 def _no_type(ctx: Any = None) -> None:
     return None
 
@@ -247,7 +225,9 @@ class QcliCommand(_GlobalsMixin, TyperCommand):
 
 
 class QcliGroup(_GlobalsMixin, TyperGroup):
-    """A group whose subcommands may live in modules imported on first use."""
+    """A group whose subcommands may live in modules imported on first use, and whose leaf
+    commands are built from their functions only when used (`qcli extension ls` builds `ls`,
+    not the group's eight commands: typer reads each function's signature and type hints)."""
 
     lazy_commands: dict[str, tuple[str, str]] | None = None  # name -> (module, short help)
     show_globals = False  # listed once, in `qcli --help`, and in each leaf's help
@@ -257,25 +237,34 @@ class QcliGroup(_GlobalsMixin, TyperGroup):
         kwargs["rich_markup_mode"] = None
         super().__init__(*args, **kwargs)
         self._add_globals()
+        self.lazy_leaves: dict[str, Any] = {}  # name -> typer CommandInfo, not built yet
+        self.order: list[str] = []  # all subcommands in the order they were registered
 
     def list_commands(self, ctx: Any) -> list[str]:
-        names = list(super().list_commands(ctx))
+        names = self.order or list(super().list_commands(ctx))
         return names + [n for n in (self.lazy_commands or {}) if n not in names]
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.lazy_leaves:
+            info = self.lazy_leaves.pop(cmd_name)
+            self.commands[cmd_name] = typer.main.get_command_from_info(
+                info, pretty_exceptions_short=True, rich_markup_mode=None)
         cmd = super().get_command(ctx, cmd_name)
         if cmd is None and self.lazy_commands and cmd_name in self.lazy_commands:
             module = importlib.import_module(self.lazy_commands[cmd_name][0])
-            cmd = typer.main.get_command(module.app)
+            cmd = build_group(module.app)
             cmd.name = cmd_name
             self.commands[cmd_name] = cmd
+        if cmd is None:  # an unknown name: every command known, for "did you mean"
+            for name in list(self.lazy_leaves):
+                self.get_command(ctx, name)
         return cmd
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = []
         for name in self.list_commands(ctx):
-            if name in self.commands:
-                cmd = self.commands[name]
+            if name in self.commands or name in self.lazy_leaves:
+                cmd = self.get_command(ctx, name)
                 if cmd.hidden:
                     continue
                 rows.append((name, cmd.get_short_help_str(80)))
@@ -284,6 +273,44 @@ class QcliGroup(_GlobalsMixin, TyperGroup):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def build_group(app: typer.Typer) -> Any:
+    """typer.main.get_command(app) for a qcli group, with its leaf commands left unbuilt until
+    one is used (QcliGroup.get_command builds it)."""
+    held: list[tuple[typer.Typer, list[Any]]] = []
+
+    def hold(t: typer.Typer) -> None:
+        held.append((t, list(t.registered_commands)))
+        t.registered_commands = []
+        for sub in t.registered_groups:
+            if sub.typer_instance is not None:
+                hold(sub.typer_instance)
+
+    hold(app)
+    try:
+        group = typer.main.get_command(app)
+    finally:
+        for t, infos in held:
+            t.registered_commands = infos
+
+    def attach(grp: Any, t: typer.Typer) -> None:
+        if not isinstance(grp, QcliGroup):  # not qcli's class: build as typer would
+            for info in t.registered_commands:
+                cmd = typer.main.get_command_from_info(
+                    info, pretty_exceptions_short=True, rich_markup_mode=None)
+                grp.commands[cmd.name or ""] = cmd
+            return
+        leaves = {info.name or typer.main.get_command_name(getattr(info.callback, "__name__", "")):
+                  info for info in t.registered_commands}
+        grp.lazy_leaves = leaves
+        grp.order = [*leaves, *grp.commands]
+        for sub in t.registered_groups:
+            if sub.typer_instance is not None and sub.name and sub.name in grp.commands:
+                attach(grp.commands[sub.name], sub.typer_instance)
+
+    attach(group, app)
+    return group
 
 
 def new_typer(help: str, *, name: str | None = None) -> typer.Typer:
