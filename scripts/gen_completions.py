@@ -28,7 +28,8 @@ LIVE = {
     "_complete_contexts": "contexts",
     "complete_temp_content": "temp-contents",
 }
-STATIC = {"_complete_formats"}  # completers whose words never change: expanded into the index
+# completers whose words never change: expanded into the index
+STATIC = {"_complete_formats", "_complete_file_sort", "_complete_connection_sort", "_complete_merge"}
 
 
 def render() -> dict[str, str]:
