@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qcli.cli.completion import script
+from qcli.cli.kit.adapter import choice_text, custom_completer
 
 FILES = {"bash": "qcli.bash", "zsh": "_qcli", "fish": "qcli.fish", "powershell": "qcli.ps1"}
 INDEX = Path(__file__).parents[1] / "qcli" / "cli" / "completion_index.json"
@@ -41,7 +42,7 @@ def render() -> dict[str, str]:
 def _completer(param: Any) -> Any:
     """The qcli function behind a parameter's autocompletion (inside typer's wrappers)."""
     seen: set[int] = set()
-    todo = [param._custom_shell_complete]
+    todo = [custom_completer(param)]
     while todo:
         fn = todo.pop()
         if fn is None or id(fn) in seen:
@@ -58,8 +59,6 @@ def _completer(param: Any) -> Any:
 
 
 def _param(param: Any, is_help: bool = False) -> dict[str, Any]:
-    from typer._param_types import choice_as_str
-
     out: dict[str, Any] = {
         "kind": param.param_type_name,
         "name": param.name,
@@ -71,7 +70,7 @@ def _param(param: Any, is_help: bool = False) -> dict[str, Any]:
         out.update(opts=list(opts), secondary=list(param.secondary_opts),
                    help=param.help or None, flag=bool(param.is_flag or param.count),
                    multiple=bool(param.multiple), hidden=bool(param.hidden))
-    if param._custom_shell_complete is not None:
+    if custom_completer(param) is not None:
         fn = _completer(param)
         if fn is None:
             raise SystemExit(f"{param.name}: a completer the index does not know; add it to "
@@ -83,7 +82,7 @@ def _param(param: Any, is_help: bool = False) -> dict[str, Any]:
         return out
     desc = getattr(param, "type_descriptor", None)
     if desc is not None and desc.is_choice and desc.choices is not None:
-        out["choices"] = [choice_as_str(c) for c in desc.choices]
+        out["choices"] = [choice_text(c) for c in desc.choices]
         out["case_sensitive"] = bool(desc.case_sensitive)
     elif desc is not None and desc.is_file:
         out["file"] = True
