@@ -427,7 +427,8 @@ def import_contexts(
     existing = a.contexts.load().contexts
     rows: list[dict[str, object]] = []
     imported: dict[str, Context] = {}
-    removable: dict[str, list[tuple[str, ...]]] = {}
+    removable: dict[str, list[tuple[str, ...]]] = {}  # qlik-cli name -> fields holding its key
+    moved: dict[str, str] = {}  # qlik-cli name -> the key now in qcli's store
     taken: dict[str, str] = {}
     sources: dict[str, str] = {}  # qlik-cli name -> qcli name, of those imported
     failed = 0
@@ -452,6 +453,7 @@ def import_contexts(
                     == cand.secret)
             if same:  # already imported: its key is safe in qcli's store
                 removable[source_name] = cand.key_fields
+                moved[source_name] = str(cand.secret)
                 reason = f"qcli context {cand.name!r} exists with this server and key"
             else:
                 reason = f"a qcli context named {cand.name!r} exists (--overwrite replaces it)"
@@ -470,6 +472,7 @@ def import_contexts(
                 cand.context.credential_store = where
                 imported[cand.name] = cand.context
                 removable[source_name] = cand.key_fields
+                moved[source_name] = cand.secret
                 action = "overwritten" if cand.name in existing else "created"
                 sources[source_name] = cand.name
         if action == "failed":
@@ -507,6 +510,10 @@ def import_contexts(
             text = qlikcli.without_keys(data, removable)
             qlikcli.write_back(data, text)
             a.say(f"Removed the keys of {names} from {path}.")
+            left = [n for n, secret in moved.items() if secret in text]
+            if left:  # the same key under a field qcli does not know
+                a.io.warn(f"{path} still holds the key of {', '.join(map(repr, left))} "
+                          "elsewhere; remove it by hand")
         else:
             a.say(f"Kept the keys in {path}.")
     if failed:

@@ -161,6 +161,16 @@ def qcli_name(name: str) -> str | None:
 def candidate(source: str, entry: Any) -> Candidate:
     name = qcli_name(source)
     cand = Candidate(source=source, name=name or source)
+    server_type = entry.get("server-type") if isinstance(entry, dict) else None
+    if server_type not in (None, "") and str(server_type).strip().lower() != "cloud":
+        assert isinstance(entry, dict)
+        cand.unsupported = (f"server type {str(server_type)[:40]!r} is not supported: qcli works "
+                            "with Qlik Cloud only")
+        if isinstance(entry.get("server"), str):  # shown as given, less any user:password@
+            from qcli.config.contexts import _without_userinfo
+
+            cand.server = _without_userinfo(entry["server"].strip())[:200] or None
+        return cand
     if name is None:
         cand.problem = ("its name cannot be a qcli context name (letters, digits, '.', '_', '-', "
                         "at most 63 characters)")
@@ -169,15 +179,6 @@ def candidate(source: str, entry: Any) -> Candidate:
         cand.notes.append(f"renamed from {source!r}")
     if not isinstance(entry, dict):
         cand.problem = "it is not a mapping of settings"
-        return cand
-    server_type = entry.get("server-type")
-    if server_type not in (None, "") and str(server_type).strip().lower() != "cloud":
-        cand.unsupported = (f"server type {str(server_type)[:40]!r} is not supported: qcli works "
-                            "with Qlik Cloud only")
-        if isinstance(entry.get("server"), str):  # shown as given, less any user:password@
-            from qcli.config.contexts import _without_userinfo
-
-            cand.server = _without_userinfo(entry["server"].strip())[:200] or None
         return cand
     raw_server = entry.get("server")
     if not isinstance(raw_server, str) or not raw_server.strip():

@@ -14,6 +14,7 @@ from conftest import API_KEY, OAUTH_ID, OAUTH_SECRET, Emulator, Qcli, Result
 from test_rm_rules import _on_terminal
 
 from qcli.config import qlikcli
+from qcli.errors import QcliError
 
 CLASH_KEY = "clash-key-5c1d9e2a77"
 WINDOWS_KEY = "windows-key-0b3f6a4d21"
@@ -314,3 +315,37 @@ def test_candidate_reads_each_auth_form() -> None:
     assert qlikcli.qcli_name("@@@") is None
     engine = qlikcli.candidate("e", {"server": "localhost:9076", "server-type": "engine"})
     assert engine.unsupported is not None and engine.problem is None
+
+
+def test_write_back_keeps_a_symlink_and_refuses_a_file_changed_meanwhile(tmp_path: Path) -> None:
+    real = tmp_path / "real.yml"
+    real.write_text("contexts:\n  a:\n    server: s\n    api-key: k-1234567\n")
+    os.chmod(real, 0o644)
+    link = tmp_path / "contexts.yml"
+    link.symlink_to(real)
+    data = qlikcli.read(link)
+    qlikcli.write_back(data, qlikcli.without_keys(data, {"a": [("api-key",)]}))
+    assert link.is_symlink() and real.read_text() == "contexts:\n  a:\n    server: s\n"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o644
+    data = qlikcli.read(link)
+    real.write_text(real.read_text() + "  b:\n    server: t\n")  # qlik-cli wrote it meanwhile
+    with pytest.raises(QcliError, match="changed while qcli read it"):
+        qlikcli.write_back(data, "contexts: {}\n")
+    assert "  b:\n" in real.read_text()
+
+
+def test_a_non_cloud_context_is_skipped_whatever_its_name() -> None:
+    odd = qlikcli.candidate("@@@", {"server": "https://q.example.com/jwt", "server-type": "windows"})
+    assert odd.problem is None and odd.unsupported is not None
+    assert odd.server == "https://q.example.com/jwt"
+
+
+def test_a_key_also_held_elsewhere_in_the_file_is_warned_of(qcli: Qcli, emu: Emulator) -> None:
+    text = sample(emu).replace("    certificates: \"\"\n", f"    key-backup: {API_KEY}\n")
+    path = write_sample(qcli, text)
+    result = qcli("context", "import", "--remove-keys", "--yes", "--json", "--verbose")
+    assert result.code == 0, result.err
+    assert "still holds the key of 'emu' elsewhere" in result.err
+    assert f"key-backup: {API_KEY}" in path.read_text()  # a field qcli does not know: kept
+    assert "ignored: key-backup" in result.out
+    assert_no_secret(result)
