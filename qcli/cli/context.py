@@ -504,8 +504,11 @@ def import_contexts(
     if removable:
         names = ", ".join(repr(n) for n in removable)
         if not remove_keys:
+            from shlex import quote
+
+            again = f" --from {quote(source)}" if source else ""
             a.say(f"note: {path} still holds the keys of {names} in plain text; "
-                  "'qcli context import --remove-keys' removes them")
+                  f"'qcli context import{again} --remove-keys' removes them")
         elif yes or a.io.confirm(f"Remove the plain-text keys of {names} from {path}?"):
             text = qlikcli.without_keys(data, removable)
             qlikcli.write_back(data, text)

@@ -223,9 +223,11 @@ def test_failures_exit_1_the_rest_imported(qcli: Qcli, emu: Emulator) -> None:
              "    headers:\n      Authorization: Bearer two words\n"
              "  basic:\n    server: https://acme.eu.qlikcloud.com\n"
              f"    headers:\n      Authorization: Basic {API_KEY}\n")
-    write_sample(qcli, sample(emu, extra=extra))
-    result = qcli("context", "import", "--json", "--verbose")
+    moved = qcli.home / "old contexts.yml"
+    write_sample(qcli, sample(emu, extra=extra)).rename(moved)
+    result = qcli("context", "import", "--from", str(moved), "--json", "--verbose")
     assert result.code == 1
+    assert f"'qcli context import --from '{moved}' --remove-keys' removes them" in result.err
     assert "error: 5 of 9 contexts could not be imported" in result.err
     rows = {r["name"]: r for r in result.json()}
     assert rows["me-cloud"]["action"] == "created"
