@@ -30,6 +30,7 @@ class Application:
         self.io = io or IOStreams()
         self.options = GlobalOptions()
         self._closers: list[Any] = []
+        self.hidden: list[str] = []  # more secrets to redact (keys read from a file)
 
     @property
     def env(self) -> dict[str, str]:
@@ -107,7 +108,7 @@ class Application:
 
     def redact(self, text: str) -> str:
         """Remove every secret this invocation knows of from a line meant for people."""
-        secrets: list[str] = []
+        secrets: list[str] = list(self.hidden)
         if "connection" in self.__dict__:
             secrets.extend(self.connection.secrets)
         key = self.env.get("QCLI_API_KEY")
