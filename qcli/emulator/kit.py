@@ -4,6 +4,7 @@ own error envelope; one clock; the emulator of a request; its JSON body."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -24,9 +25,15 @@ class Problem(Exception):
         self.status, self.detail, self.code, self.resource = status, detail, code, resource
 
 
+def timestamp(seconds: float) -> str:
+    """The one timestamp format, the specs' date-time: RFC 3339 in UTC with milliseconds and a Z
+    (2026-01-02T03:04:05.678Z)."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def now() -> str:
-    """A timestamp as the specs show them: RFC 3339 in UTC, milliseconds, a Z."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """The one clock: the time now, as a timestamp."""
+    return timestamp(time.time())
 
 
 def emulator(request: Request) -> Any:

@@ -15,7 +15,6 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -24,16 +23,13 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from qcli.emulator.envelopes import errors_response
+from qcli.emulator.kit import emulator, timestamp
 
 TUS_VERSION = "1.0.0"
 MAX_TTL = 259200
 DEFAULT_TTL = 3600
 FILES = "/api/v1/temp-contents/files"
 READ_CHUNK = 1024 * 1024
-
-
-def _emu(request: Request) -> Any:
-    return request.app.state.emulator
 
 
 def _tus_headers(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -44,10 +40,6 @@ def _tus_headers(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 def _error(status: int, detail: str, code: str, **headers: str) -> Response:
     return errors_response(status, detail, code=code, headers=_tus_headers(headers))
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _parse_ttl(raw: str | None) -> int | str:
@@ -80,8 +72,8 @@ def _parse_metadata(header: str) -> dict[str, str]:
 
 
 def _lookup(request: Request, temp_id: str) -> tuple[Any, Response | None]:
-    emu = _emu(request)
-    row = emu.store.get_temp(temp_id)
+    emu = emulator(request)
+    row = emu.store.temp_contents.get(temp_id)
     if row is None:
         return None, _error(404, f"no temporary content with id {temp_id}", "TEMP-404")
     if time.time() > row["created"] + row["ttl"]:
@@ -90,13 +82,13 @@ def _lookup(request: Request, temp_id: str) -> tuple[Any, Response | None]:
 
 
 def _lock(request: Request, temp_id: str) -> asyncio.Lock:
-    locks: dict[str, asyncio.Lock] = _emu(request).upload_locks
+    locks: dict[str, asyncio.Lock] = emulator(request).upload_locks
     return locks.setdefault(temp_id, asyncio.Lock())
 
 
 # -- tus ------------------------------------------------------------------------------------------
 async def tus_options(request: Request) -> Response:
-    emu = _emu(request)
+    emu = emulator(request)
     return Response(status_code=204, headers=_tus_headers({
         "Tus-Version": TUS_VERSION,
         "Tus-Extension": "creation,creation-with-upload,termination",
@@ -112,7 +104,7 @@ def _check_tus(request: Request) -> Response | None:
 
 
 async def tus_create(request: Request) -> Response:
-    emu = _emu(request)
+    emu = emulator(request)
     if (bad := _check_tus(request)) is not None:
         return bad
     raw_length = request.headers.get("upload-length")
@@ -130,7 +122,7 @@ async def tus_create(request: Request) -> Response:
     if isinstance(ttl, str):
         return _error(400, ttl, "TEMP-400")
     temp_id = secrets.token_hex(12)
-    emu.store.create_temp(temp_id, meta.get("filename") or temp_id, ttl, length, True,
+    emu.store.temp_contents.create(temp_id, meta.get("filename") or temp_id, ttl, length, True,
                           time.time())
     return Response(status_code=201, headers=_tus_headers({
         "Location": f"{FILES}/{temp_id}", "Upload-Offset": "0"}))
@@ -157,7 +149,7 @@ async def tus_head(request: Request) -> Response:
 
 
 async def tus_patch(request: Request) -> Response:
-    emu = _emu(request)
+    emu = emulator(request)
     temp_id, row, problem = _open_upload(request)
     if problem is not None:
         return problem
@@ -167,7 +159,7 @@ async def tus_patch(request: Request) -> Response:
     if not raw_offset.isdigit():
         return _error(400, "Upload-Offset must be a non-negative integer", "TUS-400")
     async with _lock(request, temp_id):
-        row = emu.store.get_temp(temp_id)
+        row = emu.store.temp_contents.get(temp_id)
         offset = int(raw_offset)
         if offset != row["offset"]:
             return _error(409, f"Upload-Offset {offset} does not match the upload's offset "
@@ -177,8 +169,8 @@ async def tus_patch(request: Request) -> Response:
         if declared is not None and declared.isdigit() and int(declared) > room:
             return _error(413, f"the body ({declared} bytes) goes past Upload-Length "
                           f"({row['length']})", "TUS-413")
-        received, too_long = await _append(request, emu.store.temp_path(temp_id), offset, room)
-        emu.store.set_temp_offset(temp_id, offset + received, time.time())
+        received, too_long = await _append(request, emu.store.temp_contents.path(temp_id), offset, room)
+        emu.store.temp_contents.set_offset(temp_id, offset + received, time.time())
         if too_long:
             return _error(413, "the body goes past Upload-Length", "TUS-413",
                           **{"Upload-Offset": str(offset + received)})
@@ -214,13 +206,13 @@ async def tus_delete(request: Request) -> Response:
     temp_id, _, problem = _open_upload(request)
     if problem is not None:
         return problem
-    _emu(request).store.delete_temp(temp_id)
+    emulator(request).store.temp_contents.delete(temp_id)
     return Response(status_code=204, headers=_tus_headers())
 
 
 # -- single-shot upload -----------------------------------------------------------------------------
 async def upload_single(request: Request) -> Response:
-    emu = _emu(request)
+    emu = emulator(request)
     filename = request.query_params.get("filename", "")
     if not filename:
         return errors_response(400, "the filename query parameter is required", code="TEMP-400")
@@ -233,13 +225,13 @@ async def upload_single(request: Request) -> Response:
                                f"{ctype or 'missing'}", code="TEMP-415")
     temp_id = secrets.token_hex(12)
     now = time.time()
-    emu.store.create_temp(temp_id, filename, ttl, 0, False, now)
-    received, too_long = await _append(request, emu.store.temp_path(temp_id), 0,
+    emu.store.temp_contents.create(temp_id, filename, ttl, 0, False, now)
+    received, too_long = await _append(request, emu.store.temp_contents.path(temp_id), 0,
                                        emu.config.max_upload_size)
     if too_long:
-        emu.store.delete_temp(temp_id)
+        emu.store.temp_contents.delete(temp_id)
         return errors_response(413, "the file exceeds the maximum upload size", code="TEMP-413")
-    emu.store.set_temp_offset(temp_id, received, time.time(), length=received)
+    emu.store.temp_contents.set_offset(temp_id, received, time.time(), length=received)
     return Response(status_code=201, headers={"Location": f"/api/v1/temp-contents/{temp_id}"})
 
 
@@ -296,8 +288,8 @@ async def download(request: Request) -> Response:
     size = row["length"]
     disposition = "inline" if request.query_params.get("inline") == "1" else "attachment"
     headers = {"Content-Disposition": f'{disposition}; filename="{row["filename"]}"',
-               "Accept-Ranges": "bytes", "Last-Modified": _iso(row["updated"])}
-    path = _emu(request).store.temp_path(temp_id)
+               "Accept-Ranges": "bytes", "Last-Modified": timestamp(row["updated"])}
+    path = emulator(request).store.temp_contents.path(temp_id)
     header = request.headers.get("range")
     if header:
         wanted = _range(header, size)
@@ -325,10 +317,10 @@ async def details(request: Request) -> Response:
         "ID": row["id"],
         "Name": row["filename"],
         "Size": str(row["length"]),
-        "Expires": _iso(row["created"] + row["ttl"]),
-        "CreatedAt": _iso(row["created"]),
-        "CreatorID": _emu(request).user_id,
-        "UpdatedAt": _iso(row["updated"]),
+        "Expires": timestamp(row["created"] + row["ttl"]),
+        "CreatedAt": timestamp(row["created"]),
+        "CreatorID": emulator(request).user_id,
+        "UpdatedAt": timestamp(row["updated"]),
         "TTLSeconds": row["ttl"],
     })
 
