@@ -186,6 +186,25 @@ class Resource:
     def get(self, request: Request, doc_id: str) -> dict[str, Any]:
         return found(self.documents(request).get(doc_id), self.noun, doc_id)
 
+    def unique(self, request: Request, body: dict[str, Any], old: dict[str, Any] | None,
+               where: str = "", **within: list[str]) -> None:
+        """No other document (of those `within` a parent) has the body's technicalName."""
+        name = body["technicalName"]
+        if any(d["technicalName"] == name and d["id"] != (old or {}).get("id")
+               for d in self.documents(request).all(**within)):
+            raise Problem(409, f"a {self.noun} with technicalName {name!r} exists{where}")
+
+    def parent(self, request: Request, body: dict[str, Any], old: dict[str, Any] | None,
+               link: str, child: str) -> dict[str, Any]:
+        """The document of ours that `body[link]["id"]` names: required, and an update of the
+        `child` may not change it."""
+        doc_id = body[link].get("id")
+        if not isinstance(doc_id, str) or not doc_id:
+            raise Problem(400, f"{link}.id is required: the {self.noun} of the {child}")
+        if old is not None and doc_id != old[link]["id"]:
+            raise Problem(400, f"{link}.id cannot change: a {child} stays in its {self.noun}")
+        return self.get(request, doc_id)
+
     async def listing(self, request: Request) -> Response:
         return page(request, self.documents(request).all())
 

@@ -13,6 +13,7 @@ import shutil
 import time
 import uuid
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qcli.emulator.kit import Problem, checked, emulator, json_body, now
+from qcli.emulator.kit import Problem, checked, emulator, json_body, json_part, now
 from qcli.emulator.pagination import cursor_page
 from qcli.emulator.repos.datafiles import FileQuery, NotAFolder
 
@@ -191,33 +192,41 @@ async def _parts(request: Request, *, put: bool = False) -> tuple[dict[str, Any]
     except (HTTPException, MultiPartException) as exc:
         detail = getattr(exc, "detail", None) or getattr(exc, "message", None) or str(exc)
         raise Problem(400, f"the multipart body is malformed: {detail}") from None
-    raw = form.get("Json")
-    if raw is None:
+    model = await json_part(form, "Json", 400)
+    if model is None:
         raise Problem(400, "the 'Json' part is required")
-    text = raw if isinstance(raw, str) else (await raw.read()).decode("utf-8", "replace")
-    try:
-        model = json.loads(text)
-    except ValueError:
-        raise Problem(400, "the 'Json' part is not valid JSON") from None
-    if not isinstance(model, dict):
-        raise Problem(400, "the 'Json' part must be a JSON object")
     _check_model(model, put=put)
     upload = form.get("File")
     return model, (None if isinstance(upload, str) else upload)
 
 
-async def _content(request: Request, model: dict[str, Any], upload: Any, dest: Any
-                   ) -> int | None:
-    """Write the new content to `dest` from File, tempContentFileId or sourceId; its size, or
-    None when the request carries no content."""
-    emu = emulator(request)
+async def _content(request: Request, model: dict[str, Any], upload: Any, target: Path, *,
+                   folder: bool) -> int | None:
+    """Store the new content (from File, tempContentFileId or sourceId) at `target`, through a
+    temporary file removed if that fails; its size, or None when the request carries none."""
     sources = [k for k in ("tempContentFileId", "sourceId") if model.get(k)]
     if upload is not None:
         sources.append("File")
     if len(sources) > 1:
         raise Problem(400, f"give one content source, not {' and '.join(sources)}")
+    if sources and folder:
+        raise Problem(400, "a folder has no content: give no File, tempContentFileId or "
+                      "sourceId for a folder")
     if not sources:
         return None
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        size = await _copy_content(request, model, upload, tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(target)
+    return size
+
+
+async def _copy_content(request: Request, model: dict[str, Any], upload: Any, dest: Path
+                        ) -> int:
+    emu = emulator(request)
     if upload is not None:
         size = 0
         with open(dest, "wb") as fh:
@@ -281,40 +290,24 @@ async def upload_data_file(request: Request) -> Response:
     model, upload = await _parts(request)
     name = _validate_name(model.get("name") or getattr(upload, "filename", None))
     space_id = _space_of_connection(model.get("connectionId"))
-    app_id = model.get("appId")
+    app_id, folder = model.get("appId"), bool(model.get("folder"))
     name = _place(request, model, name, space_id)
-    kind = "folder" if model.get("folder") else "file"
     if _name_taken(request, name, space_id, app_id):
         raise Problem(409, f"a file named {name!r} already exists in this scope")
     file_id = str(uuid.uuid4())
-    size = 0
-    if model.get("folder") and (upload is not None or model.get("tempContentFileId")
-                                or model.get("sourceId")):
-        raise Problem(400, "a folder has no content: give no File, tempContentFileId or "
-                      "sourceId with folder: true")
     async with _locked(request, file_id):
-        if not model.get("folder"):
-            tmp = files.content(f".{file_id}.tmp")
-            try:
-                found = await _content(request, model, upload, tmp)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-            if found is None:
-                raise Problem(400, "give the content: a 'File' part, tempContentFileId or "
-                              "sourceId (or folder: true for a folder)")
-            size = found
-            tmp.rename(files.content(file_id))
+        size = await _content(request, model, upload, files.content(file_id), folder=folder)
+        if size is None and not folder:
+            raise Problem(400, "give the content: a 'File' part, tempContentFileId or "
+                          "sourceId (or folder: true for a folder)")
         try:
-            added = files.add(file_id, name, app_id, space_id, emu.user_id, size, now(),
-                              folder=bool(model.get("folder")))
-        except NotAFolder as exc:
-            added, problem = False, _not_a_folder(exc)
-        else:
-            problem = Problem(409, f"a {kind} named {name!r} already exists in this scope")
-        if not added:
+            if not files.add(file_id, name, app_id, space_id, emu.user_id, size or 0, now(),
+                             folder=folder):
+                raise Problem(409, f"a {'folder' if folder else 'file'} named {name!r} already "
+                              "exists in this scope")
+        except (NotAFolder, Problem) as exc:
             files.content(file_id).unlink(missing_ok=True)
-            raise problem
+            raise _not_a_folder(exc) if isinstance(exc, NotAFolder) else exc from None
     return JSONResponse(_view(_row(request, file_id), files), status_code=201)
 
 
@@ -332,17 +325,8 @@ async def update_data_file(request: Request) -> Response:
         name = _place(request, model, name, space_id)
         if _name_taken(request, name, space_id, app_id, except_id=file_id):
             raise Problem(409, f"a file named {name!r} already exists in the target scope")
-        if row["folder"] and (upload is not None or model.get("tempContentFileId")
-                              or model.get("sourceId")):
-            raise Problem(400, "a folder has no content to replace")
-        tmp = files.content(f".{file_id}.put")
-        try:
-            size = await _content(request, model, upload, tmp)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        if size is not None:
-            tmp.replace(files.content(row["blob"]))
+        size = await _content(request, model, upload, files.content(row["blob"] or file_id),
+                              folder=bool(row["folder"]))
         try:
             files.update(row, name, space_id, app_id, size, emu.user_id, now())
         except NotAFolder as exc:

@@ -28,9 +28,7 @@ def _repo(request: Request) -> Any:
 def _complete(request: Request, body: dict[str, Any], old: dict[str, Any] | None
               ) -> tuple[dict[str, Any], dict[str, str]]:
     """The stored document, its technicalName unique."""
-    if any(d["technicalName"] == body["technicalName"] and d["id"] != (old or {}).get("id")
-           for d in _repo(request).data_stores.all()):
-        raise Problem(409, f"a data store with technicalName {body['technicalName']!r} exists")
+    DATA_STORES.unique(request, body, old)
     return catalog.stamp(request, body, old), {}
 
 

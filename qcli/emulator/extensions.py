@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qcli.emulator.kit import Problem, emulator, now
+from qcli.emulator.kit import Problem, emulator, json_part, now
 from qcli.emulator.store import Store
 
 # fields a client may set through `data`; the rest are the server's
@@ -37,21 +37,12 @@ async def _read_parts(request: Request) -> tuple[dict[str, Any] | None, tuple[st
     if not ctype.startswith("multipart/form-data"):
         raise Problem(415, "expected multipart/form-data with parts 'file' and 'data'")
     form = await request.form()
-    data: dict[str, Any] | None = None
     archive: tuple[str, bytes] | None = None
-    raw = form.get("data")
-    if raw is not None:
-        text = raw if isinstance(raw, str) else (await raw.read()).decode("utf-8", "replace")
-        try:
-            data = json.loads(text)
-        except ValueError:
-            raise Problem(415, "the 'data' part is not a valid JSON object") from None
-        if not isinstance(data, dict):
-            raise Problem(415, "the 'data' part is not a valid JSON object")
-        unknown = sorted(set(data) - WRITABLE - {"id", "userId", "tenantId", "createdAt",
-                                                  "updateAt"})
-        if unknown:
-            raise Problem(422, f"unknown properties in data: {', '.join(unknown)}")
+    data = await json_part(form, "data", 415)
+    unknown = sorted(set(data or {}) - WRITABLE - {"id", "userId", "tenantId", "createdAt",
+                                                   "updateAt"})
+    if unknown:
+        raise Problem(422, f"unknown properties in data: {', '.join(unknown)}")
     upload = form.get("file")
     if upload is not None and not isinstance(upload, str):
         archive = (upload.filename or "extension.zip", await upload.read())

@@ -47,6 +47,22 @@ async def json_body(request: Request) -> Any:
         raise Problem(400, "the body is not valid JSON") from None
 
 
+async def json_part(form: Any, name: str, status: int) -> dict[str, Any] | None:
+    """A multipart form's JSON object part `name` (None when absent); `status` when it is not
+    a JSON object."""
+    raw = form.get(name)
+    if raw is None:
+        return None
+    text = raw if isinstance(raw, str) else (await raw.read()).decode("utf-8", "replace")
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise Problem(status, f"the {name!r} part is not a JSON object")
+    return value
+
+
 def no_empty_values(request: Request) -> None:
     """The specs allow no empty query values (allowEmptyValue is never set): `?appId=` is bad
     input, not 'no appId'."""
