@@ -72,6 +72,7 @@ class Application:
             conn,
             log=self._verbose_line if self.options.verbose else None,
             warn=self.io.warn,
+            notice=None if self.options.quiet else self.io.err,
             credential_cache=self.credentials if conn.auth == "oauth" else None,
         )
         self._closers.append(client)
@@ -111,11 +112,10 @@ class Application:
             secrets.extend(self.connection.secrets)
         key = self.env.get("QCLI_API_KEY")
         if key:
-            secrets.append(key.strip())
-        for secret in secrets:
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
+            secrets.extend((key, key.strip()))
+        from qcli.config.secrets import redact
+
+        return redact(text, secrets)
 
     # -- output ----------------------------------------------------------------------------------
     @cached_property

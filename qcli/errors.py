@@ -91,12 +91,14 @@ class ApiError(QcliError):
             parts.append(detail)
         message = ": ".join(parts)
         extras = []
+        if method and url:
+            extras.append(f"{method} {url}")
         if code:
             extras.append(f"code {code}")
         if trace_id:
             extras.append(f"trace {trace_id}")
         if extras:
-            message += f" ({', '.join(extras)})"
+            message += f" ({'; '.join(extras)})"
         hint = None
         if status == 401:
             hint = "check the API key: 'qcli context update NAME --api-key-stdin' or QCLI_API_KEY"

@@ -68,7 +68,44 @@ class IOStreams:
 
     # -- stdout: data only -------------------------------------------------------------------
     def out(self, text: str) -> None:
-        self.stdout.write(text)
+        try:
+            self.stdout.write(text)
+        except UnicodeEncodeError as exc:
+            self._out_unencodable(text, exc)
+
+    def _out_unencodable(self, text: str, exc: UnicodeEncodeError) -> None:
+        """stdout's encoding (PYTHONIOENCODING=ascii, a Latin-1 locale) lacks a character: qcli's
+        own ellipsis becomes '...'; a character of the data ends the run with exit 2."""
+        if "\u2026" in text:
+            try:
+                self.stdout.write(text.replace("\u2026", "..."))
+                return
+            except UnicodeEncodeError as again:
+                exc = again
+        raise self.unencodable(exc) from None
+
+    def unencodable(self, exc: UnicodeEncodeError) -> Any:
+        """The UsageError (exit 2) for a character stdout's encoding lacks."""
+        from qcli.errors import UsageError
+
+        char = exc.object[exc.start:exc.start + 1]
+        encoding = getattr(self.stdout, "encoding", None) or exc.encoding
+        return UsageError(
+            f"stdout's encoding ({encoding}) cannot represent the character U+{ord(char):04X} "
+            "of the output",
+            hint="set PYTHONIOENCODING=utf-8, or use a UTF-8 locale",
+        )
+
+    def is_stdout_encoding(self, exc: UnicodeEncodeError) -> bool:
+        import codecs
+
+        encoding = getattr(self.stdout, "encoding", None)
+        if not isinstance(encoding, str):
+            return False
+        try:
+            return codecs.lookup(encoding).name == codecs.lookup(exc.encoding).name
+        except LookupError:
+            return False
 
     def out_binary(self) -> IO[bytes]:
         return self.stdout.buffer

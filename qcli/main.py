@@ -1,4 +1,8 @@
-"""Entry point. `qcli --version` is answered here, before typer or any heavy library loads."""
+"""Entry point. `qcli --version` is answered here, before typer or any heavy library loads.
+
+Output errors end here too: a reader that closed the pipe (`qcli ... | head -1`) means exit 0
+with nothing on stderr (the reader chose to stop; `set -o pipefail` stays green); any other
+failure to write stdout (a full disk, /dev/full) is one line and exit 1."""
 
 from __future__ import annotations
 
@@ -7,14 +11,36 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
-    if args in (["--version"], ["version"]):
-        from qcli import __version__
+    code = 0
+    try:
+        if args in (["--version"], ["version"]):
+            from qcli import __version__
 
-        sys.stdout.write(f"qcli {__version__}\n")
-        return 0
-    from qcli.cli.root import run
+            sys.stdout.write(f"qcli {__version__}\n")
+        else:
+            from qcli.cli.root import run
 
-    return run(args)
+            code = run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+    except OSError as exc:
+        silence_stdout()
+        sys.stderr.write(f"error: cannot write the output: {exc.strerror or exc}\n")
+        return 1
+    return code
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush has nothing to fail on."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

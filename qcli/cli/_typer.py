@@ -75,8 +75,8 @@ def _global_options(
                                help="Extra CA bundle [env: QCLI_CA_CERT]"),
     headers: list[str] | None = _opt("-H", "--header", metavar="'K: V'",
                                      help="Extra request header (repeatable)"),
-    timeout: str | None = _opt("--timeout", metavar="SECONDS", help="Per-request timeout "
-                               "[env: QCLI_TIMEOUT; default: 30]"),
+    timeout: str | None = _opt("--timeout", metavar="SECONDS", help="Time limit of each request "
+                               "as a whole, retries included [env: QCLI_TIMEOUT; default: 30]"),
     no_progress: bool = _opt("--no-progress", flag=True, help="No progress bars"),
     no_color: bool = _opt("--no-color", flag=True, help="No colour [env: NO_COLOR]"),
 ) -> None:
@@ -321,4 +321,5 @@ def application(ctx: typer.Context) -> Application:
 
 ClickException = _click.exceptions.ClickException
 NoArgsIsHelp = _click.exceptions.NoArgsIsHelpError
+NoSuchOption = _click.exceptions.NoSuchOption
 Abort = typer.Abort

@@ -32,24 +32,26 @@ CommentOpt = typer.Option(None, "--comment", help="Free text shown by 'context l
 
 
 def _read_stdin_secret(a: Application, what: str) -> str:
+    from qcli.config.secrets import check_secret
+
     secret = a.io.stdin.read().strip()
     if not secret:
         raise UsageError(f"no {what} on stdin")
-    if "\n" in secret:
-        raise UsageError(f"the {what} on stdin spans several lines")
-    return secret
+    return check_secret(secret, what, "stdin")
 
 
 def _obtain_secret(a: Application, what: str, from_stdin: bool, env_var: str | None) -> str:
     """stdin flag > environment > hidden prompt on a terminal; never a command-line value."""
     if from_stdin:
         return _read_stdin_secret(a, what)
+    from qcli.config.secrets import check_secret
+
     if env_var and a.env.get(env_var, "").strip():
-        return a.env[env_var].strip()
+        return check_secret(a.env[env_var].strip(), what, env_var)
     if a.io.can_prompt:
         secret = a.io.read_secret(f"{what[0].upper()}{what[1:]}: ").strip()
         if secret:
-            return secret
+            return check_secret(secret, what, "the prompt")
     flag = "--api-key-stdin" if what == "API key" else "--oauth-client-secret-stdin"
     hint = f"pass {flag}" + (f" or set {env_var}" if env_var else "")
     raise UsageError(f"no {what} given", hint=hint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,8 +20,21 @@ def check_counts(limit: int | None, page_size: int | None, max_page_size: int) -
 
 
 def parse_json(text: str, source: str) -> Any:
+    """Strict JSON: NaN, Infinity and numbers too large for a double are refused (no JSON
+    encoder can send them on)."""
+
+    def constant(name: str) -> Any:
+        raise UsageError(f"malformed JSON in {source}: {name} is not a JSON number")
+
+    def number(literal: str) -> float:
+        value = float(literal)
+        if math.isinf(value):
+            shown = literal if len(literal) <= 30 else literal[:27] + "..."
+            raise UsageError(f"malformed JSON in {source}: the number {shown} is too large")
+        return value
+
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=constant, parse_float=number)
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"malformed JSON in {source}: {exc.msg} at line {exc.lineno} column {exc.colno}"

@@ -14,6 +14,7 @@ from qcli.cli._typer import (
     Abort,
     ClickException,
     NoArgsIsHelp,
+    NoSuchOption,
     QcliGroup,
     command,
 )
@@ -32,9 +33,34 @@ GROUPS: dict[str, tuple[str, str]] = {
 }
 
 
+class OutputClosed(Exception):
+    """The reader of stdout went away (EPIPE). Not an OSError, so that click's own handling
+    (exit 1) does not see it."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C in a command. Not a KeyboardInterrupt, which click turns into a silent exit 130."""
+
+
 class RootGroup(QcliGroup):
     lazy_commands = GROUPS
     show_globals = True
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:  # `qcli --help | head -1`: help is printed while parsing
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            raise OutputClosed() from None
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise OutputClosed() from None
+        except KeyboardInterrupt:
+            raise Interrupted() from None
 
 
 def _version_option(ctx: Any, param: Any, value: bool) -> None:
@@ -113,16 +139,24 @@ def run(args: list[str], application: Application | None = None) -> int:
         a.io.err(exc.format_message())
         return ExitCode.USAGE
     except ClickException as exc:
+        if isinstance(exc, NoSuchOption) and exc.possibilities:
+            exc.possibilities = _close_options(exc.option_name, exc.possibilities)
         a.io.error_line(_usage_text(exc))
         return int(exc.exit_code)
-    except (Abort, KeyboardInterrupt):
+    except (Abort, KeyboardInterrupt, Interrupted):
         a.io.err("interrupted")
         return ExitCode.INTERRUPTED
-    except BrokenPipeError:
-        _silence_stdout()
+    except (BrokenPipeError, OutputClosed):  # the reader closed the pipe: exit 0, quietly
+        from qcli.main import silence_stdout
+
+        silence_stdout()
         return 0
     except OSError as exc:  # a file the user named that the OS refuses, or a full disk
         import errno
+
+        if exc.filename is None and exc.errno in (errno.ENOSPC, errno.EIO, errno.EFBIG):
+            a.io.error_line(f"cannot write the output: {exc.strerror}")
+            return ExitCode.ERROR
 
         where = f"{exc.filename}: " if exc.filename else ""
         bad_path = exc.errno in (errno.ENAMETOOLONG, errno.ENOENT, errno.EACCES, errno.EISDIR,
@@ -130,6 +164,12 @@ def run(args: list[str], application: Application | None = None) -> int:
         shown = where if len(where) < 120 else f"{where[:100]}…: "
         a.io.error_line(f"{shown}{exc.strerror or exc}")
         return ExitCode.USAGE if bad_path else ExitCode.ERROR
+    except UnicodeEncodeError as exc:  # csv and yaml write to stdout themselves
+        if not a.io.is_stdout_encoding(exc):
+            return _internal(a, exc)
+        error = a.io.unencodable(exc)
+        _report(a, error.message, error.hint)
+        return int(error.exit_code)
     except ValueError as exc:
         if "null byte" not in str(exc):  # os functions refuse a path holding NUL
             return _internal(a, exc)
@@ -139,6 +179,16 @@ def run(args: list[str], application: Application | None = None) -> int:
         return _internal(a, exc)
     finally:
         a.close()
+
+
+def _close_options(given: str, possibilities: Any) -> list[str]:
+    """click offers any option difflib finds (`--bogus` -> `--verbose`): keep only near-misses,
+    a typo or two away (`--verbos`, `--jsn`), or options the given text begins."""
+    from difflib import SequenceMatcher
+
+    word = given.lstrip("-")
+    return [p for p in possibilities if (p.lstrip("-").startswith(word) and len(word) >= 3)
+            or SequenceMatcher(None, word, p.lstrip("-")).ratio() >= 0.75]
 
 
 def _internal(a: Application, exc: Exception) -> int:
@@ -164,13 +214,3 @@ def _usage_text(exc: Any) -> str:
     if ctx is None:
         return message
     return f"{message} (see '{ctx.command_path} --help')"
-
-
-def _silence_stdout() -> None:
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except OSError:
-        pass

@@ -26,23 +26,49 @@ def validate_name(name: str) -> str:
     return name
 
 
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*\.?$")
+
+
 def normalize_server(url: str) -> str:
-    """`acme.eu.qlikcloud.com` -> `https://acme.eu.qlikcloud.com`; no trailing slash."""
+    """`acme.eu.qlikcloud.com` -> `https://acme.eu.qlikcloud.com`; no trailing slash.
+
+    A server is a scheme, a host and maybe a port: no user name or password (they would show in
+    `context ls` and logs), no path, query or fragment (exit 2, before any request)."""
+    import ipaddress
     from urllib.parse import urlsplit
 
-    url = url.strip()
+    given = url.strip()
+    url = given
+    example = "expected e.g. https://acme.eu.qlikcloud.com"
     if not url:
         raise UsageError("the server URL is empty")
     if "://" not in url:
         url = "https://" + url
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"invalid server URL {url!r}: expected e.g. https://acme.eu.qlikcloud.com")
     try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
+        parts = urlsplit(url)
+        port = parts.port
     except ValueError as exc:
-        raise UsageError(f"invalid server URL {url!r}: {exc}") from None
-    return url.rstrip("/")
+        shown = repr(given) if "@" not in given else "(not shown: it holds a user name or password)"
+        raise UsageError(f"invalid server URL {shown}: {exc}; {example}") from None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise UsageError("a server URL must not hold a user name or password (user:pass@): "
+                         "give the host only, and the key with --api-key-stdin or QCLI_API_KEY")
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise UsageError(f"invalid server URL {given!r}: {example}")
+    host = parts.hostname
+    if not _HOST.match(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise UsageError(f"invalid server URL {given!r}: {host!r} is not a host name; "
+                             f"{example}") from None
+    for what, value in (("a path", parts.path.rstrip("/")), ("a query", parts.query),
+                        ("a fragment", parts.fragment)):
+        if value or (what != "a path" and url.rstrip("/").endswith(("?", "#"))):
+            raise UsageError(f"invalid server URL {given!r}: it has {what}; give only the "
+                             f"scheme, host and port ({example})")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 @dataclass
@@ -94,7 +120,8 @@ class Context:
 
     def public_view(self, *, current: bool, has_secret: bool) -> dict[str, Any]:
         """What `context ls|get` show: never the secret itself."""
-        view: dict[str, Any] = {"name": self.name, "current": current, "server": self.server}
+        view: dict[str, Any] = {"name": self.name, "current": current,
+                                "server": _without_userinfo(self.server)}
         view["auth"] = self.auth
         if self.auth == "oauth":
             view["oauthClientId"] = self.oauth_client_id
@@ -107,6 +134,15 @@ class Context:
         view["headers"] = {k: _mask_header(k, v) for k, v in self.headers.items()}
         view["comment"] = self.comment
         return view
+
+
+def _without_userinfo(url: str) -> str:
+    """A server saved before user:pass@ was refused: shown without it."""
+    scheme, sep, rest = url.partition("://")
+    host, slash, tail = rest.partition("/")
+    if sep and "@" in host:
+        return f"{scheme}://***@{host.rsplit('@', 1)[1]}{slash}{tail}"
+    return url
 
 
 def _mask_header(key: str, value: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from qcli.config.contexts import Context, ContextStore, normalize_server
 from qcli.config.credentials import CredentialStore
+from qcli.config.secrets import check_secret, secret_problem
 from qcli.errors import UsageError
 
 OUTPUT_FORMATS = ("json", "yaml", "table", "csv")
@@ -48,6 +49,7 @@ class Connection:
     ca_cert: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
+    key_source: str | None = None  # "QCLI_API_KEY" or "context 'NAME'": named in a 401's hint
 
     @property
     def secrets(self) -> list[str]:
@@ -66,8 +68,13 @@ def resolve_output(opts: GlobalOptions, env: dict[str, str], stdout_is_tty: bool
 
 def parse_header(raw: str) -> tuple[str, str]:
     name, sep, value = raw.partition(":")
-    if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
-        raise UsageError(f"invalid header {raw!r}: expected 'Name: value'")
+    if (not sep or not name.strip() or any(c.isspace() for c in name.strip())
+            or not name.strip().isascii()):
+        shown = name.strip() if sep and name.strip().isascii() else "(not shown)"
+        raise UsageError(f"invalid header {shown!r}: expected 'Name: value' in ASCII")
+    problem = secret_problem(value.strip().replace(" ", "_"))  # spaces are fine in a value
+    if problem:  # the value may be a secret (a cookie, a token): never shown
+        raise UsageError(f"invalid header {name.strip()!r}: its value contains {problem}")
     return name.strip(), value.strip()
 
 
@@ -87,6 +94,33 @@ def current_context_name(opts: GlobalOptions, env: dict[str, str], current: str 
     return opts.context or env.get("QCLI_CONTEXT") or current
 
 
+def _same_server(saved: str, server: str) -> bool:
+    try:
+        return normalize_server(saved) == server
+    except UsageError:
+        return False
+
+
+def _context_secret(conn: Connection, ctx: Context, creds: CredentialStore) -> None:
+    where = f"the credentials stored for context {ctx.name!r}"
+    if ctx.auth == "oauth":
+        secret = creds.get(ctx.name, OAUTH_SECRET, ctx.credential_store)
+        if secret:
+            conn.auth = "oauth"
+            conn.oauth_client_id = ctx.oauth_client_id
+            conn.oauth_client_secret = check_secret(
+                secret.strip(), "OAuth client secret", where,
+                hint=f"replace it: 'qcli context update {ctx.name} --oauth-client-secret-stdin'")
+    else:
+        secret = creds.get(ctx.name, API_KEY, ctx.credential_store)
+        if secret:
+            conn.api_key = check_secret(
+                secret.strip(), "API key", where,
+                hint=f"replace it: 'qcli context update {ctx.name} --api-key-stdin'")
+    if secret:
+        conn.key_source = f"context {ctx.name!r}"
+
+
 def resolve_connection(
     opts: GlobalOptions, env: dict[str, str], store: ContextStore, creds: CredentialStore
 ) -> Connection:
@@ -103,22 +137,27 @@ def resolve_connection(
             hint="run 'qcli context create NAME --server URL', "
             "or set QCLI_SERVER and QCLI_API_KEY",
         )
-    server = normalize_server(server_raw)
+    try:
+        server = normalize_server(server_raw)
+    except UsageError as exc:
+        if ctx is not None and server_raw == ctx.server:
+            exc.message = f"context {ctx.name!r}: {exc.message}"
+            exc.hint = f"fix it: 'qcli context update {ctx.name} --server URL'"
+        raise
 
     # A context's secrets go only to the context's own server.
-    ctx_applies = ctx is not None and normalize_server(ctx.server) == server
+    ctx_applies = ctx is not None and _same_server(ctx.server, server)
     conn = Connection(server=server, auth="api-key", context=ctx.name if ctx else None)
 
-    env_key = env.get("QCLI_API_KEY")
-    if env_key:
-        conn.api_key = env_key.strip()
-    elif ctx is not None and ctx_applies:
-        if ctx.auth == "oauth":
-            conn.auth = "oauth"
-            conn.oauth_client_id = ctx.oauth_client_id
-            conn.oauth_client_secret = creds.get(ctx.name, OAUTH_SECRET, ctx.credential_store)
-        else:
-            conn.api_key = creds.get(ctx.name, API_KEY, ctx.credential_store)
+    # Whose key: a context chosen by name (--context, QCLI_CONTEXT) uses its own credentials,
+    # even with QCLI_API_KEY set; otherwise QCLI_API_KEY beats the current context's.
+    env_key = (env.get("QCLI_API_KEY") or "").strip()
+    chosen = ctx is not None and bool(opts.context or env.get("QCLI_CONTEXT"))
+    if ctx is not None and ctx_applies and (chosen or not env_key):
+        _context_secret(conn, ctx, creds)
+    if env_key and not conn.api_key and not conn.oauth_client_secret:
+        conn.api_key = check_secret(env_key, "API key", "QCLI_API_KEY")
+        conn.key_source = "QCLI_API_KEY"
     if not conn.api_key and not conn.oauth_client_secret:
         if ctx is not None and not ctx_applies:
             raise UsageError(

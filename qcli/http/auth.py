@@ -69,6 +69,9 @@ class Authenticator:
                     "grant_type": "client_credentials",
                 },
             )
+        except httpx.TooManyRedirects:
+            raise QcliError(f"POST {self.conn.server}/oauth/token: too many redirects "
+                            "(the server redirects in a loop)") from None
         except httpx.TransportError as exc:
             raise QcliError(f"cannot get an OAuth token from {self.conn.server}: {exc}",
                             exit_code=6) from None
@@ -76,6 +79,10 @@ class Authenticator:
             error: ApiError = parse_error(response.status_code, response.content,
                                           method="POST", url=str(response.request.url))
             error.message = f"OAuth token request failed: {error.message}"
+            if response.status_code in (400, 401, 403):
+                name = self.conn.context or "NAME"
+                error.hint = ("the OAuth client ID or secret was refused: 'qcli context update "
+                              f"{name} --oauth-client-id ID --oauth-client-secret-stdin'")
             raise error
         body = response.json()
         token = body.get("access_token")

@@ -11,7 +11,7 @@ import contextlib
 import json as _json
 import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +21,8 @@ from qcli import __version__
 from qcli.config.settings import Connection
 from qcli.errors import ApiError, NetworkError, QcliError, UsageError
 from qcli.http.auth import Authenticator
+from qcli.http.deadline import Deadline
+from qcli.http.deadline import install as install_deadline
 from qcli.http.envelope import parse_error
 from qcli.http.retry import IDEMPOTENT_METHODS, RETRY_STATUSES, RetryPolicy, parse_retry_after
 
@@ -35,6 +37,7 @@ class HttpClient:
         *,
         log: Callable[[str], None] | None = None,
         warn: Callable[[str], None] | None = None,
+        notice: Callable[[str], None] | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
@@ -44,6 +47,8 @@ class HttpClient:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._log = log
+        self._notice = notice  # "retrying (2/5) ..." lines for people (None with -q)
+        self._deadline = Deadline()
         if conn.insecure and warn is not None:
             warn(f"TLS certificate verification is off for {conn.server} (--insecure)")
         headers = {"User-Agent": f"qcli/{__version__}", "Accept": "application/json"}
@@ -58,6 +63,7 @@ class HttpClient:
             transport=transport,
             event_hooks={"request": [self._guard_origin], "response": [self._trace_redirect]},
         )
+        install_deadline(self._client, self._deadline)
         self.auth = Authenticator(conn, self._client, credential_cache=credential_cache)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -96,7 +102,7 @@ class HttpClient:
         *,
         headers: Mapping[str, str] | None = None,
         content: Any = None,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
         """One attempt, no retries, no status check: for protocols that retry on their own terms
@@ -110,7 +116,10 @@ class HttpClient:
                               params=set_params(params), timeout=timeout or self._client.timeout)
         started = time.monotonic()
         self._trace(f"> {method} {request.url}")
-        response = self._client.send(request)
+        try:
+            response = self._client.send(request)
+        except httpx.TooManyRedirects:
+            raise self.redirect_loop(method, str(request.url)) from None
         elapsed = (time.monotonic() - started) * 1000
         self._trace(f"< {response.status_code} {response.reason_phrase} ({elapsed:.0f} ms)")
         if response.status_code == 401 and self.auth.can_refresh:
@@ -134,8 +143,10 @@ class HttpClient:
             return response.json()
         except ValueError:
             raise QcliError(
-                f"{method} {path}: the server answered {response.status_code} with a body "
-                "that is not JSON"
+                f"{method} {response.request.url}: the server answered {response.status_code} "
+                "with a body that is not JSON",
+                hint=_not_a_tenant_hint(str(response.request.url),
+                                        response.headers.get("Content-Type", "")),
             ) from None
 
     def _send(
@@ -144,7 +155,7 @@ class HttpClient:
         path: str,
         *,
         stream: bool,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         json: Any = None,
         content: bytes | None = None,
         files: Mapping[str, Any] | None = None,
@@ -154,9 +165,13 @@ class HttpClient:
     ) -> httpx.Response:
         method = method.upper()
         idempotent = method in IDEMPOTENT_METHODS
-        params = set_params(params)
+        query = set_params(params)
         retry = 0
         auth_refreshed = False
+        first_try = time.monotonic()
+        # --timeout bounds the whole exchange, retries and their pauses included (not each
+        # read); a 429's Retry-After is waited on top (the server said when to come back).
+        deadline = first_try + self.conn.timeout
         while True:
             _rewind(files)
             request_headers = dict(headers or {})
@@ -164,7 +179,7 @@ class HttpClient:
             request = self._build(
                 method,
                 path,
-                params=params,
+                params=query,
                 json=json,
                 content=content,
                 files=files,
@@ -173,17 +188,25 @@ class HttpClient:
             )
             started = time.monotonic()
             self._trace(f"> {method} {request.url}")
+            self._deadline.at = deadline
             try:
                 response = self._client.send(request, stream=stream)
+            except httpx.TooManyRedirects:
+                raise self.redirect_loop(method, str(request.url)) from None
             except httpx.TransportError as exc:
                 safe = isinstance(exc, _NOT_SENT) or idempotent
-                if safe and retry + 1 < self.retry.attempts:
+                if safe and not _untrusted(exc) and retry + 1 < self.retry.attempts:
                     pause = self.retry.backoff(retry)
-                    self._trace(f"< {type(exc).__name__}: retrying in {pause:.1f} s")
-                    self._sleep(pause)
-                    retry += 1
-                    continue
-                raise self.network_error(exc, method, str(request.url)) from None
+                    if time.monotonic() + pause < deadline - 0.05:
+                        self._announce_retry(retry, _short_reason(exc), pause, method,
+                                             str(request.url))
+                        self._sleep(pause)
+                        retry += 1
+                        continue
+                raise self.network_error(exc, method, str(request.url), tries=retry + 1,
+                                         since=first_try) from None
+            finally:
+                self._deadline.at = None  # a download's body is read with per-read timeouts
             elapsed = (time.monotonic() - started) * 1000
             self._trace(f"< {response.status_code} {response.reason_phrase} ({elapsed:.0f} ms)")
             status = response.status_code
@@ -200,16 +223,32 @@ class HttpClient:
                     after = parse_retry_after(response.headers.get("Retry-After"))
                     wait = self.retry.backoff(retry) if after is None else after
                     if wait > self.retry.max_retry_after:
-                        wait = None
+                        error = self._api_error(response, method)
+                        error.hint = (f"the server asks to wait {_duration(wait)} before trying "
+                                      f"again, longer than the {_duration(self.retry.max_retry_after)}"
+                                      " qcli waits; run the command again after that")
+                        raise error
+                    deadline += wait
                 elif status in RETRY_STATUSES and idempotent:
                     wait = self.retry.backoff(retry)
+                    if time.monotonic() + wait >= deadline - 0.05:
+                        wait = None
                 if wait is not None:
                     response.close()
-                    self._trace(f"< retrying in {wait:.1f} s")
+                    self._announce_retry(retry, f"{status} {response.reason_phrase}", wait,
+                                         method, str(request.url))
                     self._sleep(wait)
                     retry += 1
                     continue
             raise self._api_error(response, method)
+
+    def _announce_retry(self, retry: int, reason: str, pause: float, method: str,
+                        url: str) -> None:
+        line = (f"retrying ({retry + 2}/{self.retry.attempts}) after {reason}, in {pause:.1f} s: "
+                f"{method} {url}")
+        self._trace(f"< {line}")
+        if self._notice is not None and self._log is None:  # --verbose traced it already
+            self._notice(line)
 
     # -- redirects: credentials and --header values stay on the context's own origin -------------
     def _guard_origin(self, request: httpx.Request) -> None:
@@ -264,7 +303,8 @@ class HttpClient:
         while True:
             body = self.json("GET", url, params=query or None)
             if not isinstance(body, dict):
-                raise QcliError(f"GET {path}: expected a JSON object with 'data'")
+                raise QcliError(f"GET {self._client.base_url.join(url)}: expected a JSON object "
+                                "with 'data'")
             items = body.get("data") or []
             if not items:
                 return
@@ -330,16 +370,44 @@ class HttpClient:
             body = b""
         finally:
             response.close()
-        return parse_error(
+        error = parse_error(
             response.status_code,
             body,
             headers=dict(response.headers),
             method=method,
             url=str(response.request.url),
         )
+        if error.status == 401:
+            error.hint = self._auth_hint()
+        return error
 
-    def network_error(self, exc: Exception, method: str, url: str) -> NetworkError:
+    def _auth_hint(self) -> str:
+        """Where the rejected credentials came from, and how to change them."""
+        conn = self.conn
+        if conn.auth == "oauth":
+            return (f"the OAuth client of context {conn.context!r} was refused: check its client "
+                    f"ID and secret ('qcli context update {conn.context} --oauth-client-id ID "
+                    "--oauth-client-secret-stdin')")
+        if conn.key_source == "QCLI_API_KEY":
+            return ("the API key came from QCLI_API_KEY: fix or unset it (or pass --context NAME "
+                    "to use a saved context's key)")
+        if conn.context:
+            return (f"the API key of context {conn.context!r} was refused: "
+                    f"'qcli context update {conn.context} --api-key-stdin'")
+        return "check the API key: QCLI_API_KEY, or 'qcli context update NAME --api-key-stdin'"
+
+    def redirect_loop(self, method: str, url: str) -> QcliError:
+        return QcliError(f"{method} {url}: too many redirects (more than "
+                         f"{self._client.max_redirects}): the server redirects in a loop")
+
+    def network_error(self, exc: Exception, method: str, url: str, *, tries: int = 1,
+                      since: float | None = None) -> NetworkError:
         host = urlsplit(url).netloc
+        spent = inner = ""
+        if since is not None:
+            total = time.monotonic() - since
+            inner = f"{tries} tries, {total:.1f} s in all" if tries > 1 else f"after {total:.1f} s"
+            spent = f" ({inner})"
         if _is_tls_failure(exc):
             return NetworkError(
                 f"TLS certificate of {host} is not trusted ({_tls_reason(exc)})",
@@ -348,12 +416,14 @@ class HttpClient:
             )
         if isinstance(exc, httpx.TimeoutException):
             return NetworkError(
-                f"{method} {url} timed out after {self.conn.timeout:g} s",
+                f"{method} {url} timed out: no complete answer within {self.conn.timeout:g} s"
+                f"{spent}",
                 hint="raise the limit with --timeout SECONDS",
             )
         if isinstance(exc, httpx.ConnectError):
-            return NetworkError(f"cannot connect to {self.conn.server}: {_reason(exc)}")
-        return NetworkError(f"{method} {url} failed: {_reason(exc)}")
+            return NetworkError(f"cannot connect to {self.conn.server}: {_reason(exc)} "
+                                f"({method} {url}" + (f"; {inner})" if inner else ")"))
+        return NetworkError(f"{method} {url} failed: {_reason(exc)}{spent}")
 
     def _trace(self, line: str) -> None:
         if self._log is not None:
@@ -367,13 +437,49 @@ def _item_key(item: Any) -> str:
     return _json.dumps(item, sort_keys=True, default=str)
 
 
-def set_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def set_params(params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None,
+               ) -> list[tuple[str, Any]] | None:
     """The query parameters that were set: one whose value is None (an option not given) is
     not sent at all (httpx would send it as `name=`, which a server may read as a value)."""
     if not params:
         return None
-    kept = {k: v for k, v in params.items() if v is not None}
+    pairs = params.items() if isinstance(params, Mapping) else params
+    kept = [(k, v) for k, v in pairs if v is not None]
     return kept or None
+def _untrusted(exc: BaseException) -> bool:
+    """A certificate the client does not trust: asking again cannot help."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def _short_reason(exc: BaseException) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer in time"
+    if isinstance(exc, httpx.ConnectError):
+        return f"a failed connection ({_reason(exc)})"
+    return _reason(exc)
+
+
+def _not_a_tenant_hint(url: str, content_type: str) -> str | None:
+    if "html" not in content_type.lower():
+        return None
+    parts = urlsplit(url)
+    return (f"{parts.scheme}://{parts.netloc} answers with a web page: it does not look like a "
+            "Qlik Cloud tenant; check the server URL")
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -413,10 +519,25 @@ def _verify(conn: Connection) -> ssl.SSLContext | bool:
     import certifi
 
     # SSL_CERT_FILE replaces the default bundle, as it does for curl and openssl.
-    ctx = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or certifi.where())
+    bundle = os.environ.get("SSL_CERT_FILE")
+    try:
+        ctx = ssl.create_default_context(cafile=bundle or certifi.where())
+    except (ssl.SSLError, OSError) as exc:
+        raise UsageError(f"SSL_CERT_FILE {bundle}: {_ca_problem(exc)}") from None
     if conn.ca_cert:
-        ctx.load_verify_locations(cafile=conn.ca_cert)
+        try:
+            ctx.load_verify_locations(cafile=conn.ca_cert)
+        except (ssl.SSLError, OSError) as exc:
+            raise UsageError(f"CA bundle {conn.ca_cert}: {_ca_problem(exc)}",
+                             hint="--ca-cert and QCLI_CA_CERT take a PEM file of CA "
+                             "certificates") from None
     return ctx
+
+
+def _ca_problem(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLError):
+        return "not a PEM certificate bundle (it holds no readable certificate)"
+    return getattr(exc, "strerror", None) or str(exc)
 
 
 def _is_tls_failure(exc: BaseException) -> bool:

@@ -9,8 +9,17 @@ from __future__ import annotations
 import json
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 from qcli.errors import ApiError
+
+# paths every Qlik Cloud tenant serves: a 404, 405 or 501 there means another kind of server
+TENANT_PATHS = frozenset({
+    "/api/v1/users/me", "/api/v1/extensions", "/api/v1/data-files", "/api/v1/temp-contents",
+    "/api/v1/temp-contents/files", "/api/v1/data-stores", "/api/v1/data-assets",
+    "/api/v1/data-sets", "/api/v1/data-files/quotas", "/api/v1/data-files/connections",
+    "/oauth/token",
+})
 
 
 def _reason(status: int) -> str:
@@ -65,7 +74,14 @@ def parse_error(
         text = body.decode("utf-8", "replace").strip()
         if text and not text.lstrip().startswith("<"):
             detail = text.splitlines()[0][:300]
-    return ApiError(status, title, detail, code=code, trace_id=trace_id, method=method, url=url)
+    error = ApiError(status, title, detail, code=code, trace_id=trace_id, method=method, url=url)
+    if status in (404, 405, 501) and url and method:
+        parts = urlsplit(url)
+        if parts.path.rstrip("/") in TENANT_PATHS:
+            error.hint = (f"{parts.scheme}://{parts.netloc} does not look like a Qlik Cloud "
+                          f"tenant: every tenant answers {parts.path.rstrip('/')}; check the "
+                          "server URL (--server, QCLI_SERVER or the context's)")
+    return error
 
 
 def _str_or_none(value: Any) -> str | None:

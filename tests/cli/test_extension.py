@@ -112,7 +112,8 @@ def test_unknown_extension_exits_4(qcli: Qcli, emu: Emulator) -> None:
     assert result.code == 4
     assert result.out == ""
     assert result.err.strip() == (
-        "error: 404 Not Found: could not find the extension with no-such-extension")
+        "error: 404 Not Found: could not find the extension with no-such-extension "
+        f"(GET {emu.url}/api/v1/extensions/no-such-extension)")
 
 
 def test_directory_without_qext_exits_2_before_any_request(
@@ -183,7 +184,7 @@ def test_rate_limited_then_success(qcli: Qcli, emu: Emulator) -> None:
     assert result.code == 0, result.err
     assert json.loads(result.out) is not None
     assert "< 429" in result.err
-    assert "retrying in 1.0 s" in result.err
+    assert "retrying (2/5) after 429 Too Many Requests, in 1.0 s: GET " in result.err
     statuses = [r["status"] for r in emu.requests() if r["path"] == "/api/v1/extensions"]
     assert statuses == [429, 200]
 

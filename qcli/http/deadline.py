@@ -1,0 +1,89 @@
+"""A time limit for a whole HTTP exchange, not for each socket read.
+
+httpx's timeouts apply to each read and write: a server that drips one byte a second never trips
+a 3 s read timeout. The client's connections go through `DeadlineBackend`, whose streams cut
+every connect, read and write to what is left before the deadline of the request in flight
+(per thread), and raise the matching httpcore timeout once it has passed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import httpcore
+
+
+class Deadline(threading.local):
+    at: float | None = None
+
+    def clamp(self, timeout: float | None, error: type[Exception]) -> float | None:
+        if self.at is None:
+            return timeout
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise error("the request's time limit was reached")
+        return left if timeout is None else min(timeout, left)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, deadline: Deadline):
+        self._inner = inner
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._deadline.clamp(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._deadline.clamp(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname,
+                                      self._deadline.clamp(timeout, httpcore.ConnectTimeout))
+        return DeadlineStream(inner, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend, deadline: Deadline):
+        self._inner = inner
+        self._deadline = deadline
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(host, port,
+                                         self._deadline.clamp(timeout, httpcore.ConnectTimeout),
+                                         local_address, socket_options)
+        return DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        stream = self._inner.connect_unix_socket(
+            path, self._deadline.clamp(timeout, httpcore.ConnectTimeout), socket_options)
+        return DeadlineStream(stream, self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def install(client: Any, deadline: Deadline) -> bool:
+    """Route the connections of an httpx.Client (and its proxy mounts) through the deadline.
+    Returns False where the transport is not httpx's own (a test's mock)."""
+    installed = False
+    transports = [getattr(client, "_transport", None)]
+    transports += list((getattr(client, "_mounts", None) or {}).values())
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is not None and not isinstance(backend, DeadlineBackend):
+            pool._network_backend = DeadlineBackend(backend, deadline)  # type: ignore[union-attr]
+            installed = True
+    return installed
