@@ -73,9 +73,14 @@ async def add_faults(request: Request) -> Response:
 
 
 async def clear_faults(request: Request) -> Response:
+    return _clear(request, "rules")
+
+
+def _clear(request: Request, what: str) -> Response:
+    """Empty the fault rules or the request log."""
     emu: Emulator = request.app.state.emulator
     with emu.faults.lock:
-        emu.faults.rules.clear()
+        getattr(emu.faults, what).clear()
     return Response(status_code=204)
 
 
@@ -93,10 +98,7 @@ async def get_requests(request: Request) -> Response:
 
 
 async def clear_requests(request: Request) -> Response:
-    emu: Emulator = request.app.state.emulator
-    with emu.faults.lock:
-        emu.faults.log.clear()
-    return Response(status_code=204)
+    return _clear(request, "log")
 
 
 async def expire_tokens(request: Request) -> Response:

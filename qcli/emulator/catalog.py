@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qcli.emulator.kit import Problem, checked, emulator, json_body, now
+from qcli.emulator.kit import Handler, Problem, emulator, json_body, now, routes
 from qcli.emulator.pagination import numbered_page
 
 READ_ONLY = ("id", "version", "tenantId", "createdBy", "createdTime", "lastModifiedBy",
@@ -244,10 +244,7 @@ class Resource:
         return await self._save(request, old, await patched(request, old))  # the patched doc
 
     def routes(self, *, listed: bool = False) -> list[Route]:
-        one_doc = f"{self.base}/{{id}}"
-        return [*([Route(self.base, checked(self.listing), methods=["GET"])] if listed else []),
-                Route(self.base, checked(self.create), methods=["POST"]),
-                Route(self.base, checked(self.delete), methods=["DELETE"]),
-                Route(one_doc, checked(self.read), methods=["GET"]),
-                Route(one_doc, checked(self.patch), methods=["PATCH"]),
-                Route(one_doc, checked(self.update), methods=["PUT"])]
+        base: dict[str, Handler] = {"GET": self.listing} if listed else {}
+        return routes(self.base, {"": {**base, "POST": self.create, "DELETE": self.delete},
+                                  "/{id}": {"GET": self.read, "PATCH": self.patch,
+                                            "PUT": self.update}})

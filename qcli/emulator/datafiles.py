@@ -20,9 +20,9 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from qcli.emulator.kit import Problem, checked, emulator, json_body, json_part, now
+from qcli.emulator import kit
+from qcli.emulator.kit import Problem, emulator, json_body, json_part, now
 from qcli.emulator.pagination import cursor_page
 from qcli.emulator.repos.datafiles import FileQuery, NotAFolder
 
@@ -556,17 +556,14 @@ def seed(emu: Any, count: int, prefix: str, space_id: str | None = None) -> list
     return emu.store.data_files.seed(count, prefix, space_id, emu.user_id, now())
 
 
-routes = [
-    Route(f"{BASE}/quotas", checked(quotas), methods=["GET"]),
-    Route(f"{BASE}/connections", checked(list_connections), methods=["GET"]),
-    Route(f"{BASE}/connections/{{id}}", checked(get_connection), methods=["GET"]),
-    Route(f"{BASE}/actions/delete", checked(batch_delete), methods=["POST"]),
-    Route(f"{BASE}/actions/change-space", checked(batch_change_space), methods=["POST"]),
-    Route(BASE, checked(upload_data_file), methods=["POST"]),
-    Route(BASE, checked(list_data_files), methods=["GET"]),
-    Route(f"{BASE}/{{id}}", checked(get_data_file), methods=["GET"]),
-    Route(f"{BASE}/{{id}}", checked(update_data_file), methods=["PUT"]),
-    Route(f"{BASE}/{{id}}", checked(delete_data_file), methods=["DELETE"]),
-    Route(f"{BASE}/{{id}}/actions/change-owner", checked(change_owner), methods=["POST"]),
-    Route(f"{BASE}/{{id}}/actions/change-space", checked(change_space), methods=["POST"]),
-]
+routes = kit.routes(BASE, {
+    "/quotas": {"GET": quotas},
+    "/connections": {"GET": list_connections},
+    "/connections/{id}": {"GET": get_connection},
+    "/actions/delete": {"POST": batch_delete},
+    "/actions/change-space": {"POST": batch_change_space},
+    "": {"POST": upload_data_file, "GET": list_data_files},
+    "/{id}": {"GET": get_data_file, "PUT": update_data_file, "DELETE": delete_data_file},
+    "/{id}/actions/change-owner": {"POST": change_owner},
+    "/{id}/actions/change-space": {"POST": change_space},
+})

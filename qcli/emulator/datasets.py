@@ -13,11 +13,10 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from qcli.emulator import catalog
+from qcli.emulator import catalog, kit
 from qcli.emulator.dataassets import DATA_ASSETS
-from qcli.emulator.kit import Problem, checked, now
+from qcli.emulator.kit import Problem, now
 
 
 def _complete(request: Request, body: dict[str, Any], old: dict[str, Any] | None
@@ -66,5 +65,4 @@ async def profiles(request: Request) -> Response:
     return catalog.page(request, found)
 
 
-routes = [*DATA_SETS.routes(), Route(f"{DATA_SETS.base}/{{id}}/profiles", checked(profiles),
-                                     methods=["GET"])]
+routes = [*DATA_SETS.routes(), *kit.routes(DATA_SETS.base, {"/{id}/profiles": {"GET": profiles}})]

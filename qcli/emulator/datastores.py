@@ -13,10 +13,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from qcli.emulator import catalog
-from qcli.emulator.kit import Problem, checked, emulator, now
+from qcli.emulator import catalog, kit
+from qcli.emulator.kit import Problem, emulator, now
 
 BASE = "/api/v1/data-stores"
 
@@ -138,12 +137,8 @@ def seed(emu: Any, stores: int) -> None:
         add_assets(emu, doc["id"], 2, 2)
 
 
-routes = [
-    *DATA_STORES.routes(listed=True),
-    Route(f"{BASE}/{{store_ids}}/data-assets", checked(list_data_assets), methods=["GET"]),
-    Route(f"{BASE}/{{store_ids}}/data-assets", checked(delete_data_assets), methods=["DELETE"]),
-    Route(f"{BASE}/{{store_ids}}/data-assets/{{asset_ids}}/data-sets", checked(list_data_sets),
-          methods=["GET"]),
-    Route(f"{BASE}/{{store_ids}}/data-assets/{{asset_ids}}/data-sets", checked(delete_data_sets),
-          methods=["DELETE"]),
-]
+routes = [*DATA_STORES.routes(listed=True), *kit.routes(BASE, {
+    "/{store_ids}/data-assets": {"GET": list_data_assets, "DELETE": delete_data_assets},
+    "/{store_ids}/data-assets/{asset_ids}/data-sets": {"GET": list_data_sets,
+                                                       "DELETE": delete_data_sets},
+})]

@@ -13,8 +13,8 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from qcli.emulator import kit
 from qcli.emulator.kit import Problem, emulator, json_part, now
 from qcli.emulator.store import Store
 
@@ -187,13 +187,9 @@ async def download_extension_file(request: Request) -> Response:
     return Response(data, media_type=media)
 
 
-routes = [
-    Route("/api/v1/extensions", list_extensions, methods=["GET"]),
-    Route("/api/v1/extensions", create_extension, methods=["POST"]),
-    Route("/api/v1/extensions/{id}", get_extension, methods=["GET"]),
-    Route("/api/v1/extensions/{id}", patch_extension, methods=["PATCH"]),
-    Route("/api/v1/extensions/{id}", delete_extension, methods=["DELETE"]),
-    Route("/api/v1/extensions/{id}/file", download_extension, methods=["GET"]),
-    Route("/api/v1/extensions/{id}/file/{filepath:path}", download_extension_file,
-          methods=["GET"]),
-]
+routes = kit.routes("/api/v1/extensions", {
+    "": {"GET": list_extensions, "POST": create_extension},
+    "/{id}": {"GET": get_extension, "PATCH": patch_extension, "DELETE": delete_extension},
+    "/{id}/file": {"GET": download_extension},
+    "/{id}/file/{filepath:path}": {"GET": download_extension_file},
+}, check=False)

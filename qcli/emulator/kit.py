@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from qcli.emulator.envelopes import errors_response, extension_error
 
@@ -82,6 +83,14 @@ def checked(handler: Handler) -> Handler:
 
     wrapped.__name__ = handler.__name__
     return wrapped
+
+
+def routes(base: str, table: dict[str, dict[str, Handler]], *, check: bool = True
+           ) -> list[Route]:
+    """An API's routes, {path below `base`: {method: handler}} in matching order; `check`:
+    empty query values are refused (the specs that have query parameters)."""
+    return [Route(base + path, checked(handler) if check else handler, methods=[method])
+            for path, handlers in table.items() for method, handler in handlers.items()]
 
 
 async def problem_response(request: Request, exc: Exception) -> Response:
