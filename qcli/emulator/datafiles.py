@@ -490,15 +490,9 @@ async def batch_delete(request: Request) -> Response:
     if personal is not None and not isinstance(personal, bool):
         raise Problem(400, "deleteAllFromPersonalSpace must be true or false")
     results = _each(items, lambda item: _delete(request, item["id"]))
-    scopes: list[str | None] = []
-    for space in spaces or []:
-        try:
-            _check_space(space["id"])
-        except Problem as exc:
-            raise Problem(exc.status, exc.detail, exc.code) from None
-        scopes.append(space["id"])
-    if personal:
-        scopes.append(None)
+    scopes: list[str | None] = [s["id"] for s in spaces or []] + ([None] if personal else [])
+    for space_id in scopes:
+        _check_space(space_id)
     for space_id in scopes:  # the personal space: the caller's own files there
         ids = _files(request).top_level(space_id, emulator(request).user_id if space_id is None
                                         else None)

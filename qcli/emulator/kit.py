@@ -17,13 +17,14 @@ from qcli.emulator.envelopes import errors_response, extension_error
 
 
 class Problem(Exception):
-    """An error answer: status, detail, the spec's code (HTTP-<status> when it has none) and, for
-    the extensions API's envelope, the resource it is about."""
+    """An error answer: status, detail, the spec's code (HTTP-<status> when it has none), headers
+    and, for the extensions API's envelope, the resource it is about."""
 
     def __init__(self, status: int, detail: str, code: str | None = None,
-                 resource: str | None = None):
+                 resource: str | None = None, headers: dict[str, str] | None = None):
         super().__init__(detail)
         self.status, self.detail, self.code, self.resource = status, detail, code, resource
+        self.headers = headers
 
 
 def timestamp(seconds: float) -> str:
@@ -100,5 +101,5 @@ async def problem_response(request: Request, exc: Exception) -> Response:
     if path.startswith("/api/v1/extensions"):
         return extension_error(exc.status, exc.detail, resource=exc.resource)
     # the data-files API's ErrorResponse allows no traceId
-    return errors_response(exc.status, exc.detail, code=exc.code,
+    return errors_response(exc.status, exc.detail, code=exc.code, headers=exc.headers,
                            trace=not path.startswith("/api/v1/data-files"))
