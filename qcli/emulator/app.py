@@ -16,10 +16,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qcli.emulator import datafiles, datastores, extensions, identity, tempcontents
+from qcli.emulator import dataassets, datafiles, datasets, datastores, extensions, identity, tempcontents
 from qcli.emulator.envelopes import errors_response
 from qcli.emulator.faults import FaultMiddleware, FaultRule, Faults, rules_from_json
 from qcli.emulator.identity import AuthMiddleware
+from qcli.emulator.kit import Problem, problem_response
 from qcli.emulator.pagination import BadPage, cursor_page, numbered_page
 from qcli.emulator.store import Store
 
@@ -72,9 +73,14 @@ async def add_faults(request: Request) -> Response:
 
 
 async def clear_faults(request: Request) -> Response:
+    return _clear(request, "rules")
+
+
+def _clear(request: Request, what: str) -> Response:
+    """Empty the fault rules or the request log."""
     emu: Emulator = request.app.state.emulator
     with emu.faults.lock:
-        emu.faults.rules.clear()
+        getattr(emu.faults, what).clear()
     return Response(status_code=204)
 
 
@@ -92,10 +98,7 @@ async def get_requests(request: Request) -> Response:
 
 
 async def clear_requests(request: Request) -> Response:
-    emu: Emulator = request.app.state.emulator
-    with emu.faults.lock:
-        emu.faults.log.clear()
-    return Response(status_code=204)
+    return _clear(request, "log")
 
 
 async def expire_tokens(request: Request) -> Response:
@@ -126,11 +129,8 @@ async def seed_data_files(request: Request) -> Response:
 
 async def add_data_assets(request: Request) -> Response:
     body = json.loads(await request.body() or b"{}")
-    try:
-        made = datastores.add_assets(request.app.state.emulator, request.path_params["id"],
-                                     int(body.get("assets", 1)), int(body.get("dataSets", 1)))
-    except datastores.Problem as exc:
-        return errors_response(exc.status, exc.detail)
+    made = datastores.add_assets(request.app.state.emulator, request.path_params["id"],
+                                 int(body.get("assets", 1)), int(body.get("dataSets", 1)))
     return JSONResponse(made, status_code=201)
 
 
@@ -165,8 +165,8 @@ def create_app(config: EmulatorConfig) -> Any:
         datastores.seed(emulator, config.seed)
     app = Starlette(
         routes=[*admin_routes, *identity.routes, *extensions.routes, *tempcontents.routes,
-                *datafiles.routes, *datastores.routes],
-        exception_handlers={404: not_found, 405: method_not_allowed},
+                *datafiles.routes, *datastores.routes, *dataassets.routes, *datasets.routes],
+        exception_handlers={404: not_found, 405: method_not_allowed, Problem: problem_response},
     )
     app.state.emulator = emulator
     return FaultMiddleware(_wrapped(AuthMiddleware(app, emulator)), emulator.faults)

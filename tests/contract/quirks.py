@@ -33,9 +33,10 @@ QUIRKS: list[Quirk] = [
           "multipart~1form-data/schema/required", ["Json"],
           'the multipart body lists "Json.Name" as required: there is no such part (parts are '
           '"Json" and "File"; "name" is required inside Json, which the Json schema already says)'),
-    Quirk("data-stores", "/components/schemas/JsonPatch/properties/value", {},
-          "RFC 6902's value is any JSON value; typed object, a patch could not replace a string "
-          "(name, description) or an array (tags), which is what patches are for"),
+    *(Quirk(api, "/components/schemas/JsonPatch/properties/value", {},
+            "RFC 6902's value is any JSON value; typed object, a patch could not replace a string "
+            "(name, description) or an array (tags), which is what patches are for")
+      for api in ("data-stores", "data-assets", "data-sets")),
     Quirk("temp-contents", "/paths/~1api~1v1~1temp-contents~1{id}/get/responses/200/content/"
           "*~1*/schema", BINARY,
           "the download is the file's bytes (any media type), typed as a JSON object"),

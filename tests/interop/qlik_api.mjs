@@ -8,7 +8,9 @@
 // deletes it again, so it can run against a tenant that holds other things.
 
 import auth from "@qlik/api/auth";
+import dataAssets from "@qlik/api/data-assets";
 import dataFiles from "@qlik/api/data-files";
+import dataSets from "@qlik/api/data-sets";
 import dataStores from "@qlik/api/data-stores";
 import extensions from "@qlik/api/extensions";
 import tempContents from "@qlik/api/temp-contents";
@@ -148,6 +150,23 @@ const DataSet = {
 };
 const DataAssetsPage = page(DataAsset);
 const DataSetsPage = page(DataSet);
+
+// data-sets.d.ts (profiles)
+const DataType = oneOf("DATE", "TIME", "DATETIME", "TIMESTAMP", "STRING", "DOUBLE", "DECIMAL",
+  "INTEGER", "BOOLEAN", "BINARY", "CUSTOM");
+const DataSetProfile = {
+  "meta?": { "computationEndTime?": "string", "computationStartTime?": "string",
+    "connectionId?": "string", "dataSetId?": "string", "lastLoadTime?": "string",
+    "messages?": arrayOf("string"), "resultType?": oneOf("NORMAL", "BASIC"),
+    "status?": oneOf("QUEUED", "RUNNING", "FINISHED", "FAILED", "INCOMPLETE", "CANCELLED", "STALE",
+      "PARTIAL", "DEFERRED") },
+  "profiles?": arrayOf({ "fieldProfiles?": arrayOf({ "dataType?": DataType, "index?": "number",
+    "name?": "string", "nullValueCount?": "number", "distinctValueCount?": "number" }),
+  "name?": "string", "numberOfRows?": "number", "sizeInBytes?": "number" }),
+  "samples?": arrayOf({ "fieldNames?": arrayOf("string"), "name?": "string",
+    "records?": arrayOf({ "values?": arrayOf("string") }) }),
+};
+const DataSetProfilesPage = page(DataSetProfile);
 
 // -- running one call ----------------------------------------------------------------------------
 async function call(name, statuses, shape, run) {
@@ -422,10 +441,78 @@ async function dataStoreCalls() {
   await refused("dataStores.getDataStore (deleted)", [404], () => dataStores.getDataStore(ids[0], {}, { noCache: true }));
 }
 
+// -- the catalog's data assets and data sets, in a data store of their own ----------------------
+/** A document as a client sends it back: without what the server sets (readOnly in the spec). */
+function writable(doc) {
+  const { createdBy, createdTime, lastModifiedBy, lastModifiedTime, tenantId, ...rest } = doc;
+  void createdBy, createdTime, lastModifiedBy, lastModifiedTime, tenantId;
+  return rest;
+}
+
+async function catalogCalls() {
+  const store = await call("dataStores.createDataStore (catalog)", [201], DataStore, () =>
+    dataStores.createDataStore({ name: `${tag} catalog`, technicalName: `${tag}_catalog`, type: "interop" }));
+  const storeId = store.data.id;
+  const asset = await call("dataAssets.createDataAsset", [201], DataAsset, () =>
+    dataAssets.createDataAsset({ name: `${tag} asset`, technicalName: `${tag}_asset`, appType: "QIX-DF",
+      tags: ["interop"], dataStoreInfo: { id: storeId } }));
+  const assetId = asset.data.id;
+  expect("dataAssets.createDataAsset", asset.data.dataStoreInfo.id === storeId,
+    `dataStoreInfo ${JSON.stringify(asset.data.dataStoreInfo)}`);
+  const listed = await call("dataStores.getDataStoreDataAssets (created)", [200], DataAssetsPage, () =>
+    dataStores.getDataStoreDataAssets(storeId, {}, { noCache: true }));
+  expect("dataStores.getDataStoreDataAssets (created)",
+    (listed.data.data || []).map((a) => a.id).join() === assetId, "the new data asset is not listed in its store");
+  const got = await call("dataAssets.getDataAsset", [200], DataAsset, () => dataAssets.getDataAsset(assetId, {}));
+  expect("dataAssets.getDataAsset", got.data.technicalName === `${tag}_asset`, `got ${JSON.stringify(got.data)}`);
+  const { dataStoreInfo, ...assetFields } = writable(got.data);
+  const put = await call("dataAssets.updateDataAsset", [200], DataAsset, () =>
+    dataAssets.updateDataAsset(assetId, { ...assetFields, dataStoreInfo: { id: dataStoreInfo.id },
+      description: "updated by PUT" }));
+  expect("dataAssets.updateDataAsset", put.data.description === "updated by PUT" && put.data.version === got.data.version + 1,
+    `got ${JSON.stringify(put.data)}`);
+  const patched = await call("dataAssets.patchDataAsset", [200, 204], DataAsset, () =>
+    dataAssets.patchDataAsset(assetId, [{ op: "replace", path: "/name", value: `${tag} renamed` }]));
+  expect("dataAssets.patchDataAsset", patched.data.name === `${tag} renamed`, `got ${JSON.stringify(patched.data)}`);
+
+  const set = await call("dataSets.createDataSet", [201], DataSet, () =>
+    dataSets.createDataSet({ name: `${tag}.csv`, technicalName: `${tag}_set`, type: "delimited",
+      qri: `qdf:interop:t:sid@x:${tag}.csv`, secureQri: `qri:interop:${tag}`,
+      dataAssetInfo: { id: assetId }, operational: { rowCount: 3, size: 42 },
+      schema: { dataFields: [{ name: "id", dataType: { type: "INTEGER" } },
+        { name: "city", dataType: { type: "STRING" } }] } }));
+  const setId = set.data.id;
+  expect("dataSets.createDataSet", set.data.dataAssetInfo.id === assetId, `dataAssetInfo ${JSON.stringify(set.data.dataAssetInfo)}`);
+  const sets = await call("dataStores.getDataStoreDataAssetDataSets (created)", [200], DataSetsPage, () =>
+    dataStores.getDataStoreDataAssetDataSets(storeId, assetId, {}, { noCache: true }));
+  expect("dataStores.getDataStoreDataAssetDataSets (created)",
+    (sets.data.data || []).map((d) => d.id).join() === setId, "the new data set is not listed under its asset");
+  const gotSet = await call("dataSets.getDataSet", [200], DataSet, () => dataSets.getDataSet(setId, {}));
+  const { dataAssetInfo, ...setFields } = writable(gotSet.data);
+  const putSet = await call("dataSets.updateDataSet", [200], DataSet, () =>
+    dataSets.updateDataSet(setId, { ...setFields, dataAssetInfo: { id: dataAssetInfo.id }, description: "PUT" }));
+  expect("dataSets.updateDataSet", putSet.data.description === "PUT", `got ${JSON.stringify(putSet.data)}`);
+  const patchedSet = await call("dataSets.patchDataSet", [200, 204], DataSet, () =>
+    dataSets.patchDataSet(setId, [{ op: "add", path: "/tags", value: ["patched"] }]));
+  expect("dataSets.patchDataSet", JSON.stringify(patchedSet.data.tags) === '["patched"]', `got ${JSON.stringify(patchedSet.data)}`);
+  const profiles = await call("dataSets.getDataSetProfiles", [200, 202], DataSetProfilesPage, () =>
+    dataSets.getDataSetProfiles(setId, {}));
+  const fields = (profiles.data.data || [])[0]?.profiles?.[0]?.fieldProfiles || [];
+  expect("dataSets.getDataSetProfiles", fields.map((f) => f.name).join() === "id,city",
+    `got ${JSON.stringify(profiles.data)}`);
+
+  await call("dataSets.deleteDataSets", [204], null, () => dataSets.deleteDataSets({ ids: [setId] }));
+  await refused("dataSets.getDataSet (deleted)", [404], () => dataSets.getDataSet(setId, {}, { noCache: true }));
+  await call("dataAssets.deleteDataAssets", [204], null, () => dataAssets.deleteDataAssets({ ids: [assetId] }));
+  await refused("dataAssets.getDataAsset (deleted)", [404], () => dataAssets.getDataAsset(assetId, {}, { noCache: true }));
+  await call("dataStores.deleteDataStores (catalog)", [204], null, () => dataStores.deleteDataStores({ ids: [storeId] }));
+}
+
 try {
   await extensionCalls();
   await dataFileCalls();
   await dataStoreCalls();
+  await catalogCalls();
 } catch (err) {
   console.error(err instanceof Failure ? err.message : `FAILED (the script itself): ${err && err.stack || err}`);
   process.exit(1);

@@ -1,8 +1,9 @@
 """Qlik's own API client, `@qlik/api` (npm, pinned by package-lock.json), against the emulator.
 
 tests/interop/qlik_api.mjs calls list (following `next`), get, create, update and delete for
-extensions, data files (a folder, a batch delete, the owner and space actions) and data stores,
-plus temp-contents' one-request upload and download, and checks every answer against the status
+extensions, data files (a folder, a batch delete, the owner and space actions), data stores,
+data assets and data sets (and a data set's profiles), plus temp-contents' one-request upload and
+download, and checks every answer against the status
 and shapes the client's types promise. The contract middleware checks the same exchanges against
 the OpenAPI specs.
 """
@@ -23,8 +24,9 @@ from conftest import API_KEY, Emulator
 ROOT = Path(__file__).parents[2]
 SCRIPT = Path(__file__).with_name("qlik_api.mjs")
 # what the script calls against a fresh emulator with --seed 2 (3 data stores of its own on top
-# of the 2 seeded, listed 2 a page: 3 pages; the seeded catalog 1 item a page: 2 + 2 pages)
-EXPECTED_CALLS = 51
+# of the 2 seeded, listed 2 a page: 3 pages; the seeded catalog 1 item a page: 2 + 2 pages;
+# then 17 for a data asset and a data set made, listed, changed, profiled and deleted)
+EXPECTED_CALLS = 68
 EVERY_OPERATION = {
     "extensions.getExtensions", "extensions.getExtension", "extensions.uploadExtension",
     "extensions.patchExtension", "extensions.deleteExtension", "extensions.downloadExtension",
@@ -39,6 +41,10 @@ EVERY_OPERATION = {
     "dataStores.getDataStores", "dataStores.getDataStore", "dataStores.createDataStore",
     "dataStores.updateDataStore", "dataStores.patchDataStore", "dataStores.deleteDataStores",
     "dataStores.getDataStoreDataAssets", "dataStores.getDataStoreDataAssetDataSets",
+    "dataAssets.createDataAsset", "dataAssets.getDataAsset", "dataAssets.updateDataAsset",
+    "dataAssets.patchDataAsset", "dataAssets.deleteDataAssets",
+    "dataSets.createDataSet", "dataSets.getDataSet", "dataSets.updateDataSet",
+    "dataSets.patchDataSet", "dataSets.deleteDataSets", "dataSets.getDataSetProfiles",
 }
 
 
