@@ -81,13 +81,19 @@ class Emulator:
                 self.proc.wait(10)
 
     # -- the emulator's fixture API ------------------------------------------------------------
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
+    def _call(self, method: str, path: str, body: Any = None,
+              headers: dict[str, str] | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **(headers or {})})
         with urllib.request.urlopen(req, timeout=10) as resp:
             raw = resp.read()
         return json.loads(raw) if raw else None
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        """A JSON call to the tenant API with the API key, not through qcli (to read back what
+        a command did, or to seed data); it is logged like any other request."""
+        return self._call(method, path, body, {"Authorization": f"Bearer {self.api_key}"})
 
     def add_faults(self, *rules: dict[str, Any]) -> None:
         self._call("POST", "/__emulator/faults", list(rules))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from conftest import Emulator, Qcli
+from pathlib import Path
+
+from conftest import Emulator, Qcli, make_extension_dir
 
 
-def test_raw_get_with_query_params(qcli: Qcli, emu: Emulator) -> None:
+def test_raw_get_with_query_params(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
     qcli.login(emu)
+    made = qcli("extension", "create", str(make_extension_dir(tmp_path, "raw-chart")), "-q")
+    assert made.code == 0, made.err
+    emu.clear_requests()
     result = qcli("raw", "get", "/v1/extensions", "--query", "limit=5", "--query", "x=a b")
     assert result.code == 0, result.err
-    assert result.json() == {"data": result.json()["data"]}
+    assert result.json() == emu.api("GET", "/api/v1/extensions")  # the body, unchanged
+    assert made.out.strip() in [e["id"] for e in result.json()["data"]]
     sent = next(r for r in emu.requests() if r["path"] == "/api/v1/extensions")
     assert sent["query"] == "limit=5&x=a+b"
 
