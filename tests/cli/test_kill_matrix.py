@@ -10,7 +10,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -137,6 +136,7 @@ def test_emulator_killed_mid_metadata_writes_keeps_every_acknowledged_resource(
     emu = Emulator(tmp_path / "tenant").start()
     acknowledged: list[str] = []
     stop = threading.Event()
+    enough = threading.Event()  # 20 writes answered 201: kill the emulator now
 
     def writer() -> None:
         n = 0
@@ -148,17 +148,19 @@ def test_emulator_killed_mid_metadata_writes_keeps_every_acknowledged_resource(
             try:
                 with urllib.request.urlopen(req, timeout=5) as resp:
                     acknowledged.append(json.loads(resp.read())["id"])
+                if len(acknowledged) >= 20:
+                    enough.set()
             except OSError:
                 return  # the emulator is gone
             n += 1
 
     thread = threading.Thread(target=writer)
     thread.start()
-    time.sleep(1.0)
-    emu.stop(signal.SIGKILL)
+    assert enough.wait(60), f"only {len(acknowledged)} writes answered"
+    emu.stop(signal.SIGKILL)  # the writer keeps writing up to the kill
     stop.set()
     thread.join(10)
-    assert len(acknowledged) > 20
+    assert len(acknowledged) >= 20
     db = sqlite3.connect(tmp_path / "tenant" / "emulator.sqlite3")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     stored = {row[0] for row in db.execute("SELECT id FROM data_stores")}
