@@ -101,6 +101,52 @@ class Emulator:
     def clear_faults(self) -> None:
         self._call("DELETE", "/__emulator/faults")
 
+    def _pages(self, path: str) -> list[dict[str, Any]]:
+        """Every item of a listing, following links.next."""
+        items: list[dict[str, Any]] = []
+        while path:
+            page = self.api("GET", path)
+            items.extend(page["data"])
+            href = ((page.get("links") or {}).get("next") or {}).get("href")
+            path = href[len(self.url):] if href and href.startswith(self.url) else href
+        return items
+
+    def inventory(self) -> dict[str, set[str]]:
+        """The IDs of the extensions, data files (in every reachable space) and data stores."""
+        return {
+            "extensions": {e["id"] for e in self.api("GET", "/api/v1/extensions")["data"]},
+            "data-files": {f["id"] for f in self._pages(
+                "/api/v1/data-files?includeAllSpaces=true&limit=100")},
+            "data-stores": {s["id"] for s in self._pages("/api/v1/data-stores?limit=100")},
+        }
+
+    def remove_all_but(self, kept: dict[str, set[str]]) -> list[str]:
+        """Delete what is not in `kept` (an earlier inventory); the problems met, if any."""
+        import urllib.error
+
+        problems: list[str] = []
+        new = {kind: ids - kept.get(kind, set()) for kind, ids in self.inventory().items()}
+        calls = [("DELETE", f"/api/v1/extensions/{i}", None) for i in sorted(new["extensions"])]
+        calls += [("DELETE", f"/api/v1/data-files/{i}", None) for i in sorted(new["data-files"])]
+        calls += [("DELETE", f"/api/v1/data-stores/{i}/data-assets", None)
+                  for i in sorted(new["data-stores"])]
+        if new["data-stores"]:
+            calls.append(("DELETE", "/api/v1/data-stores", {"ids": sorted(new["data-stores"])}))
+        for method, path, body in calls:
+            for _ in range(100):  # 423 while a released request still finishes
+                try:
+                    self.api(method, path, body)
+                except urllib.error.HTTPError as exc:
+                    if exc.code == 423:
+                        time.sleep(0.05)
+                        continue
+                    if exc.code not in (404, 410):
+                        problems.append(f"{method} {path}: {exc.code}")
+                break
+            else:
+                problems.append(f"{method} {path}: still locked")
+        return problems
+
     def requests(self) -> list[dict[str, Any]]:
         return self._call("GET", "/__emulator/requests")["data"]  # type: ignore[no-any-return]
 
@@ -193,11 +239,16 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture
 def emu(emulator: Emulator) -> Any:
-    """The session emulator, with faults and the request log cleared around each test."""
+    """The session emulator, with faults and the request log cleared around each test, and
+    whatever the test made (extensions, data files, data stores) removed after it, passed or
+    failed, so that no test sees what another left."""
     emulator.clear_faults()
+    before = emulator.inventory()
     emulator.clear_requests()
     yield emulator
-    emulator.clear_faults()
+    emulator.clear_faults()  # and the holds under way end
+    problems = emulator.remove_all_but(before)
+    assert not problems, f"could not clean up after the test: {problems}"
 
 
 class Qcli:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -90,10 +91,10 @@ def test_quiet_prints_ids_only(qcli: Qcli, emu: Emulator, tmp_path: Path) -> Non
     made = _create(qcli, tmp_path, "quiet-chart")
     result = qcli("extension", "ls", "-q")
     assert result.code == 0
-    lines = result.out.splitlines()
-    assert made["id"] in lines
-    assert all(len(line) == 24 and all(c in "0123456789abcdef" for c in line) for line in lines)
-    qcli("extension", "rm", made["id"], "--yes")
+    # exactly the IDs the API lists, one a line, nothing else (whatever else the tenant holds)
+    assert result.out.splitlines() == [e["id"] for e in emu.api("GET", "/api/v1/extensions")["data"]]
+    assert made["id"] in result.out.splitlines()
+    assert re.fullmatch(r"[0-9a-f]{24}", made["id"])
 
 
 def test_duplicate_name_is_a_conflict(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
