@@ -4,7 +4,6 @@ byte-identical, at most one chunk is sent twice, and `data-file create` makes ex
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 import signal
 import sqlite3
@@ -76,10 +75,8 @@ def test_data_file_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, poin
     assert _patched_bytes(emu) <= SIZE + MiB  # at most one chunk sent twice
     listed = qcli("data-file", "ls", "--name", src.name, "--json", env=_env(emu)).json()
     assert len(listed) == 1, listed  # exactly one data file
-    stored = emu.data_dir / "datafiles" / listed[0]["id"]
-    assert hashlib.sha256(stored.read_bytes()).digest() == hashlib.sha256(
-        src.read_bytes()).digest()
-    qcli("data-file", "rm", listed[0]["id"], "--yes", env=_env(emu))
+    assert listed[0]["size"] == SIZE
+    assert emu.data_file_bytes(listed[0]["id"]) == src.read_bytes()
 
 
 @pytest.mark.parametrize("point", POINTS, ids=[p[0] for p in POINTS])
@@ -91,8 +88,7 @@ def test_temp_content_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, p
     again = qcli(*args, env=_env(emu))
     assert again.code == 0, again.err
     assert _patched_bytes(emu) <= SIZE + MiB
-    stored = emu.data_dir / "temp" / again.out.strip()
-    assert stored.read_bytes() == src.read_bytes()
+    assert emu.download(f"/api/v1/temp-contents/{again.out.strip()}") == src.read_bytes()
 
 
 def test_emulator_killed_mid_upload_stays_consistent(qcli: Qcli, tmp_path: Path) -> None:
@@ -121,7 +117,7 @@ def test_emulator_killed_mid_upload_stays_consistent(qcli: Qcli, tmp_path: Path)
         result = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q",
                       env=_env(again))
         assert result.code == 0, result.err
-        assert (tmp_path / "tenant" / "temp" / result.out.strip()).read_bytes() == src.read_bytes()
+        assert again.download(f"/api/v1/temp-contents/{result.out.strip()}") == src.read_bytes()
     finally:
         again.stop()
 
@@ -133,7 +129,6 @@ def test_emulator_killed_mid_metadata_writes_keeps_every_acknowledged_resource(
     import threading
     import urllib.request
 
-    emu = Emulator(tmp_path / "tenant").start()
     acknowledged: list[str] = []
     stop = threading.Event()
     enough = threading.Event()  # 20 writes answered 201: kill the emulator now
@@ -154,12 +149,16 @@ def test_emulator_killed_mid_metadata_writes_keeps_every_acknowledged_resource(
                 return  # the emulator is gone
             n += 1
 
+    emu = Emulator(tmp_path / "tenant").start()
     thread = threading.Thread(target=writer)
     thread.start()
-    assert enough.wait(60), f"only {len(acknowledged)} writes answered"
-    emu.stop(signal.SIGKILL)  # the writer keeps writing up to the kill
-    stop.set()
-    thread.join(10)
+    try:
+        assert enough.wait(60), f"only {len(acknowledged)} writes answered"
+        emu.stop(signal.SIGKILL)  # the writer keeps writing up to the kill
+    finally:
+        stop.set()
+        emu.stop(signal.SIGKILL)
+        thread.join(10)
     assert len(acknowledged) >= 20
     db = sqlite3.connect(tmp_path / "tenant" / "emulator.sqlite3")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
