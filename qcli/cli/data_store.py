@@ -87,7 +87,7 @@ def _fields(type_: str | None, technical_name: str | None, name: str | None,
                             "technicalDescription": technical_description, "spaceId": space_id}
     body = {k: v for k, v in body.items() if v is not None}
     if tags:
-        body["tags"] = list(tags)
+        body["tags"] = list(dict.fromkeys(tags))  # a tag given twice is one tag (the API wants them unique)
     if properties:
         props: dict[str, str] = {}
         for item in properties:

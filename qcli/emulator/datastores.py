@@ -115,6 +115,8 @@ def _check_store(body: Any) -> dict[str, Any]:
     if "tags" in body and not (isinstance(body["tags"], list)
                                and all(isinstance(t, str) for t in body["tags"])):
         raise Problem(400, "tags must be an array of strings")
+    if "tags" in body and len(set(body["tags"])) != len(body["tags"]):
+        raise Problem(400, "tags must be unique")
     if "properties" in body and not isinstance(body["properties"], dict):
         raise Problem(400, "properties must be an object")
     return body

@@ -237,3 +237,21 @@ def test_pages_limit_and_projections(qcli: Qcli, tmp_path: Path) -> None:
         assert one == {"technicalName": "s000"}
     finally:
         emu.stop()
+
+
+def test_a_tag_given_twice_is_sent_once_and_the_api_refuses_repeats(qcli: Qcli, emu: Emulator
+                                                                     ) -> None:
+    import urllib.error
+
+    made = qcli("data-store", "create", "--type", "qix-datafiles", "--technical-name",
+                "twice_tagged", "--tag", "eu", "--tag", "é😀", "--tag", "eu", "--json",
+                env=_env(emu))
+    assert made.code == 0, made.err
+    assert made.json()["tags"] == ["eu", "é😀"]
+    try:
+        emu.api("POST", "/api/v1/data-stores", {"type": "t", "technicalName": "dup_tags",
+                                                 "tags": ["a", "a"]})
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 400
+    else:
+        raise AssertionError("the emulator took repeated tags")

@@ -209,3 +209,14 @@ def test_emulator_restart_keeps_extensions(qcli: Qcli, tmp_path: Path) -> None:
         assert "durable-chart.qext" in zipfile.ZipFile(out).namelist()
     finally:
         again.stop()
+
+
+def test_deprecated_must_be_a_date(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    qcli.login(emu)
+    folder = make_extension_dir(tmp_path / "src", "dated-chart")
+    bad = qcli("extension", "create", str(folder), "--deprecated", "soon")
+    assert bad.code == 1
+    assert "deprecated must be a date such as 2024-01-31, not 'soon'" in bad.err
+    good = qcli("extension", "create", str(folder), "--deprecated", "2024-01-31", "--json")
+    assert good.code == 0, good.err
+    assert good.json()["deprecated"] == "2024-01-31"

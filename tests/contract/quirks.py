@@ -75,6 +75,12 @@ SUBSET_PARAMS = {
                    "schemas require technicalName, type and appType",
 }
 
+# path parameters that hold a path of several segments (OpenAPI's {param} matches one)
+PATH_PARAMS = {
+    "filepath": "a file inside an extension's archive is addressed by its path in the archive, "
+                "e.g. lib/helper.js (the reference's own description: 'Path to the file')",
+}
+
 # operations the emulator serves that no spec documents: (method, path template, why)
 OUTSIDE: list[tuple[str, str, str]] = [
     ("HEAD", "/api/v1/temp-contents/files/{id}",

@@ -133,3 +133,23 @@ def test_the_middleware_logs_what_it_finds(tmp_path: Path) -> None:
     assert sent[0]["status"] == 200  # the exchange itself is untouched
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert lines and all("getExtensions" in v["violation"] for v in lines)
+
+
+def test_a_file_path_inside_an_archive_may_span_segments() -> None:
+    kind, op = CONTRACT.find("GET", "/api/v1/extensions/abc/file/lib/helper.js")
+    assert kind == "op" and op is not None
+    assert op.template == "/api/v1/extensions/{id}/file/{filepath}"
+    assert op.path_params == {"id": "abc", "filepath": "lib/helper.js"}
+    assert CONTRACT.find("GET", "/api/v1/extensions/a/b")[0] != "op"  # {id} stays one segment
+
+
+def test_an_empty_file_is_a_body_but_no_body_is_not() -> None:
+    def post(headers: dict[str, str]) -> list[str]:
+        ex = Exchange(method="POST", path="/api/v1/temp-contents",
+                      query=[("filename", "e.csv")], headers=headers, body=b"", status=201,
+                      response_headers={"location": "/api/v1/temp-contents/x"}, response_body=b"")
+        return CONTRACT.check(ex)
+
+    assert not any("body is required" in v
+                   for v in post({"content-type": "application/octet-stream"}))
+    assert any("body is required" in v for v in post({}))

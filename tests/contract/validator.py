@@ -31,7 +31,7 @@ from typing import Any
 import jsonschema
 from jsonschema import FormatChecker
 
-from contract.quirks import DELETE, OUTSIDE, QUIRKS, SUBSET_PARAMS
+from contract.quirks import DELETE, OUTSIDE, PATH_PARAMS, QUIRKS, SUBSET_PARAMS
 
 DIGEST = Path(__file__).with_name("specs.json")
 # answered by the gateway in front of every API (auth, method routing, rate limits), not by
@@ -154,6 +154,10 @@ def _to_json_schema(node: Any, mode: str) -> Any:
     return out
 
 
+def _param_pattern(match: re.Match[str]) -> str:
+    return "(.+)" if match.group(1) in PATH_PARAMS else "([^/]+)"
+
+
 class Contract:
     def __init__(self, digest: dict[str, Any] | None = None):
         raw = digest if digest is not None else json.loads(DIGEST.read_text(encoding="utf-8"))
@@ -161,7 +165,7 @@ class Contract:
         self.routes: list[tuple[re.Pattern[str], str, str, int]] = []
         for api, doc in self.apis.items():
             for template in doc["paths"]:
-                regex = "^" + re.sub(r"\{[^}]+\}", "([^/]+)", re.escape(template).replace(
+                regex = "^" + re.sub(r"\{([^}]+)\}", _param_pattern, re.escape(template).replace(
                     r"\{", "{").replace(r"\}", "}")) + "$"
                 self.routes.append((re.compile(regex), api, template, template.count("{")))
         self.routes.sort(key=lambda r: r[3])  # literal segments win over parameters
@@ -315,6 +319,8 @@ class Contract:
             ex.headers.get("content-length", "0") or 0) > 0
         if body_spec is None:
             return []
+        if not has_body and _is_octets(ex.headers.get("content-type", ""), body_spec):
+            has_body = True  # the bytes of an empty file: a body of length zero, sent as such
         if not has_body:
             return ["a body is required"] if body_spec.get("required") else []
         ctype = ex.headers.get("content-type", "")
@@ -429,6 +435,11 @@ class Contract:
 def _is_json(ctype: str) -> bool:
     base = ctype.split(";")[0].strip().lower()
     return base == "application/json" or base.endswith("+json")
+
+
+def _is_octets(ctype: str, body_spec: dict[str, Any]) -> bool:
+    media = _media(ctype, body_spec.get("content", {}))
+    return media is not None and ctype.split(";")[0].strip().lower() == "application/octet-stream"
 
 
 def _media(ctype: str, content: dict[str, Any]) -> str | None:
