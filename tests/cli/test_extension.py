@@ -220,3 +220,16 @@ def test_deprecated_must_be_a_date(qcli: Qcli, emu: Emulator, tmp_path: Path) ->
     good = qcli("extension", "create", str(folder), "--deprecated", "2024-01-31", "--json")
     assert good.code == 0, good.err
     assert good.json()["deprecated"] == "2024-01-31"
+
+
+def test_an_empty_path_is_not_the_current_folder(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    qcli.login(emu)
+    make_extension_dir(qcli.home, "here-chart")  # the current folder of the run holds one
+    (qcli.home / "here-chart.qext").write_text((qcli.home / "here-chart" / "here-chart.qext")
+                                               .read_text())
+    for source in ("", " "):
+        result = qcli("extension", "create", source)
+        assert result.code == 2
+        assert result.err == ("error: the extension path is empty: give a folder, a .zip or '-' "
+                              "for stdin\n")
+    assert not [r for r in emu.requests() if r["method"] == "POST"]
