@@ -54,3 +54,13 @@ def test_raw_output_file(qcli: Qcli, emu: Emulator, tmp_path) -> None:
     result = qcli("raw", "get", "v1/users/me", "--output-file", str(target))
     assert result.code == 0, result.err
     assert b"emulator-user" in target.read_bytes()
+
+
+def test_raw_empty_body_file_path_says_so(qcli: Qcli, emu: Emulator) -> None:
+    qcli.login(emu)
+    for args in (["raw", "post", "v1/data-stores", "--body-file", ""],
+                 ["data-store", "create", "--file", " "]):
+        result = qcli(*args)
+        assert result.code == 2, args
+        assert result.err == "error: the file path is empty: give a file ('-' for stdin)\n", args
+    assert emu.requests() == []
