@@ -61,7 +61,7 @@ def _ids(values: list[str], what: str) -> list[str]:
         raise UsageError(f"give {what} IDs (comma-separated or several) or '*' for all")
     if "*" in ids and len(ids) > 1:
         raise UsageError(f"'*' stands for all {what}s: give it alone")
-    return ids
+    return list(dict.fromkeys(ids))  # an ID given twice is one ID (the API wants them unique)
 
 
 def _columns(default: list[tuple[str, str]], projections: list[str] | None) -> Any:

@@ -26,6 +26,7 @@ BASE = "/api/v1/data-stores"
 READ_ONLY = ("id", "version", "tenantId", "createdBy", "createdTime", "lastModifiedBy",
              "lastModifiedTime", "ownerId")
 REQUIRED = ("type", "technicalName")
+STRINGS = {"name", "type", "spaceId", "description", "technicalName", "technicalDescription"}
 STORE_FIELDS = {"id", "uri", "name", "tags", "type", "ownerId", "spaceId", "version", "tenantId",
                 "createdBy", "properties", "createdTime", "description", "technicalName",
                 "lastModifiedBy", "lastModifiedTime", "technicalDescription"}
@@ -117,6 +118,9 @@ def _check_store(body: Any) -> dict[str, Any]:
         raise Problem(400, "tags must be an array of strings")
     if "tags" in body and len(set(body["tags"])) != len(body["tags"]):
         raise Problem(400, "tags must be unique")
+    for field in sorted(STRINGS & set(body)):
+        if not isinstance(body[field], str):
+            raise Problem(400, f"{field} must be a string")
     if "properties" in body and not isinstance(body["properties"], dict):
         raise Problem(400, "properties must be an object")
     return body
@@ -172,6 +176,8 @@ async def delete_data_stores(request: Request) -> Response:
     ids = body.get("ids") if isinstance(body, dict) else None
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
         raise Problem(400, 'the body must be {"ids": ["...", ...]}')
+    if len(set(ids)) != len(ids):
+        raise Problem(400, "ids must be unique")
     store = _emu(request).store
     for store_id in ids:
         _store_doc(request, store_id)

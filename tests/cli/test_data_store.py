@@ -255,3 +255,21 @@ def test_a_tag_given_twice_is_sent_once_and_the_api_refuses_repeats(qcli: Qcli, 
         assert exc.code == 400
     else:
         raise AssertionError("the emulator took repeated tags")
+
+
+def test_an_id_given_twice_is_deleted_once_and_patches_keep_types(qcli: Qcli, emu: Emulator,
+                                                                   store: dict) -> None:
+    other = qcli("data-store", "create", "--type", "qix-datafiles", "--technical-name",
+                 "second_of_two", "--json", env=_env(emu)).json()
+    emu.clear_requests()
+    both = f"{store['id']},{other['id']}"
+    gone = qcli("data-store", "rm", both, store["id"], other["id"], "--yes", env=_env(emu))
+    assert gone.code == 0, gone.err
+    sent = next(r for r in emu.requests() if r["method"] == "DELETE")
+    assert json.loads(sent["body"]) == {"ids": [store["id"], other["id"]]}
+    again = qcli("data-store", "create", "--type", "qix-datafiles", "--technical-name",
+                 "typed_name", "--name", "Typed", "--json", env=_env(emu)).json()
+    numbered = qcli("data-store", "patch", again["id"], "--op", "replace", "--path", "/name",
+                    "--value", "3", env=_env(emu))
+    assert numbered.code == 1  # the emulator refuses a name that is not a string
+    assert "name must be a string" in numbered.err

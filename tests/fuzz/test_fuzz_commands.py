@@ -498,6 +498,7 @@ def plan(rng: random.Random) -> list[tuple[tuple[str, ...], Any]]:
     return weighted
 
 
+@pytest.mark.timeout(max(120, 2 * (CASES or 134)))
 def test_every_leaf_with_hostile_values(tenant: Tenant, capsys: pytest.CaptureFixture[str]) -> None:
     rng = random.Random(SEED)
     cases: list[Case] = []
