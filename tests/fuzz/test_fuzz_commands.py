@@ -48,8 +48,9 @@ UPLOADS = {("extension", "create"), ("extension", "patch"), ("data-file", "creat
            ("data-file", "update"), ("temp-content", "create")}
 SERVER_CASES, UPLOAD_CASES, LOCAL_CASES = 3, 5, 1  # per leaf, by default
 # measured with the default seed: 0.701 reached (0.777 of the cases of commands that call the
-# tenant), 0.507 answered 2xx; with seeds 1 and 2: 0.687 / 0.545 and 0.664 / 0.470
-REACHED_FLOOR, SERVER_REACHED_FLOOR, OK_FLOOR = 0.62, 0.70, 0.42
+# tenant), 0.507 answered 2xx; 134 cases with seeds 1 and 2: 0.687 / 0.545 and 0.664 / 0.470;
+# 400 cases with seed 7: 0.623 (0.718) / 0.458. The floors leave room for other seeds.
+REACHED_FLOOR, SERVER_REACHED_FLOOR, OK_FLOOR = 0.60, 0.68, 0.40
 
 LEAVES = [(p, c) for p, c in command_tree.leaves() if p not in SKIP]
 GLOBAL_IDS = {id(p) for p in global_params()}
