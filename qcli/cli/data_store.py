@@ -61,6 +61,7 @@ def _ids(values: list[str], what: str) -> list[str]:
         raise UsageError(f"give {what} IDs (comma-separated or several) or '*' for all")
     if "*" in ids and len(ids) > 1:
         raise UsageError(f"'*' stands for all {what}s: give it alone")
+    ids = list(dict.fromkeys(ids))  # an ID given twice is one ID (the API wants them unique)
     if ids != ["*"]:
         from qcli.api.ids import check_ids
 
@@ -91,7 +92,7 @@ def _fields(type_: str | None, technical_name: str | None, name: str | None,
                             "technicalDescription": technical_description, "spaceId": space_id}
     body = {k: v for k, v in body.items() if v is not None}
     if tags:
-        body["tags"] = list(tags)
+        body["tags"] = list(dict.fromkeys(tags))  # a tag given twice is one tag (the API wants them unique)
     if properties:
         props: dict[str, str] = {}
         for item in properties:

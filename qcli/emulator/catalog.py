@@ -46,9 +46,12 @@ def check(body: Any, fields: dict[str, Any], required: tuple[str, ...]) -> dict[
     for field, value in body.items():
         kinds = fields[field] if isinstance(fields[field], tuple) else (fields[field],)
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            raise Problem(400, f"{field} has the wrong type")
+            raise Problem(400, f"{field} must be a string" if kinds == (str,)
+                          else f"{field} has the wrong type")
     if not all(isinstance(t, str) for t in body.get("tags", [])):
         raise Problem(400, "tags must be an array of strings")
+    if len(set(body.get("tags", []))) != len(body.get("tags", [])):
+        raise Problem(400, "tags must be unique")
     return body
 
 
@@ -107,6 +110,8 @@ async def batch_ids(request: Request) -> list[str]:
     ids = body.get("ids") if isinstance(body, dict) else None
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
         raise Problem(400, 'the body must be {"ids": ["...", ...]}')
+    if len(set(ids)) != len(ids):
+        raise Problem(400, "ids must be unique")
     return ids
 
 

@@ -43,12 +43,25 @@ async def _read_parts(request: Request) -> tuple[dict[str, Any] | None, tuple[st
                                                    "updateAt"})
     if unknown:
         raise Problem(422, f"unknown properties in data: {', '.join(unknown)}")
+    _check_date((data or {}).get("deprecated"))
     upload = form.get("file")
     if upload is not None and not isinstance(upload, str):
         archive = (upload.filename or "extension.zip", await upload.read())
     if data is None and archive is None:
         raise Problem(422, "give a 'file' part (the archive), a 'data' part, or both")
     return data, archive
+
+
+def _check_date(value: Any) -> None:
+    """`deprecated` is a date (the schema's format "date": YYYY-MM-DD)."""
+    import datetime
+
+    if value is None:
+        return
+    try:
+        datetime.date.fromisoformat(value if isinstance(value, str) and len(value) == 10 else "")
+    except ValueError:
+        raise Problem(422, f"deprecated must be a date such as 2024-01-31, not {value!r}") from None
 
 
 def _inspect_archive(content: bytes) -> dict[str, Any]:
