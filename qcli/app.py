@@ -56,6 +56,7 @@ class Application:
         self.options = GlobalOptions()
         self._closers: list[Any] = []
         self._apis: dict[type, Any] = {}
+        self.hidden: list[str] = []  # more secrets to redact (keys read from a file)
 
     @property
     def env(self) -> dict[str, str]:
@@ -123,7 +124,7 @@ class Application:
 
     def redact(self, text: str) -> str:
         """Remove every secret this invocation knows of from a line meant for people."""
-        secrets: list[str] = []
+        secrets: list[str] = list(self.hidden)
         if "connection" in self.__dict__:
             secrets.extend(self.connection.secrets)
         key = self.env.get("QCLI_API_KEY")

@@ -81,20 +81,84 @@ class Emulator:
                 self.proc.wait(10)
 
     # -- the emulator's fixture API ------------------------------------------------------------
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
+    def _call(self, method: str, path: str, body: Any = None,
+              headers: dict[str, str] | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data, method=method,
                                      headers={"Content-Type": "application/json",
-                                              "Authorization": f"Bearer {self.api_key}"})
+                                              "Authorization": f"Bearer {self.api_key}",
+                                              **(headers or {})})
         with urllib.request.urlopen(req, timeout=10) as resp:
             raw = resp.read()
         return json.loads(raw) if raw else None
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        """A JSON call to the tenant API with the API key, not through qcli (to read back what
+        a command did, or to seed data); it is logged like any other request."""
+        return self._call(method, path, body, {"Authorization": f"Bearer {self.api_key}"})
 
     def add_faults(self, *rules: dict[str, Any]) -> None:
         self._call("POST", "/__emulator/faults", list(rules))
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/__emulator/faults")
+
+    def download(self, path: str) -> bytes:
+        """The body of a GET (with the API key), e.g. a temporary content's bytes."""
+        req = urllib.request.Request(self.url + path,
+                                     headers={"Authorization": f"Bearer {self.api_key}"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.read()  # type: ignore[no-any-return]
+
+    def data_file_bytes(self, file_id: str) -> bytes:
+        """What the emulator stores for a data file (the API itself has no download)."""
+        return self.download(f"/__emulator/data-files/{file_id}/content")
+
+    def _pages(self, path: str) -> list[dict[str, Any]]:
+        """Every item of a listing, following links.next."""
+        items: list[dict[str, Any]] = []
+        while path:
+            page = self.api("GET", path)
+            items.extend(page["data"])
+            href = ((page.get("links") or {}).get("next") or {}).get("href")
+            path = href[len(self.url):] if href and href.startswith(self.url) else href
+        return items
+
+    def inventory(self) -> dict[str, set[str]]:
+        """The IDs of the extensions, data files (in every reachable space) and data stores."""
+        return {
+            "extensions": {e["id"] for e in self.api("GET", "/api/v1/extensions")["data"]},
+            "data-files": {f["id"] for f in self._pages(
+                "/api/v1/data-files?includeAllSpaces=true&limit=100")},
+            "data-stores": {s["id"] for s in self._pages("/api/v1/data-stores?limit=100")},
+        }
+
+    def remove_all_but(self, kept: dict[str, set[str]]) -> list[str]:
+        """Delete what is not in `kept` (an earlier inventory); the problems met, if any."""
+        import urllib.error
+
+        problems: list[str] = []
+        new = {kind: ids - kept.get(kind, set()) for kind, ids in self.inventory().items()}
+        calls = [("DELETE", f"/api/v1/extensions/{i}", None) for i in sorted(new["extensions"])]
+        calls += [("DELETE", f"/api/v1/data-files/{i}", None) for i in sorted(new["data-files"])]
+        calls += [("DELETE", f"/api/v1/data-stores/{i}/data-assets", None)
+                  for i in sorted(new["data-stores"])]
+        if new["data-stores"]:
+            calls.append(("DELETE", "/api/v1/data-stores", {"ids": sorted(new["data-stores"])}))
+        for method, path, body in calls:
+            for _ in range(100):  # 423 while a released request still finishes
+                try:
+                    self.api(method, path, body)
+                except urllib.error.HTTPError as exc:
+                    if exc.code == 423:
+                        time.sleep(0.05)
+                        continue
+                    if exc.code not in (404, 410):
+                        problems.append(f"{method} {path}: {exc.code}")
+                break
+            else:
+                problems.append(f"{method} {path}: still locked")
+        return problems
 
     def requests(self) -> list[dict[str, Any]]:
         return self._call("GET", "/__emulator/requests")["data"]  # type: ignore[no-any-return]
@@ -188,11 +252,16 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture
 def emu(emulator: Emulator) -> Any:
-    """The session emulator, with faults and the request log cleared around each test."""
+    """The session emulator, with faults and the request log cleared around each test, and
+    whatever the test made (extensions, data files, data stores) removed after it, passed or
+    failed, so that no test sees what another left."""
     emulator.clear_faults()
+    before = emulator.inventory()
     emulator.clear_requests()
     yield emulator
-    emulator.clear_faults()
+    emulator.clear_faults()  # and the holds under way end
+    problems = emulator.remove_all_but(before)
+    assert not problems, f"could not clean up after the test: {problems}"
 
 
 class Qcli:

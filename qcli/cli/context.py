@@ -378,3 +378,146 @@ def test(
     user = a.api(UsersApi).get_me()
     a.printer.item(user)
     a.say(f"OK: {a.connection.server} answers as {user.get('name') or user.get('id')}.")
+
+
+IMPORT_COLUMNS = [("NAME", "name"), ("ACTION", "action"), ("SERVER", "server"),
+                  ("REASON", "reason")]
+
+
+@command(app, "import")
+def import_contexts(
+    ctx: typer.Context,
+    source: str | None = typer.Option(None, "--from", metavar="PATH",
+                                      help="qlik-cli's contexts file [default: "
+                                      "~/.qlik/contexts.yml]"),
+    overwrite: bool = typer.Option(False, "--overwrite",
+                                   help="Replace qcli contexts of the same name"),
+    remove_keys: bool = typer.Option(False, "--remove-keys", help="Then delete the imported "
+                                     "keys from qlik-cli's file (asks on a terminal; needs "
+                                     "--yes otherwise)"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
+) -> None:
+    """Import qlik-cli's contexts: each Qlik Cloud context becomes a qcli context, its API key
+    (or OAuth client secret) goes to the keyring (or the 0600 file where none exists).
+
+    Contexts of another server type (Windows, engine) are skipped; a name qcli already has is
+    skipped unless --overwrite. Keys are never shown. Prints one result per context (name,
+    server, action: created, overwritten, skipped or failed, reason). Exit 0 when each context
+    was imported or skipped, 1 when one failed, 2 when the file is missing or malformed.
+
+    \b
+    Examples:
+      qcli context import
+      qcli context import --from ./contexts.yml -o json
+      qcli context import --overwrite --remove-keys --yes
+    """
+    from pathlib import Path
+
+    from qcli.config import qlikcli
+    from qcli.config.settings import API_KEY, OAUTH_SECRET, OAUTH_TOKEN
+    from qcli.errors import QcliError
+
+    a = application(ctx)
+    path = Path(source).expanduser() if source else qlikcli.default_path(a.env)
+    if remove_keys and not yes and not a.io.can_prompt:  # before anything changes
+        raise UsageError(f"refusing to remove the keys from {path} without confirmation: "
+                         "pass --yes")
+    data = qlikcli.read(path)
+    a.hidden.extend(qlikcli.secrets_of(data))
+    existing = a.contexts.load().contexts
+    rows: list[dict[str, object]] = []
+    imported: dict[str, Context] = {}
+    removable: dict[str, list[tuple[str, ...]]] = {}  # qlik-cli name -> fields holding its key
+    moved: dict[str, str] = {}  # qlik-cli name -> the key now in qcli's store
+    taken: dict[str, str] = {}
+    sources: dict[str, str] = {}  # qlik-cli name -> qcli name, of those imported
+    failed = 0
+    for source_name, entry in data.contexts.items():
+        cand = qlikcli.candidate(source_name, entry)
+        if cand.problem is None and cand.unsupported is None:
+            if cand.name in taken:
+                cand.problem = (f"its qcli name {cand.name!r} is also that of qlik-cli context "
+                                f"{taken[cand.name]!r}")
+            taken.setdefault(cand.name, source_name)
+        reason: str | None = "; ".join(cand.notes) or None
+        if cand.problem is not None:
+            action, reason = "failed", cand.problem
+        elif cand.unsupported is not None:
+            action, reason = "skipped", cand.unsupported
+        elif cand.name in existing and not overwrite:
+            action = "skipped"
+            old = existing[cand.name]
+            assert cand.kind is not None
+            same = (old.server == cand.server
+                    and a.credentials.get(cand.name, cand.kind, old.credential_store)
+                    == cand.secret)
+            if same:  # already imported: its key is safe in qcli's store
+                removable[source_name] = cand.key_fields
+                moved[source_name] = str(cand.secret)
+                reason = f"qcli context {cand.name!r} exists with this server and key"
+            else:
+                reason = f"a qcli context named {cand.name!r} exists (--overwrite replaces it)"
+        else:
+            assert cand.context is not None and cand.kind and cand.secret
+            try:
+                where = a.credentials.set(cand.name, cand.kind, cand.secret)
+                if cand.name in existing:
+                    for kind in (API_KEY, OAUTH_SECRET, OAUTH_TOKEN):
+                        if kind != cand.kind:
+                            a.credentials.delete(cand.name, kind)
+            except (QcliError, OSError) as exc:
+                action = "failed"
+                reason = f"its key could not be stored: {getattr(exc, 'message', None) or exc}"
+            else:
+                cand.context.credential_store = where
+                imported[cand.name] = cand.context
+                removable[source_name] = cand.key_fields
+                moved[source_name] = cand.secret
+                action = "overwritten" if cand.name in existing else "created"
+                sources[source_name] = cand.name
+        if action == "failed":
+            failed += 1
+        server = a.redact(cand.server) if cand.server else None
+        rows.append({"name": cand.name, "server": server, "action": action,
+                     "reason": a.redact(reason) if reason else None})
+
+    made_current: list[str] = []
+    if imported:
+        # qcli has no current context: qlik-cli's current one if imported, else the first
+        wanted = sources.get(data.current or "") or next(iter(imported))
+
+        def change(d: ContextFile) -> None:
+            for name, new in imported.items():
+                d.contexts[name] = new
+            if d.current is None:
+                d.current = wanted
+                made_current.append(d.current)
+
+        a.contexts.update(change)
+    a.printer.items(rows, columns=IMPORT_COLUMNS, id_key="name")
+    counts = {k: sum(1 for r in rows if r["action"] == k)
+              for k in ("created", "overwritten", "skipped", "failed")}
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "no contexts found"
+    note = f"; {made_current[0]!r} is now the current context" if made_current else ""
+    a.say(f"{path}: {summary}{note}.")
+
+    if removable:
+        names = ", ".join(repr(n) for n in removable)
+        if not remove_keys:
+            from shlex import quote
+
+            again = f" --from {quote(source)}" if source else ""
+            a.say(f"note: {path} still holds the keys of {names} in plain text; "
+                  f"'qcli context import{again} --remove-keys' removes them")
+        elif yes or a.io.confirm(f"Remove the plain-text keys of {names} from {path}?"):
+            text = qlikcli.without_keys(data, removable)
+            qlikcli.write_back(data, text)
+            a.say(f"Removed the keys of {names} from {path}.")
+            left = [n for n, secret in moved.items() if secret in text]
+            if left:  # the same key under a field qcli does not know
+                a.io.warn(f"{path} still holds the key of {', '.join(map(repr, left))} "
+                          "elsewhere; remove it by hand")
+        else:
+            a.say(f"Kept the keys in {path}.")
+    if failed:
+        raise QcliError(f"{failed} of {len(rows)} contexts could not be imported")

@@ -65,6 +65,7 @@ def _ids(values: list[str], what: str) -> list[str]:
         raise UsageError(f"give {what} IDs (comma-separated or several) or '*' for all")
     if "*" in ids and len(ids) > 1:
         raise UsageError(f"'*' stands for all {what}s: give it alone")
+    ids = list(dict.fromkeys(ids))  # an ID given twice is one ID (the API wants them unique)
     if ids != ["*"]:
         from qcli.api.ids import check_ids
 

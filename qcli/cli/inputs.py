@@ -47,6 +47,8 @@ def read_file_bytes(path: str, stdin: IO[bytes] | None = None) -> bytes:
         if stdin is None:
             raise UsageError("nothing to read on stdin")
         return stdin.read()
+    if not path.strip():  # Path("") is the current folder
+        raise UsageError("the file path is empty: give a file ('-' for stdin)")
     p = Path(path)
     if p.is_dir():
         raise UsageError(f"{path} is a directory, not a file")

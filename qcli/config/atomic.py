@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically (temp file + fsync + rename) with mode 0600.
+def write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write `data` to `path` atomically (temp file + fsync + rename) with `mode` (0600).
 
     A reader, or a process killed part way, sees the old file or the new one, never a mix.
     """
@@ -17,7 +17,7 @@ def write_private(path: Path, data: bytes) -> None:
 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

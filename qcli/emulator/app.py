@@ -73,9 +73,15 @@ async def add_faults(request: Request) -> Response:
 
 
 async def clear_faults(request: Request) -> Response:
+    request.app.state.emulator.faults.clear()  # and the holds under way end
+    return Response(status_code=204)
+
+
+def _clear(request: Request, what: str) -> Response:
+    """Empty the fault rules or the request log."""
     emu: Emulator = request.app.state.emulator
     with emu.faults.lock:
-        emu.faults.rules.clear()
+        getattr(emu.faults, what).clear()
     return Response(status_code=204)
 
 
@@ -93,10 +99,7 @@ async def get_requests(request: Request) -> Response:
 
 
 async def clear_requests(request: Request) -> Response:
-    emu: Emulator = request.app.state.emulator
-    with emu.faults.lock:
-        emu.faults.log.clear()
-    return Response(status_code=204)
+    return _clear(request, "log")
 
 
 async def expire_tokens(request: Request) -> Response:
@@ -125,6 +128,19 @@ async def seed_data_files(request: Request) -> Response:
     return JSONResponse({"ids": ids}, status_code=201)
 
 
+async def data_file_content(request: Request) -> Response:
+    """The stored bytes of a data file (the API has no download: tests compare through this)."""
+    from starlette.responses import FileResponse
+
+    emu: Emulator = request.app.state.emulator
+    rows = emu.store.query("SELECT blob, folder FROM data_files WHERE id = ?",
+                           request.path_params["id"])
+    if not rows or rows[0]["folder"]:
+        return errors_response(404, "no such data file")
+    return FileResponse(emu.store.data_dir / "datafiles" / rows[0]["blob"],
+                        media_type="application/octet-stream")
+
+
 async def add_data_assets(request: Request) -> Response:
     body = json.loads(await request.body() or b"{}")
     made = datastores.add_assets(request.app.state.emulator, request.path_params["id"],
@@ -145,6 +161,7 @@ admin_routes = [
     Route("/__emulator/tokens", expire_tokens, methods=["DELETE"]),
     Route("/__emulator/items/{style}", sample_items, methods=["GET"]),
     Route("/__emulator/data-files", seed_data_files, methods=["POST"]),
+    Route("/__emulator/data-files/{id}/content", data_file_content, methods=["GET"]),
     Route("/__emulator/data-stores/{id}/data-assets", add_data_assets, methods=["POST"]),
 ]
 

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qcli.emulator.kit import Problem, checked, emulator, json_body, now
+from qcli.emulator.kit import Handler, Problem, emulator, json_body, now, routes
 from qcli.emulator.pagination import numbered_page
 
 READ_ONLY = ("id", "version", "tenantId", "createdBy", "createdTime", "lastModifiedBy",
@@ -46,9 +46,12 @@ def check(body: Any, fields: dict[str, Any], required: tuple[str, ...]) -> dict[
     for field, value in body.items():
         kinds = fields[field] if isinstance(fields[field], tuple) else (fields[field],)
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            raise Problem(400, f"{field} has the wrong type")
+            raise Problem(400, f"{field} must be a string" if kinds == (str,)
+                          else f"{field} has the wrong type")
     if not all(isinstance(t, str) for t in body.get("tags", [])):
         raise Problem(400, "tags must be an array of strings")
+    if len(set(body.get("tags", []))) != len(body.get("tags", [])):
+        raise Problem(400, "tags must be unique")
     return body
 
 
@@ -107,6 +110,8 @@ async def batch_ids(request: Request) -> list[str]:
     ids = body.get("ids") if isinstance(body, dict) else None
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
         raise Problem(400, 'the body must be {"ids": ["...", ...]}')
+    if len(set(ids)) != len(ids):
+        raise Problem(400, "ids must be unique")
     return ids
 
 
@@ -186,6 +191,25 @@ class Resource:
     def get(self, request: Request, doc_id: str) -> dict[str, Any]:
         return found(self.documents(request).get(doc_id), self.noun, doc_id)
 
+    def unique(self, request: Request, body: dict[str, Any], old: dict[str, Any] | None,
+               where: str = "", **within: list[str]) -> None:
+        """No other document (of those `within` a parent) has the body's technicalName."""
+        name = body["technicalName"]
+        if any(d["technicalName"] == name and d["id"] != (old or {}).get("id")
+               for d in self.documents(request).all(**within)):
+            raise Problem(409, f"a {self.noun} with technicalName {name!r} exists{where}")
+
+    def parent(self, request: Request, body: dict[str, Any], old: dict[str, Any] | None,
+               link: str, child: str) -> dict[str, Any]:
+        """The document of ours that `body[link]["id"]` names: required, and an update of the
+        `child` may not change it."""
+        doc_id = body[link].get("id")
+        if not isinstance(doc_id, str) or not doc_id:
+            raise Problem(400, f"{link}.id is required: the {self.noun} of the {child}")
+        if old is not None and doc_id != old[link]["id"]:
+            raise Problem(400, f"{link}.id cannot change: a {child} stays in its {self.noun}")
+        return self.get(request, doc_id)
+
     async def listing(self, request: Request) -> Response:
         return page(request, self.documents(request).all())
 
@@ -225,10 +249,7 @@ class Resource:
         return await self._save(request, old, await patched(request, old))  # the patched doc
 
     def routes(self, *, listed: bool = False) -> list[Route]:
-        one_doc = f"{self.base}/{{id}}"
-        return [*([Route(self.base, checked(self.listing), methods=["GET"])] if listed else []),
-                Route(self.base, checked(self.create), methods=["POST"]),
-                Route(self.base, checked(self.delete), methods=["DELETE"]),
-                Route(one_doc, checked(self.read), methods=["GET"]),
-                Route(one_doc, checked(self.patch), methods=["PATCH"]),
-                Route(one_doc, checked(self.update), methods=["PUT"])]
+        base: dict[str, Handler] = {"GET": self.listing} if listed else {}
+        return routes(self.base, {"": {**base, "POST": self.create, "DELETE": self.delete},
+                                  "/{id}": {"GET": self.read, "PATCH": self.patch,
+                                            "PUT": self.update}})

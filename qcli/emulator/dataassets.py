@@ -13,28 +13,18 @@ from starlette.requests import Request
 
 from qcli.emulator import catalog
 from qcli.emulator.datastores import DATA_STORES
-from qcli.emulator.kit import Problem, emulator
 
 
 def _complete(request: Request, body: dict[str, Any], old: dict[str, Any] | None
               ) -> tuple[dict[str, Any], dict[str, str]]:
     """The stored document: unique in its store, with its store's info (and space)."""
-    store_id = body["dataStoreInfo"].get("id")
-    if not isinstance(store_id, str) or not store_id:
-        raise Problem(400, "dataStoreInfo.id is required: the data store of the data asset")
-    store = DATA_STORES.get(request, store_id)
-    if old is not None and store_id != old["dataStoreInfo"]["id"]:
-        raise Problem(400, "dataStoreInfo.id cannot change: a data asset stays in its data store")
-    siblings = emulator(request).store.data_assets.all(store_id=[store_id])
-    if any(a["technicalName"] == body["technicalName"] and a["id"] != (old or {}).get("id")
-           for a in siblings):
-        raise Problem(409, f"data store {store_id} has a data asset with technicalName "
-                      f"{body['technicalName']!r}")
+    store = DATA_STORES.parent(request, body, old, "dataStoreInfo", "data asset")
+    DATA_ASSETS.unique(request, body, old, " in that data store", store_id=[store["id"]])
     doc = catalog.stamp(request, body, old)
     doc["dataStoreInfo"] = catalog.store_info(store)
     if "spaceId" not in doc and store.get("spaceId"):
         doc["spaceId"] = store["spaceId"]
-    return doc, {"store_id": store_id}
+    return doc, {"store_id": store["id"]}
 
 
 DATA_ASSETS = catalog.Resource(

@@ -13,32 +13,22 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from qcli.emulator import catalog
+from qcli.emulator import catalog, kit
 from qcli.emulator.dataassets import DATA_ASSETS
-from qcli.emulator.kit import Problem, checked, emulator, now
+from qcli.emulator.kit import Problem, now
 
 
 def _complete(request: Request, body: dict[str, Any], old: dict[str, Any] | None
               ) -> tuple[dict[str, Any], dict[str, str]]:
     """The stored document: unique in its asset, with the asset's info."""
-    asset_id = body["dataAssetInfo"].get("id")
-    if not isinstance(asset_id, str) or not asset_id:
-        raise Problem(400, "dataAssetInfo.id is required: the data asset of the data set")
-    asset = DATA_ASSETS.get(request, asset_id)
-    if old is not None and asset_id != old["dataAssetInfo"]["id"]:
-        raise Problem(400, "dataAssetInfo.id cannot change: a data set stays in its data asset")
+    asset = DATA_ASSETS.parent(request, body, old, "dataAssetInfo", "data set")
     if not isinstance(body.get("schema", {}).get("dataFields", []), list):
         raise Problem(400, "schema.dataFields must be an array")
-    siblings = emulator(request).store.data_sets.all(asset_id=[asset_id])
-    if any(d["technicalName"] == body["technicalName"] and d["id"] != (old or {}).get("id")
-           for d in siblings):
-        raise Problem(409, f"data asset {asset_id} has a data set with technicalName "
-                      f"{body['technicalName']!r}")
+    DATA_SETS.unique(request, body, old, " in that data asset", asset_id=[asset["id"]])
     doc = catalog.stamp(request, body, old)
     doc["dataAssetInfo"] = catalog.asset_info(asset)
-    return doc, {"asset_id": asset_id, "store_id": asset["dataStoreInfo"]["id"]}
+    return doc, {"asset_id": asset["id"], "store_id": asset["dataStoreInfo"]["id"]}
 
 
 DATA_SETS = catalog.Resource(
@@ -75,5 +65,4 @@ async def profiles(request: Request) -> Response:
     return catalog.page(request, found)
 
 
-routes = [*DATA_SETS.routes(), Route(f"{DATA_SETS.base}/{{id}}/profiles", checked(profiles),
-                                     methods=["GET"])]
+routes = [*DATA_SETS.routes(), *kit.routes(DATA_SETS.base, {"/{id}/profiles": {"GET": profiles}})]

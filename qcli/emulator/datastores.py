@@ -13,10 +13,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from qcli.emulator import catalog
-from qcli.emulator.kit import Problem, checked, emulator, now
+from qcli.emulator import catalog, kit
+from qcli.emulator.kit import Problem, emulator, now
 
 BASE = "/api/v1/data-stores"
 
@@ -28,9 +27,7 @@ def _repo(request: Request) -> Any:
 def _complete(request: Request, body: dict[str, Any], old: dict[str, Any] | None
               ) -> tuple[dict[str, Any], dict[str, str]]:
     """The stored document, its technicalName unique."""
-    if any(d["technicalName"] == body["technicalName"] and d["id"] != (old or {}).get("id")
-           for d in _repo(request).data_stores.all()):
-        raise Problem(409, f"a data store with technicalName {body['technicalName']!r} exists")
+    DATA_STORES.unique(request, body, old)
     return catalog.stamp(request, body, old), {}
 
 
@@ -140,12 +137,8 @@ def seed(emu: Any, stores: int) -> None:
         add_assets(emu, doc["id"], 2, 2)
 
 
-routes = [
-    *DATA_STORES.routes(listed=True),
-    Route(f"{BASE}/{{store_ids}}/data-assets", checked(list_data_assets), methods=["GET"]),
-    Route(f"{BASE}/{{store_ids}}/data-assets", checked(delete_data_assets), methods=["DELETE"]),
-    Route(f"{BASE}/{{store_ids}}/data-assets/{{asset_ids}}/data-sets", checked(list_data_sets),
-          methods=["GET"]),
-    Route(f"{BASE}/{{store_ids}}/data-assets/{{asset_ids}}/data-sets", checked(delete_data_sets),
-          methods=["DELETE"]),
-]
+routes = [*DATA_STORES.routes(listed=True), *kit.routes(BASE, {
+    "/{store_ids}/data-assets": {"GET": list_data_assets, "DELETE": delete_data_assets},
+    "/{store_ids}/data-assets/{asset_ids}/data-sets": {"GET": list_data_sets,
+                                                       "DELETE": delete_data_sets},
+})]

@@ -9,14 +9,13 @@ import mimetypes
 import posixpath
 import secrets
 import zipfile
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from qcli.emulator.envelopes import extension_error
+from qcli.emulator import kit
+from qcli.emulator.kit import Problem, emulator, json_part, now
 from qcli.emulator.store import Store
 
 # fields a client may set through `data`; the rest are the server's
@@ -29,45 +28,40 @@ FROM_QEXT = ("name", "type", "version", "author", "description", "icon", "previe
              "homepage", "license", "repository", "dependencies", "supernova", "supplier")
 
 
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-class Invalid(Exception):
-    def __init__(self, status: int, message: str, resource: str | None = None):
-        self.status, self.message, self.resource = status, message, resource
-
-
 def _store(request: Request) -> Store:
-    return request.app.state.emulator.store
+    return emulator(request).store
 
 
 async def _read_parts(request: Request) -> tuple[dict[str, Any] | None, tuple[str, bytes] | None]:
     ctype = request.headers.get("content-type", "")
     if not ctype.startswith("multipart/form-data"):
-        raise Invalid(415, "expected multipart/form-data with parts 'file' and 'data'")
+        raise Problem(415, "expected multipart/form-data with parts 'file' and 'data'")
     form = await request.form()
-    data: dict[str, Any] | None = None
     archive: tuple[str, bytes] | None = None
-    raw = form.get("data")
-    if raw is not None:
-        text = raw if isinstance(raw, str) else (await raw.read()).decode("utf-8", "replace")
-        try:
-            data = json.loads(text)
-        except ValueError:
-            raise Invalid(415, "the 'data' part is not a valid JSON object") from None
-        if not isinstance(data, dict):
-            raise Invalid(415, "the 'data' part is not a valid JSON object")
-        unknown = sorted(set(data) - WRITABLE - {"id", "userId", "tenantId", "createdAt",
-                                                  "updateAt"})
-        if unknown:
-            raise Invalid(422, f"unknown properties in data: {', '.join(unknown)}")
+    data = await json_part(form, "data", 415)
+    unknown = sorted(set(data or {}) - WRITABLE - {"id", "userId", "tenantId", "createdAt",
+                                                   "updateAt"})
+    if unknown:
+        raise Problem(422, f"unknown properties in data: {', '.join(unknown)}")
+    _check_date((data or {}).get("deprecated"))
     upload = form.get("file")
     if upload is not None and not isinstance(upload, str):
         archive = (upload.filename or "extension.zip", await upload.read())
     if data is None and archive is None:
-        raise Invalid(422, "give a 'file' part (the archive), a 'data' part, or both")
+        raise Problem(422, "give a 'file' part (the archive), a 'data' part, or both")
     return data, archive
+
+
+def _check_date(value: Any) -> None:
+    """`deprecated` is a date (the schema's format "date": YYYY-MM-DD)."""
+    import datetime
+
+    if value is None:
+        return
+    try:
+        datetime.date.fromisoformat(value if isinstance(value, str) and len(value) == 10 else "")
+    except ValueError:
+        raise Problem(422, f"deprecated must be a date such as 2024-01-31, not {value!r}") from None
 
 
 def _inspect_archive(content: bytes) -> dict[str, Any]:
@@ -75,19 +69,19 @@ def _inspect_archive(content: bytes) -> dict[str, Any]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
-        raise Invalid(422, "the file is not a valid zip archive") from None
+        raise Problem(422, "the file is not a valid zip archive") from None
     with zf:
         names = [n for n in zf.namelist() if not n.endswith("/")]
         qexts = sorted((n for n in names if n.lower().endswith(".qext")),
                        key=lambda n: n.count("/"))
         if not qexts:
-            raise Invalid(422, "the archive has no .qext file")
+            raise Problem(422, "the archive has no .qext file")
         try:
             qext = json.loads(zf.read(qexts[0]).decode("utf-8-sig"))
         except (ValueError, UnicodeDecodeError):
-            raise Invalid(422, f"{qexts[0]} is not valid JSON") from None
+            raise Problem(422, f"{qexts[0]} is not valid JSON") from None
     if not isinstance(qext, dict):
-        raise Invalid(422, f"{qexts[0]} is not a JSON object")
+        raise Problem(422, f"{qexts[0]} is not a JSON object")
     stem = posixpath.splitext(posixpath.basename(qexts[0]))[0]
     fields = {k: qext[k] for k in FROM_QEXT if k in qext}
     fields["qextFilename"] = stem
@@ -106,30 +100,18 @@ def _doc(row: Any) -> dict[str, Any]:
 
 def _lookup(request: Request) -> Any:
     key = request.path_params["id"]
-    row, deleted = _store(request).find_extension(key)
+    row, deleted = _store(request).extensions.find(key)
     if row is None:
         if deleted:
-            raise Invalid(410, f"extension {key} has been deleted")
-        raise Invalid(404, f"could not find the extension with {key}")
+            raise Problem(410, f"extension {key} has been deleted")
+        raise Problem(404, f"could not find the extension with {key}")
     return row
 
 
-def _guard(handler: Any) -> Any:
-    async def wrapped(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except Invalid as exc:
-            return extension_error(exc.status, exc.message, resource=exc.resource)
-
-    return wrapped
-
-
-@_guard
 async def list_extensions(request: Request) -> Response:
-    return JSONResponse({"data": [_doc(r) for r in _store(request).extension_rows()]})
+    return JSONResponse({"data": [_doc(r) for r in _store(request).extensions.live()]})
 
 
-@_guard
 async def create_extension(request: Request) -> Response:
     store = _store(request)
     data, archive = await _read_parts(request)
@@ -143,28 +125,26 @@ async def create_extension(request: Request) -> Response:
     qext = str(doc.get("qextFilename") or doc.get("name") or "")
     name = str(doc.get("name") or qext)
     if not name:
-        raise Invalid(422, "an extension needs a name (from data or the .qext file)")
+        raise Problem(422, "an extension needs a name (from data or the .qext file)")
     doc["name"], doc["qextFilename"] = name, qext or name
-    if store.name_taken(name, doc["qextFilename"]):
-        raise Invalid(409, f"an extension named {name!r} already exists", resource=name)
+    if store.extensions.name_taken(name, doc["qextFilename"]):
+        raise Problem(409, f"an extension named {name!r} already exists", resource=name)
     if archive is not None:
         blob = store.put_blob(archive[1])
     stamp = now()
-    doc.update(id=secrets.token_hex(12), tenantId=request.app.state.emulator.tenant_id,
-               userId=request.app.state.emulator.user_id, createdAt=stamp, updateAt=stamp)
+    doc.update(id=secrets.token_hex(12), tenantId=emulator(request).tenant_id,
+               userId=emulator(request).user_id, createdAt=stamp, updateAt=stamp)
     doc.setdefault("tags", [])
     doc.setdefault("bundled", False)
     doc.setdefault("supernova", False)
-    store.save_extension(doc, blob)
+    store.extensions.save(doc, blob)
     return JSONResponse(doc, status_code=201)
 
 
-@_guard
 async def get_extension(request: Request) -> Response:
     return JSONResponse(_doc(_lookup(request)))
 
 
-@_guard
 async def patch_extension(request: Request) -> Response:
     store = _store(request)
     row = _lookup(request)
@@ -178,31 +158,29 @@ async def patch_extension(request: Request) -> Response:
         doc["file"] = {"filename": archive[0], "size": len(archive[1]),
                        "contentType": "application/zip"}
     doc.update({k: v for k, v in (data or {}).items() if k in WRITABLE})
-    if store.name_taken(doc["name"], doc["qextFilename"], except_id=doc["id"]):
-        raise Invalid(409, f"an extension named {doc['name']!r} already exists",
+    if store.extensions.name_taken(doc["name"], doc["qextFilename"], except_id=doc["id"]):
+        raise Problem(409, f"an extension named {doc['name']!r} already exists",
                       resource=doc["name"])
     if archive is not None:
         blob = store.put_blob(archive[1])
     doc["updateAt"] = now()
-    store.save_extension(doc, blob)
+    store.extensions.save(doc, blob)
     return JSONResponse(doc)
 
 
-@_guard
 async def delete_extension(request: Request) -> Response:
     row = _lookup(request)
-    _store(request).delete_extension(row["id"])
+    _store(request).extensions.delete(row["id"])
     return Response(status_code=204)
 
 
 def _archive_of(request: Request) -> tuple[Any, bytes]:
     row = _lookup(request)
     if not row["blob"]:
-        raise Invalid(404, f"extension {row['id']} has no archive")
+        raise Problem(404, f"extension {row['id']} has no archive")
     return row, _store(request).get_blob(row["blob"])
 
 
-@_guard
 async def download_extension(request: Request) -> Response:
     row, content = _archive_of(request)
     filename = f"{row['qext_filename']}.zip"
@@ -210,26 +188,21 @@ async def download_extension(request: Request) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@_guard
 async def download_extension_file(request: Request) -> Response:
     row, content = _archive_of(request)
     wanted = request.path_params["filepath"].lstrip("/")
     with zipfile.ZipFile(io.BytesIO(content)) as zf:
         names = zf.namelist()
         if wanted not in names:
-            raise Invalid(404, f"the file {wanted} does not exist in the archive of {row['id']}")
+            raise Problem(404, f"the file {wanted} does not exist in the archive of {row['id']}")
         data = zf.read(wanted)
     media = mimetypes.guess_type(wanted)[0] or "application/octet-stream"
     return Response(data, media_type=media)
 
 
-routes = [
-    Route("/api/v1/extensions", list_extensions, methods=["GET"]),
-    Route("/api/v1/extensions", create_extension, methods=["POST"]),
-    Route("/api/v1/extensions/{id}", get_extension, methods=["GET"]),
-    Route("/api/v1/extensions/{id}", patch_extension, methods=["PATCH"]),
-    Route("/api/v1/extensions/{id}", delete_extension, methods=["DELETE"]),
-    Route("/api/v1/extensions/{id}/file", download_extension, methods=["GET"]),
-    Route("/api/v1/extensions/{id}/file/{filepath:path}", download_extension_file,
-          methods=["GET"]),
-]
+routes = kit.routes("/api/v1/extensions", {
+    "": {"GET": list_extensions, "POST": create_extension},
+    "/{id}": {"GET": get_extension, "PATCH": patch_extension, "DELETE": delete_extension},
+    "/{id}/file": {"GET": download_extension},
+    "/{id}/file/{filepath:path}": {"GET": download_extension_file},
+}, check=False)

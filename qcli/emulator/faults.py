@@ -8,6 +8,7 @@ A rule matches requests by method and path glob and faults the Nth matching ones
 A delay holds the request before the handler (at=request, the default), part way through its
 body once after-bytes have been read (at=body), or after the handler has done its work and
 before the response goes out (at=response). The log entry of a held request gets "held": true.
+Clearing the rules (DELETE /__emulator/faults) ends every hold under way.
 A drop cuts the connection before the handler runs (at=request), or lets the handler answer and
 cuts its body after after-bytes, by default half of its first piece (at=response; "cut" in the
 log says where).
@@ -153,6 +154,26 @@ class Faults:
         self.limiter = limiter
         self.log: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        self._release: Any = None  # an asyncio.Event that ends the holds under way
+
+    async def hold(self, seconds: float) -> None:
+        """Wait `seconds`, or until the rules are cleared (DELETE /__emulator/faults ends every
+        hold under way, so a test can hold a request until it has done what it must)."""
+        import asyncio
+        import contextlib
+
+        if self._release is None:
+            self._release = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._release.wait(), seconds)
+
+    def clear(self) -> None:
+        """No rules, and the holds under way end now (call on the server's event loop)."""
+        with self.lock:
+            self.rules.clear()
+        if self._release is not None:
+            self._release.set()
+            self._release = None
 
     def pick(self, method: str, path: str) -> FaultRule | None:
         with self.lock:
@@ -218,15 +239,14 @@ class FaultMiddleware:
         rule = self.faults.pick(method, path)
         if rule is not None and rule.at != "request":
             entry["fault"] = "drop" if rule.drop else "delay"
-            await self.app(scope, *_held(rule, entry, logged_receive, logged_send))
+            await self.app(scope, *_held(rule, entry, logged_receive, logged_send,
+                                         self.faults.hold))
             return
         if rule is not None:
             entry["fault"] = "drop" if rule.drop else rule.status or "delay"
             if rule.delay:
-                import asyncio
-
                 entry["held"] = True
-                await asyncio.sleep(rule.delay)
+                await self.faults.hold(rule.delay)
             if rule.drop:
                 # Promise a body and send none of it: uvicorn then closes the connection. The
                 # server did nothing; the client sees its connection cut before any content.
@@ -243,16 +263,15 @@ class FaultMiddleware:
         await self.app(scope, logged_receive, logged_send)
 
 
-def _held(rule: FaultRule, entry: dict[str, Any], receive: Any, send: Any) -> tuple[Any, Any]:
+def _held(rule: FaultRule, entry: dict[str, Any], receive: Any, send: Any,
+          hold: Any) -> tuple[Any, Any]:
     """receive/send that hold the request part way through its body or before its response."""
-    import asyncio
-
     async def held_receive() -> dict[str, Any]:
         message = await receive()
         if (rule.at == "body" and not entry.get("held")
                 and (entry["bodySize"] >= rule.after_bytes or not message.get("more_body"))):
             entry["held"] = True
-            await asyncio.sleep(rule.delay)
+            await hold(rule.delay)
         return message
 
     passed = 0  # body bytes let through before a drop's cut (entry["cut"] once it is made)
@@ -261,7 +280,7 @@ def _held(rule: FaultRule, entry: dict[str, Any], receive: Any, send: Any) -> tu
         nonlocal passed
         if rule.at == "response" and message["type"] == "http.response.start" and rule.delay:
             entry["held"] = True
-            await asyncio.sleep(rule.delay)
+            await hold(rule.delay)
         if rule.drop and message["type"] == "http.response.body":
             # the real answer, cut after after-bytes (default: half of its first piece); the
             # rest is swallowed and uvicorn closes the connection on the unfinished body

@@ -45,9 +45,19 @@ def _href(request: Request, **changes: Any) -> str:
 
 def cursor_page(
     request: Request, items: Sequence[Any] | Callable[[int, int], list[Any]], *,
-    default: int = 20, maximum: int = 1000,
+    default: int = 20, maximum: int = 1000, code: str | None = None,
 ) -> dict[str, Any]:
-    """One page; `items` is the whole list, or fetch(start, count) for a database query."""
+    """One page; `items` is the whole list, or fetch(start, count) for a database query; a bad
+    limit or cursor is a 400 with the API's `code` for it."""
+    try:
+        return _cursor_page(request, items, default, maximum)
+    except BadPage as exc:
+        exc.code = code
+        raise
+
+
+def _cursor_page(request: Request, items: Sequence[Any] | Callable[[int, int], list[Any]],
+                 default: int, maximum: int) -> dict[str, Any]:
     fetch = items if callable(items) else (lambda start, count: list(items[start:start + count]))
     limit = _limit(request, default, maximum)
     cursor = request.query_params.get("page")

@@ -7,7 +7,6 @@ so a restart (or a kill) never leaves a row pointing at missing bytes.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import sqlite3
@@ -17,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from qcli.emulator.repos import DataFiles, Documents, Extensions, TempContents
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS extensions (
@@ -69,56 +70,6 @@ def _wildcard(pattern: str, value: str) -> bool:
     return re.fullmatch(regex, value or "", re.IGNORECASE | re.DOTALL) is not None
 
 
-class Documents:
-    """The repository of one kind of JSON document (a catalog resource): a table of id, doc, seq
-    (the order they were made in) and the IDs of the documents it belongs to (`parents`)."""
-
-    def __init__(self, store: Store, table: str, parents: tuple[str, ...] = ()):
-        self.store, self.table, self.parents = store, table, parents
-
-    def _rows(self, where: str = "", args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        return self.store.query(f"SELECT * FROM {self.table}{where} ORDER BY seq", *args)
-
-    def all(self, **within: list[str] | None) -> list[dict[str, Any]]:
-        """Every document, or those whose parent column is one of the given IDs
-        (`all(store_id=[...])`; None: any)."""
-        return [json.loads(r["doc"]) for r in self.rows(**within)]
-
-    def rows(self, **within: list[str] | None) -> list[sqlite3.Row]:
-        clauses, args = [], []
-        for column, ids in within.items():
-            if ids is not None:
-                assert column in self.parents
-                clauses.append(f"{column} IN ({','.join('?' * len(ids))})")
-                args.extend(ids)
-        return self._rows(" WHERE " + " AND ".join(clauses) if clauses else "", tuple(args))
-
-    def get(self, doc_id: str) -> dict[str, Any] | None:
-        rows = self._rows(" WHERE id = ?", (doc_id,))
-        return json.loads(rows[0]["doc"]) if rows else None
-
-    def add(self, doc: dict[str, Any], **parents: str) -> None:
-        columns = ["id", "doc", "seq", *self.parents]
-        with self.store.transaction() as db:
-            seq = db.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {self.table}").fetchone()[0]
-            db.execute(f"INSERT INTO {self.table} ({', '.join(columns)}) VALUES "
-                       f"({', '.join('?' * len(columns))})",
-                       (doc["id"], json.dumps(doc), seq, *(parents[p] for p in self.parents)))
-
-    def put(self, doc: dict[str, Any]) -> None:
-        with self.store.transaction() as db:
-            db.execute(f"UPDATE {self.table} SET doc = ? WHERE id = ?", (json.dumps(doc), doc["id"]))
-
-    def delete(self, ids: list[str], *, children: Documents | None = None,
-               column: str = "") -> None:
-        """Delete documents, and those of `children` whose `column` names one of them."""
-        with self.store.transaction() as db:
-            if children is not None:
-                db.executemany(f"DELETE FROM {children.table} WHERE {column} = ?",
-                               [(i,) for i in ids])
-            db.executemany(f"DELETE FROM {self.table} WHERE id = ?", [(i,) for i in ids])
-
-
 class Store:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
@@ -134,9 +85,9 @@ class Store:
                                          "base_name": "TEXT NOT NULL DEFAULT ''"})
         self.db.create_function("wildcard", 2, _wildcard, deterministic=True)
         self.lock = threading.RLock()
-        self.temp_dir = data_dir / "temp"
-        self.temp_dir.mkdir(parents=True, exist_ok=True)
-        self._recover_uploads()
+        self.extensions = Extensions(self)
+        self.temp_contents = TempContents(self)
+        self.data_files = DataFiles(self)
         self.data_stores = Documents(self, "data_stores")
         self.data_assets = Documents(self, "data_assets", ("store_id",))
         self.data_sets = Documents(self, "data_sets", ("asset_id", "store_id"))
@@ -149,16 +100,6 @@ class Store:
                 self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {decl}")
         if "base_name" not in have:
             self.db.execute("UPDATE data_files SET base_name = name")
-
-    def _recover_uploads(self) -> None:
-        """After a crash a content file may hold bytes past the offset the database committed:
-        cut them, so an upload's offset never counts bytes that were not durably stored."""
-        for row in self.query('SELECT id, "offset" FROM temp_contents'):
-            path = self.temp_path(row["id"])
-            if path.exists() and path.stat().st_size > row["offset"]:
-                with open(path, "r+b") as fh:
-                    fh.truncate(row["offset"])
-                    os.fsync(fh.fileno())
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -193,73 +134,3 @@ class Store:
 
     def get_blob(self, digest: str) -> bytes:
         return self.blob_path(digest).read_bytes()
-
-    # -- extensions ------------------------------------------------------------------------------
-    def extension_rows(self) -> list[sqlite3.Row]:
-        return self.query("SELECT * FROM extensions WHERE deleted = 0 ORDER BY seq")
-
-    def find_extension(self, key: str) -> tuple[sqlite3.Row | None, bool]:
-        """(live row, any deleted match) for an ID or qext file name."""
-        rows = self.query(
-            "SELECT * FROM extensions WHERE id = ? OR qext_filename = ? ORDER BY deleted, seq DESC",
-            key, key,
-        )
-        live = [r for r in rows if not r["deleted"]]
-        by_id = [r for r in live if r["id"] == key]
-        found = (by_id or live)[0] if (by_id or live) else None
-        return found, any(r["deleted"] for r in rows)
-
-    def name_taken(self, name: str, qext: str, except_id: str | None = None) -> bool:
-        rows = self.query(
-            "SELECT id FROM extensions WHERE deleted = 0 AND (name = ? OR qext_filename = ?)",
-            name, qext,
-        )
-        return any(r["id"] != except_id for r in rows)
-
-    def save_extension(self, doc: dict[str, Any], blob: str | None) -> None:
-        with self.transaction() as db:
-            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM extensions").fetchone()[0]
-            db.execute(
-                "INSERT INTO extensions (id, name, qext_filename, doc, blob, seq) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
-                "qext_filename = excluded.qext_filename, doc = excluded.doc, blob = excluded.blob",
-                (doc["id"], doc.get("name", ""), doc.get("qextFilename", ""), json.dumps(doc),
-                 blob, seq),
-            )
-
-    def delete_extension(self, ext_id: str) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE extensions SET deleted = 1 WHERE id = ?", (ext_id,))
-
-    # -- temporary contents ----------------------------------------------------------------------
-    def temp_path(self, temp_id: str) -> Path:
-        return self.temp_dir / temp_id
-
-    def create_temp(self, temp_id: str, filename: str, ttl: int, length: int, tus: bool,
-                    now: float) -> None:
-        self.temp_path(temp_id).touch()
-        with self.transaction() as db:
-            db.execute(
-                'INSERT INTO temp_contents (id, filename, ttl, length, "offset", created, updated, '
-                "tus) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
-                (temp_id, filename, ttl, length, now, now, int(tus)),
-            )
-
-    def get_temp(self, temp_id: str) -> sqlite3.Row | None:
-        rows = self.query("SELECT * FROM temp_contents WHERE id = ?", temp_id)
-        return rows[0] if rows else None
-
-    def set_temp_offset(self, temp_id: str, offset: int, now: float, length: int | None = None
-                        ) -> None:
-        with self.transaction() as db:
-            if length is None:
-                db.execute('UPDATE temp_contents SET "offset" = ?, updated = ? WHERE id = ?',
-                           (offset, now, temp_id))
-            else:
-                db.execute('UPDATE temp_contents SET "offset" = ?, length = ?, updated = ? '
-                           "WHERE id = ?", (offset, length, now, temp_id))
-
-    def delete_temp(self, temp_id: str) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM temp_contents WHERE id = ?", (temp_id,))
-        self.temp_path(temp_id).unlink(missing_ok=True)

@@ -15,7 +15,6 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -23,7 +22,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from qcli.emulator.envelopes import errors_response
+from qcli.emulator.kit import Problem, emulator, timestamp
 
 TUS_VERSION = "1.0.0"
 MAX_TTL = 259200
@@ -32,22 +31,14 @@ FILES = "/api/v1/temp-contents/files"
 READ_CHUNK = 1024 * 1024
 
 
-def _emu(request: Request) -> Any:
-    return request.app.state.emulator
-
-
 def _tus_headers(extra: dict[str, str] | None = None) -> dict[str, str]:
     headers = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
     headers.update(extra or {})
     return headers
 
 
-def _error(status: int, detail: str, code: str, **headers: str) -> Response:
-    return errors_response(status, detail, code=code, headers=_tus_headers(headers))
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def _tus_error(status: int, detail: str, code: str, **headers: str) -> Problem:
+    return Problem(status, detail, code, headers=_tus_headers(headers))
 
 
 def _parse_ttl(raw: str | None) -> int | str:
@@ -79,24 +70,23 @@ def _parse_metadata(header: str) -> dict[str, str]:
     return meta
 
 
-def _lookup(request: Request, temp_id: str) -> tuple[Any, Response | None]:
-    emu = _emu(request)
-    row = emu.store.get_temp(temp_id)
+def _lookup(request: Request, temp_id: str) -> Any:
+    row = emulator(request).store.temp_contents.get(temp_id)
     if row is None:
-        return None, _error(404, f"no temporary content with id {temp_id}", "TEMP-404")
+        raise _tus_error(404, f"no temporary content with id {temp_id}", "TEMP-404")
     if time.time() > row["created"] + row["ttl"]:
-        return row, _error(410, f"temporary content {temp_id} has expired", "TEMP-410")
-    return row, None
+        raise _tus_error(410, f"temporary content {temp_id} has expired", "TEMP-410")
+    return row
 
 
 def _lock(request: Request, temp_id: str) -> asyncio.Lock:
-    locks: dict[str, asyncio.Lock] = _emu(request).upload_locks
+    locks: dict[str, asyncio.Lock] = emulator(request).upload_locks
     return locks.setdefault(temp_id, asyncio.Lock())
 
 
 # -- tus ------------------------------------------------------------------------------------------
 async def tus_options(request: Request) -> Response:
-    emu = _emu(request)
+    emu = emulator(request)
     return Response(status_code=204, headers=_tus_headers({
         "Tus-Version": TUS_VERSION,
         "Tus-Extension": "creation,creation-with-upload,termination",
@@ -104,84 +94,78 @@ async def tus_options(request: Request) -> Response:
     }))
 
 
-def _check_tus(request: Request) -> Response | None:
+def _check_tus(request: Request) -> None:
     if request.headers.get("tus-resumable") != TUS_VERSION:
-        return _error(412, "unsupported or missing Tus-Resumable header (this server speaks "
-                      f"{TUS_VERSION})", "TUS-412", **{"Tus-Version": TUS_VERSION})
-    return None
+        raise _tus_error(412, "unsupported or missing Tus-Resumable header (this server speaks "
+                         f"{TUS_VERSION})", "TUS-412", **{"Tus-Version": TUS_VERSION})
 
 
 async def tus_create(request: Request) -> Response:
-    emu = _emu(request)
-    if (bad := _check_tus(request)) is not None:
-        return bad
+    emu = emulator(request)
+    _check_tus(request)
     raw_length = request.headers.get("upload-length")
     if raw_length is None or not raw_length.isdigit():
-        return _error(400, "Upload-Length must be a non-negative integer", "TUS-400")
+        raise _tus_error(400, "Upload-Length must be a non-negative integer", "TUS-400")
     length = int(raw_length)
     if length > emu.config.max_upload_size:
-        return _error(413, f"Upload-Length {length} exceeds the maximum of "
-                      f"{emu.config.max_upload_size} bytes", "TUS-413")
+        raise _tus_error(413, f"Upload-Length {length} exceeds the maximum of "
+                         f"{emu.config.max_upload_size} bytes", "TUS-413")
     try:
         meta = _parse_metadata(request.headers.get("upload-metadata", ""))
     except ValueError as exc:
-        return _error(400, f"invalid Upload-Metadata: {exc}", "TUS-400")
+        raise _tus_error(400, f"invalid Upload-Metadata: {exc}", "TUS-400") from None
     ttl = _parse_ttl(meta.get("ttl"))
     if isinstance(ttl, str):
-        return _error(400, ttl, "TEMP-400")
+        raise _tus_error(400, ttl, "TEMP-400")
     temp_id = secrets.token_hex(12)
-    emu.store.create_temp(temp_id, meta.get("filename") or temp_id, ttl, length, True,
-                          time.time())
+    emu.store.temp_contents.create(temp_id, meta.get("filename") or temp_id, ttl, length, True,
+                                   time.time())
     return Response(status_code=201, headers=_tus_headers({
         "Location": f"{FILES}/{temp_id}", "Upload-Offset": "0"}))
 
 
-def _open_upload(request: Request) -> tuple[str, Any, Response | None]:
-    """The upload a tus request names: (id, row, None), or the answer that refuses it
-    (412 without Tus-Resumable, 404, 410 after the TTL, 423 while a PATCH is in progress)."""
+def _open_upload(request: Request) -> tuple[str, Any]:
+    """The upload a tus request names, (id, row); refused with 412 without Tus-Resumable, 404,
+    410 after the TTL, 423 while a PATCH is in progress."""
     temp_id = request.path_params["id"]
-    if (bad := _check_tus(request)) is not None:
-        return temp_id, None, bad
-    row, problem = _lookup(request, temp_id)
-    if problem is None and _lock(request, temp_id).locked():
-        problem = _error(423, "a PATCH to this upload is in progress", "TUS-423")
-    return temp_id, row, problem
+    _check_tus(request)
+    row = _lookup(request, temp_id)
+    if _lock(request, temp_id).locked():
+        raise _tus_error(423, "a PATCH to this upload is in progress", "TUS-423")
+    return temp_id, row
 
 
 async def tus_head(request: Request) -> Response:
-    _, row, problem = _open_upload(request)
-    if problem is not None:
-        return problem
+    _, row = _open_upload(request)
     return Response(status_code=200, headers=_tus_headers({
         "Upload-Offset": str(row["offset"]), "Upload-Length": str(row["length"])}))
 
 
 async def tus_patch(request: Request) -> Response:
-    emu = _emu(request)
-    temp_id, row, problem = _open_upload(request)
-    if problem is not None:
-        return problem
+    emu = emulator(request)
+    temp_id, row = _open_upload(request)
     if request.headers.get("content-type") != "application/offset+octet-stream":
-        return _error(415, "Content-Type must be application/offset+octet-stream", "TUS-415")
+        raise _tus_error(415, "Content-Type must be application/offset+octet-stream", "TUS-415")
     raw_offset = request.headers.get("upload-offset", "")
     if not raw_offset.isdigit():
-        return _error(400, "Upload-Offset must be a non-negative integer", "TUS-400")
+        raise _tus_error(400, "Upload-Offset must be a non-negative integer", "TUS-400")
     async with _lock(request, temp_id):
-        row = emu.store.get_temp(temp_id)
+        row = emu.store.temp_contents.get(temp_id)
         offset = int(raw_offset)
         if offset != row["offset"]:
-            return _error(409, f"Upload-Offset {offset} does not match the upload's offset "
-                          f"{row['offset']}", "TUS-409", **{"Upload-Offset": str(row["offset"])})
+            raise _tus_error(409, f"Upload-Offset {offset} does not match the upload's offset "
+                             f"{row['offset']}", "TUS-409", **{"Upload-Offset": str(row["offset"])})
         room = row["length"] - offset
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > room:
-            return _error(413, f"the body ({declared} bytes) goes past Upload-Length "
-                          f"({row['length']})", "TUS-413")
-        received, too_long = await _append(request, emu.store.temp_path(temp_id), offset, room)
-        emu.store.set_temp_offset(temp_id, offset + received, time.time())
+            raise _tus_error(413, f"the body ({declared} bytes) goes past Upload-Length "
+                             f"({row['length']})", "TUS-413")
+        received, too_long = await _append(request, emu.store.temp_contents.path(temp_id),
+                                           offset, room)
+        emu.store.temp_contents.set_offset(temp_id, offset + received, time.time())
         if too_long:
-            return _error(413, "the body goes past Upload-Length", "TUS-413",
-                          **{"Upload-Offset": str(offset + received)})
+            raise _tus_error(413, "the body goes past Upload-Length", "TUS-413",
+                             **{"Upload-Offset": str(offset + received)})
     return Response(status_code=204, headers=_tus_headers({"Upload-Offset": str(offset + received)}))
 
 
@@ -211,35 +195,33 @@ async def _append(request: Request, path: Any, offset: int, room: int) -> tuple[
 
 
 async def tus_delete(request: Request) -> Response:
-    temp_id, _, problem = _open_upload(request)
-    if problem is not None:
-        return problem
-    _emu(request).store.delete_temp(temp_id)
+    temp_id, _ = _open_upload(request)
+    emulator(request).store.temp_contents.delete(temp_id)
     return Response(status_code=204, headers=_tus_headers())
 
 
 # -- single-shot upload -----------------------------------------------------------------------------
 async def upload_single(request: Request) -> Response:
-    emu = _emu(request)
+    emu = emulator(request)
     filename = request.query_params.get("filename", "")
     if not filename:
-        return errors_response(400, "the filename query parameter is required", code="TEMP-400")
+        raise Problem(400, "the filename query parameter is required", "TEMP-400")
     ttl = _parse_ttl(request.query_params.get("ttl"))
     if isinstance(ttl, str):
-        return errors_response(400, ttl, code="TEMP-400")
+        raise Problem(400, ttl, "TEMP-400")
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/octet-stream":  # the spec's only request media type
-        return errors_response(415, "Content-Type must be application/octet-stream, not "
-                               f"{ctype or 'missing'}", code="TEMP-415")
+        raise Problem(415, "Content-Type must be application/octet-stream, not "
+                      f"{ctype or 'missing'}", "TEMP-415")
     temp_id = secrets.token_hex(12)
     now = time.time()
-    emu.store.create_temp(temp_id, filename, ttl, 0, False, now)
-    received, too_long = await _append(request, emu.store.temp_path(temp_id), 0,
+    emu.store.temp_contents.create(temp_id, filename, ttl, 0, False, now)
+    received, too_long = await _append(request, emu.store.temp_contents.path(temp_id), 0,
                                        emu.config.max_upload_size)
     if too_long:
-        emu.store.delete_temp(temp_id)
-        return errors_response(413, "the file exceeds the maximum upload size", code="TEMP-413")
-    emu.store.set_temp_offset(temp_id, received, time.time(), length=received)
+        emu.store.temp_contents.delete(temp_id)
+        raise Problem(413, "the file exceeds the maximum upload size", "TEMP-413")
+    emu.store.temp_contents.set_offset(temp_id, received, time.time(), length=received)
     return Response(status_code=201, headers={"Location": f"/api/v1/temp-contents/{temp_id}"})
 
 
@@ -279,33 +261,29 @@ async def _file_body(path: Any, start: int, length: int) -> AsyncIterator[bytes]
             yield chunk
 
 
-def _complete(request: Request) -> tuple[str, Any, Response | None]:
-    """A finished temporary content: (id, row, None), or the answer instead (404, 410, and 204
-    while the upload is incomplete)."""
-    temp_id = request.path_params["id"]
-    row, problem = _lookup(request, temp_id)
-    if problem is None and row["offset"] < row["length"]:
-        problem = Response(status_code=204)
-    return temp_id, row, problem
+def _incomplete(row: Any) -> bool:
+    """Still being uploaded: a download or details answer 204."""
+    return bool(row["offset"] < row["length"])
 
 
 async def download(request: Request) -> Response:
-    temp_id, row, problem = _complete(request)
-    if problem is not None:
-        return problem
+    temp_id = request.path_params["id"]
+    row = _lookup(request, temp_id)
+    if _incomplete(row):
+        return Response(status_code=204)
     size = row["length"]
     disposition = "inline" if request.query_params.get("inline") == "1" else "attachment"
     headers = {"Content-Disposition": f'{disposition}; filename="{row["filename"]}"',
-               "Accept-Ranges": "bytes", "Last-Modified": _iso(row["updated"])}
-    path = _emu(request).store.temp_path(temp_id)
+               "Accept-Ranges": "bytes", "Last-Modified": timestamp(row["updated"])}
+    path = emulator(request).store.temp_contents.path(temp_id)
     header = request.headers.get("range")
     if header:
         wanted = _range(header, size)
         if wanted == "bad":
-            return errors_response(400, f"invalid Range header {header!r}", code="TEMP-400")
+            raise Problem(400, f"invalid Range header {header!r}", "TEMP-400")
         if wanted == "unsatisfiable":
-            return errors_response(416, f"range {header!r} is outside 0-{size - 1}",
-                                   code="TEMP-416", headers={"Content-Range": f"bytes */{size}"})
+            raise Problem(416, f"range {header!r} is outside 0-{size - 1}", "TEMP-416",
+                          headers={"Content-Range": f"bytes */{size}"})
         if isinstance(wanted, tuple):
             start, end = wanted
             headers.update({"Content-Range": f"bytes {start}-{end}/{size}",
@@ -318,17 +296,17 @@ async def download(request: Request) -> Response:
 
 
 async def details(request: Request) -> Response:
-    _, row, problem = _complete(request)
-    if problem is not None:
-        return problem
+    row = _lookup(request, request.path_params["id"])
+    if _incomplete(row):
+        return Response(status_code=204)
     return JSONResponse({
         "ID": row["id"],
         "Name": row["filename"],
         "Size": str(row["length"]),
-        "Expires": _iso(row["created"] + row["ttl"]),
-        "CreatedAt": _iso(row["created"]),
-        "CreatorID": _emu(request).user_id,
-        "UpdatedAt": _iso(row["updated"]),
+        "Expires": timestamp(row["created"] + row["ttl"]),
+        "CreatedAt": timestamp(row["created"]),
+        "CreatorID": emulator(request).user_id,
+        "UpdatedAt": timestamp(row["updated"]),
         "TTLSeconds": row["ttl"],
     })
 

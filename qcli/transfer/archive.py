@@ -66,6 +66,8 @@ def zip_directory(directory: Path) -> bytes:
 
 def load_archive(source: str, stdin: IO[bytes] | None = None) -> Archive:
     """Read ZIP, DIR or '-' (a zip on stdin); exit 2 on anything that is not an extension."""
+    if not source.strip():  # Path("") is the current folder: never zip that by accident
+        raise UsageError("the extension path is empty: give a folder, a .zip or '-' for stdin")
     if source == "-":
         if stdin is None:
             raise UsageError("no archive on stdin")

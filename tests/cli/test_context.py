@@ -146,8 +146,11 @@ def test_wrong_oauth_secret_exits_3(qcli: Qcli, emu: Emulator) -> None:
     assert "OAuth token request failed: 401" in result.err
 
 
-def test_contexts_file_written_atomically(qcli: Qcli, emu: Emulator) -> None:
+def test_a_finished_write_leaves_no_temp_file(qcli: Qcli, emu: Emulator) -> None:
+    # (atomicity under kills: tests/config/test_config_safety.py)
     qcli.login(emu, "dev")
+    assert qcli("context", "update", "dev", "--comment", "x").code == 0
     leftovers = [p.name for p in (qcli.home / "config").iterdir()
                  if p.name.endswith(".tmp")]
     assert leftovers == []
+    assert "comment: x" in (qcli.home / "config" / "contexts.yml").read_text()

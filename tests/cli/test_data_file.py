@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -111,11 +110,13 @@ def test_interrupted_create_resumes_and_makes_one_file(qcli: Qcli, emu: Emulator
                                                        tmp_path: Path) -> None:
     src = tmp_path / "resume-me.bin"
     src.write_bytes(os.urandom(12 * MiB))
-    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
+    # the fifth PATCH is held before the emulator reads it, until the rules are cleared
+    emu.add_faults({"delay": 60, "method": "PATCH", "path": "/api/v1/temp-contents/files/*",
+                    "nth": [5]})
     proc = subprocess.Popen([sys.executable, "-m", "qcli", "data-file", "create", str(src),
                              "--chunk-size", "1MiB", "-q"], env=dict(qcli.env, **_env(emu)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    emu.wait_for(lambda r: r["method"] == "PATCH", 4)
+    emu.wait_for(lambda r: r.get("held") and r["method"] == "PATCH", alive=proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     emu.clear_faults()
@@ -299,34 +300,27 @@ def test_a_file_being_rewritten_is_locked(qcli: Qcli, emu: Emulator, tmp_path: P
     src = tmp_path / "busy.csv"
     src.write_text("x\n")
     made = qcli("data-file", "create", str(src), "--json", env=_env(emu)).json()
+    # the PUT is held part way through its body (the file's lock taken) until the rules clear
+    emu.add_faults({"delay": 60, "at": "body", "afterBytes": 1024, "method": "PUT",
+                    "path": f"/api/v1/data-files/{made['id']}"})
 
-    class Slow:
-        """A file-like body that trickles, so the PUT stays in progress."""
-
-        def __init__(self) -> None:
-            self.left = 8
-
-        def read(self, size: int = -1) -> bytes:
-            if self.left == 0:
-                return b""
-            self.left -= 1
-            time.sleep(0.15)
-            return b"y" * 1024
-
-    def slow_put() -> None:
+    def put() -> None:
         with httpx.Client(base_url=emu.url, headers={"Authorization": f"Bearer {API_KEY}"},
-                          timeout=20) as client:
+                          timeout=30) as client:
             response = client.put(f"/api/v1/data-files/{made['id']}", files={
                 "Json": (None, '{"name": "busy.csv"}', "application/json"),
-                "File": ("busy.csv", Slow(), "text/csv")})
+                "File": ("busy.csv", b"y" * 8 * 1024, "text/csv")})
             outcome["status"] = response.status_code
 
     outcome: dict[str, int] = {}
-    worker = threading.Thread(target=slow_put)
+    worker = threading.Thread(target=put)
     worker.start()
-    time.sleep(0.4)
-    locked = qcli("data-file", "rm", made["id"], "--yes", env=_env(emu))
-    worker.join(30)
+    try:
+        emu.wait_for(lambda r: r.get("held") and r["method"] == "PUT")
+        locked = qcli("data-file", "rm", made["id"], "--yes", env=_env(emu))
+    finally:
+        emu.clear_faults()  # the PUT goes on
+        worker.join(30)
     assert locked.code == 5
     assert "423 Locked" in locked.err
     assert outcome["status"] == 201

@@ -267,3 +267,39 @@ def test_read_only_fields_are_never_sent(qcli: Qcli, emu: Emulator, store: dict,
     assert len(bodies) == 3
     assert [sorted(READ_ONLY & set(b)) for b in bodies] == [[], [], []]
     assert bodies[0]["description"] == "from a file" and bodies[2]["name"] == current["name"]
+
+
+def test_a_tag_given_twice_is_sent_once_and_the_api_refuses_repeats(qcli: Qcli, emu: Emulator
+                                                                     ) -> None:
+    import urllib.error
+
+    made = qcli("data-store", "create", "--type", "qix-datafiles", "--technical-name",
+                "twice_tagged", "--tag", "eu", "--tag", "é😀", "--tag", "eu", "--json",
+                env=_env(emu))
+    assert made.code == 0, made.err
+    assert made.json()["tags"] == ["eu", "é😀"]
+    try:
+        emu.api("POST", "/api/v1/data-stores", {"type": "t", "technicalName": "dup_tags",
+                                                 "tags": ["a", "a"]})
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 400
+    else:
+        raise AssertionError("the emulator took repeated tags")
+
+
+def test_an_id_given_twice_is_deleted_once_and_patches_keep_types(qcli: Qcli, emu: Emulator,
+                                                                   store: dict) -> None:
+    other = qcli("data-store", "create", "--type", "qix-datafiles", "--technical-name",
+                 "second_of_two", "--json", env=_env(emu)).json()
+    emu.clear_requests()
+    both = f"{store['id']},{other['id']}"
+    gone = qcli("data-store", "rm", both, store["id"], other["id"], "--yes", env=_env(emu))
+    assert gone.code == 0, gone.err
+    sent = next(r for r in emu.requests() if r["method"] == "DELETE")
+    assert json.loads(sent["body"]) == {"ids": [store["id"], other["id"]]}
+    again = qcli("data-store", "create", "--type", "qix-datafiles", "--technical-name",
+                 "typed_name", "--name", "Typed", "--json", env=_env(emu)).json()
+    numbered = qcli("data-store", "patch", again["id"], "--op", "replace", "--path", "/name",
+                    "--value", "3", env=_env(emu))
+    assert numbered.code == 1  # the emulator refuses a name that is not a string
+    assert "name must be a string" in numbered.err

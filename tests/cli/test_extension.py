@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -90,10 +91,10 @@ def test_quiet_prints_ids_only(qcli: Qcli, emu: Emulator, tmp_path: Path) -> Non
     made = _create(qcli, tmp_path, "quiet-chart")
     result = qcli("extension", "ls", "-q")
     assert result.code == 0
-    lines = result.out.splitlines()
-    assert made["id"] in lines
-    assert all(len(line) == 24 and all(c in "0123456789abcdef" for c in line) for line in lines)
-    qcli("extension", "rm", made["id"], "--yes")
+    # exactly the IDs the API lists, one a line, nothing else (whatever else the tenant holds)
+    assert result.out.splitlines() == [e["id"] for e in emu.api("GET", "/api/v1/extensions")["data"]]
+    assert made["id"] in result.out.splitlines()
+    assert re.fullmatch(r"[0-9a-f]{24}", made["id"])
 
 
 def test_duplicate_name_is_a_conflict(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
@@ -176,13 +177,15 @@ def test_invalid_data_is_caught_before_sending(qcli: Qcli, emu: Emulator, tmp_pa
     assert not [r for r in emu.requests() if r["path"].startswith("/api/v1/extensions")]
 
 
-def test_rate_limited_then_success(qcli: Qcli, emu: Emulator) -> None:
+def test_rate_limited_then_success(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
     qcli.login(emu)
+    made = _create(qcli, tmp_path, "limited-chart")
+    emu.clear_requests()
     emu.add_faults({"status": 429, "retryAfter": "1", "method": "GET",
                     "path": "/api/v1/extensions", "nth": [1]})
     result = qcli("extension", "ls", "--json", "-v")
     assert result.code == 0, result.err
-    assert json.loads(result.out) is not None
+    assert made["id"] in [e["id"] for e in json.loads(result.out)]  # the listing after the 429
     assert "< 429" in result.err
     assert "retrying (2/5) after 429 Too Many Requests, in 1.0 s: GET " in result.err
     statuses = [r["status"] for r in emu.requests() if r["path"] == "/api/v1/extensions"]
@@ -207,3 +210,27 @@ def test_emulator_restart_keeps_extensions(qcli: Qcli, tmp_path: Path) -> None:
         assert "durable-chart.qext" in zipfile.ZipFile(out).namelist()
     finally:
         again.stop()
+
+
+def test_deprecated_must_be_a_date(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    qcli.login(emu)
+    folder = make_extension_dir(tmp_path / "src", "dated-chart")
+    bad = qcli("extension", "create", str(folder), "--deprecated", "soon")
+    assert bad.code == 1
+    assert "deprecated must be a date such as 2024-01-31, not 'soon'" in bad.err
+    good = qcli("extension", "create", str(folder), "--deprecated", "2024-01-31", "--json")
+    assert good.code == 0, good.err
+    assert good.json()["deprecated"] == "2024-01-31"
+
+
+def test_an_empty_path_is_not_the_current_folder(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    qcli.login(emu)
+    make_extension_dir(qcli.home, "here-chart")  # the current folder of the run holds one
+    (qcli.home / "here-chart.qext").write_text((qcli.home / "here-chart" / "here-chart.qext")
+                                               .read_text())
+    for source in ("", " "):
+        result = qcli("extension", "create", source)
+        assert result.code == 2
+        assert result.err == ("error: the extension path is empty: give a folder, a .zip or '-' "
+                              "for stdin\n")
+    assert not [r for r in emu.requests() if r["method"] == "POST"]

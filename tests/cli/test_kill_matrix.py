@@ -4,13 +4,11 @@ byte-identical, at most one chunk is sent twice, and `data-file create` makes ex
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -77,10 +75,8 @@ def test_data_file_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, poin
     assert _patched_bytes(emu) <= SIZE + MiB  # at most one chunk sent twice
     listed = qcli("data-file", "ls", "--name", src.name, "--json", env=_env(emu)).json()
     assert len(listed) == 1, listed  # exactly one data file
-    stored = emu.data_dir / "datafiles" / listed[0]["id"]
-    assert hashlib.sha256(stored.read_bytes()).digest() == hashlib.sha256(
-        src.read_bytes()).digest()
-    qcli("data-file", "rm", listed[0]["id"], "--yes", env=_env(emu))
+    assert listed[0]["size"] == SIZE
+    assert emu.data_file_bytes(listed[0]["id"]) == src.read_bytes()
 
 
 @pytest.mark.parametrize("point", POINTS, ids=[p[0] for p in POINTS])
@@ -92,8 +88,7 @@ def test_temp_content_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, p
     again = qcli(*args, env=_env(emu))
     assert again.code == 0, again.err
     assert _patched_bytes(emu) <= SIZE + MiB
-    stored = emu.data_dir / "temp" / again.out.strip()
-    assert stored.read_bytes() == src.read_bytes()
+    assert emu.download(f"/api/v1/temp-contents/{again.out.strip()}") == src.read_bytes()
 
 
 def test_emulator_killed_mid_upload_stays_consistent(qcli: Qcli, tmp_path: Path) -> None:
@@ -122,7 +117,7 @@ def test_emulator_killed_mid_upload_stays_consistent(qcli: Qcli, tmp_path: Path)
         result = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q",
                       env=_env(again))
         assert result.code == 0, result.err
-        assert (tmp_path / "tenant" / "temp" / result.out.strip()).read_bytes() == src.read_bytes()
+        assert again.download(f"/api/v1/temp-contents/{result.out.strip()}") == src.read_bytes()
     finally:
         again.stop()
 
@@ -134,9 +129,9 @@ def test_emulator_killed_mid_metadata_writes_keeps_every_acknowledged_resource(
     import threading
     import urllib.request
 
-    emu = Emulator(tmp_path / "tenant").start()
     acknowledged: list[str] = []
     stop = threading.Event()
+    enough = threading.Event()  # 20 writes answered 201: kill the emulator now
 
     def writer() -> None:
         n = 0
@@ -148,17 +143,23 @@ def test_emulator_killed_mid_metadata_writes_keeps_every_acknowledged_resource(
             try:
                 with urllib.request.urlopen(req, timeout=5) as resp:
                     acknowledged.append(json.loads(resp.read())["id"])
+                if len(acknowledged) >= 20:
+                    enough.set()
             except OSError:
                 return  # the emulator is gone
             n += 1
 
+    emu = Emulator(tmp_path / "tenant").start()
     thread = threading.Thread(target=writer)
     thread.start()
-    time.sleep(1.0)
-    emu.stop(signal.SIGKILL)
-    stop.set()
-    thread.join(10)
-    assert len(acknowledged) > 20
+    try:
+        assert enough.wait(60), f"only {len(acknowledged)} writes answered"
+        emu.stop(signal.SIGKILL)  # the writer keeps writing up to the kill
+    finally:
+        stop.set()
+        emu.stop(signal.SIGKILL)
+        thread.join(10)
+    assert len(acknowledged) >= 20
     db = sqlite3.connect(tmp_path / "tenant" / "emulator.sqlite3")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     stored = {row[0] for row in db.execute("SELECT id FROM data_stores")}

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from conftest import Emulator, Qcli
+from pathlib import Path
+
+from conftest import Emulator, Qcli, make_extension_dir
 
 
-def test_raw_get_with_query_params(qcli: Qcli, emu: Emulator) -> None:
+def test_raw_get_with_query_params(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
     qcli.login(emu)
+    made = qcli("extension", "create", str(make_extension_dir(tmp_path, "raw-chart")), "-q")
+    assert made.code == 0, made.err
+    emu.clear_requests()
     result = qcli("raw", "get", "/v1/extensions", "--query", "limit=5", "--query", "x=a b")
     assert result.code == 0, result.err
-    assert result.json() == {"data": result.json()["data"]}
+    assert result.json() == emu.api("GET", "/api/v1/extensions")  # the body, unchanged
+    assert made.out.strip() in [e["id"] for e in result.json()["data"]]
     sent = next(r for r in emu.requests() if r["path"] == "/api/v1/extensions")
     assert sent["query"] == "limit=5&x=a+b"
 
@@ -48,3 +54,13 @@ def test_raw_output_file(qcli: Qcli, emu: Emulator, tmp_path) -> None:
     result = qcli("raw", "get", "v1/users/me", "--output-file", str(target))
     assert result.code == 0, result.err
     assert b"emulator-user" in target.read_bytes()
+
+
+def test_raw_empty_body_file_path_says_so(qcli: Qcli, emu: Emulator) -> None:
+    qcli.login(emu)
+    for args in (["raw", "post", "v1/data-stores", "--body-file", ""],
+                 ["data-store", "create", "--file", " "]):
+        result = qcli(*args)
+        assert result.code == 2, args
+        assert result.err == "error: the file path is empty: give a file ('-' for stdin)\n", args
+    assert emu.requests() == []

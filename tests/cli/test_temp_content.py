@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import signal
@@ -157,20 +156,31 @@ def _start_upload(qcli: Qcli, emu: Emulator, src: Path, *extra: str) -> subproce
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_for_patches(emu: Emulator, count: int) -> None:
-    emu.wait_for(lambda r: r["method"] == "PATCH" and r["status"] == 204, count)
+def _hold_patch(emu: Emulator, nth: int) -> None:
+    """The nth PATCH is held before the emulator reads it, until the rules are cleared."""
+    emu.add_faults({"delay": 60, "method": "PATCH", "path": "/api/v1/temp-contents/files/*",
+                    "nth": [nth]})
 
 
-def _start_slow_upload(qcli: Qcli, emu: Emulator, src: Path) -> subprocess.Popen:
-    """An upload in 1 MiB PATCHes that the emulator holds 0.3 s each, to stop it part way."""
-    emu.add_faults({"delay": 0.3, "method": "PATCH", "path": "/api/v1/temp-contents/files/*"})
-    return _start_upload(qcli, emu, src)
+def _wait_held(emu: Emulator, proc: subprocess.Popen | None = None) -> None:
+    emu.wait_for(lambda r: r.get("held") and r["method"] == "PATCH", alive=proc)
+
+
+def _start_slow_upload(qcli: Qcli, emu: Emulator, src: Path, done: int) -> subprocess.Popen:
+    """An upload in 1 MiB PATCHes that stops, held by the emulator, once `done` PATCHes are
+    through: it returns when the next one is held."""
+    _hold_patch(emu, done + 1)
+    proc = _start_upload(qcli, emu, src)
+    _wait_held(emu, proc)
+    assert len([r for r in emu.requests() if r["method"] == "PATCH" and r["status"] == 204]
+               ) == done
+    return proc
 
 
 def _kill_after_patches(qcli: Qcli, emu: Emulator, src: Path, count: int) -> None:
-    """SIGKILL a slow upload once `count` PATCHes are done; the faults are cleared."""
-    proc = _start_slow_upload(qcli, emu, src)
-    _wait_for_patches(emu, count)
+    """SIGKILL an upload once `count` PATCHes are done (the next one held); the faults are
+    cleared, which ends the hold."""
+    proc = _start_slow_upload(qcli, emu, src, count)
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     emu.clear_faults()
@@ -218,8 +228,7 @@ def test_sigkill_then_rerun_resumes_and_sends_only_the_rest(
 
 def test_ctrl_c_says_how_to_resume(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
     src = _file(tmp_path, "interrupted.bin", 6 * MiB)
-    proc = _start_slow_upload(qcli, emu, src)
-    _wait_for_patches(emu, 2)
+    proc = _start_slow_upload(qcli, emu, src, 2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     emu.clear_faults()
@@ -244,7 +253,7 @@ def test_stale_saved_upload_starts_afresh_and_no_resume(
     req = urllib.request.Request(emu.url + upload_url, method="DELETE",
                                  headers={"Tus-Resumable": "1.0.0",
                                           "Authorization": f"Bearer {API_KEY}"})
-    for _ in range(50):  # 423 while the server still holds the killed PATCH
+    for _ in range(200):  # 423 while the server still holds the killed PATCH
         try:
             assert urllib.request.urlopen(req, timeout=10).status == 204
             break
@@ -279,12 +288,12 @@ def test_stale_saved_upload_starts_afresh_and_no_resume(
 
 
 def test_emulator_restart_mid_upload_keeps_the_offset(qcli: Qcli, tmp_path: Path) -> None:
-    emu = Emulator(tmp_path / "tenant", extra=["--faults",
-                   "delay=0.3 method=PATCH path=/api/v1/temp-contents/files/*"]).start()
+    emu = Emulator(tmp_path / "tenant", extra=["--faults",  # the third PATCH is held
+                   "delay=60 method=PATCH path=/api/v1/temp-contents/files/* nth=3"]).start()
     src = _file(tmp_path, "restart.bin", 5 * MiB)
     try:
         proc = _start_upload(qcli, emu, src)
-        _wait_for_patches(emu, 2)
+        _wait_held(emu, proc)
         emu.stop(signal.SIGKILL)
         proc.kill()  # (it would retry for about half a minute, then say how to resume)
         proc.wait(10)
@@ -358,30 +367,38 @@ def test_download_cut_part_way_resumes_from_the_bytes_it_has(
     assert gets[1]["status"] == 206
 
 
-def test_automatic_chunk_size_starts_at_8_mib_and_only_grows(qcli: Qcli, emu: Emulator,
-                                                   tmp_path: Path) -> None:
-    src = _file(tmp_path, "auto.bin", 40 * MiB)
+def test_automatic_chunk_size_starts_at_8_mib_and_doubles_only_after_a_fast_patch(
+    qcli: Qcli, emu: Emulator, tmp_path: Path
+) -> None:
+    src = _file(tmp_path, "auto.bin", 48 * MiB)
+    # the second PATCH is held 1.2 s before its answer: slower than the 1 s that doubles
+    emu.add_faults({"delay": 1.2, "at": "response", "method": "PATCH",
+                    "path": "/api/v1/temp-contents/files/*", "nth": [2]})
     result = qcli("temp-content", "create", str(src), "-q", env=_env(emu))
     assert result.code == 0, result.err
     sizes = [p["bodySize"] for p in _patches(emu)]
-    assert sizes[0] == 8 * MiB  # the documented default first
-    # then the same or doubled, never above 64 MiB (when it doubles depends on how fast each
-    # PATCH was: tests/transfer/test_tus_client.py checks that rule with a fake clock)
-    for before, after in itertools.pairwise(sizes[:-1]):
-        assert after in (before, 2 * before) and after <= 64 * MiB
-    assert sum(sizes) == 40 * MiB
+    # 8 MiB first (the documented default); the first PATCH, 8 MiB over loopback, is fast:
+    # doubled; the held second one is not: the same size again; then what is left
+    assert sizes == [8 * MiB, 16 * MiB, 16 * MiB, 8 * MiB]
+    assert _download(qcli, emu, result.out.strip(), tmp_path) == src.read_bytes()
 
 
 def test_two_processes_uploading_one_file(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
     src = _file(tmp_path, "shared.bin", 5 * MiB)
-    first = _start_slow_upload(qcli, emu, src)
-    _wait_for_patches(emu, 1)
-    second = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q", env=_env(emu))
+    # the first run's second PATCH is held before its answer until the rules are cleared
+    emu.add_faults({"delay": 60, "at": "response", "method": "PATCH",
+                    "path": "/api/v1/temp-contents/files/*", "nth": [2]})
+    first = _start_upload(qcli, emu, src)
+    try:
+        emu.wait_for(lambda r: r.get("held") and r["method"] == "PATCH", alive=first)
+        second = qcli("temp-content", "create", str(src), "--chunk-size", "1MiB", "-q",
+                      env=_env(emu))
+    finally:
+        emu.clear_faults()
     assert second.code == 5
     assert "another qcli process is uploading" in second.err
     assert len(second.err.strip().splitlines()) == 1
     out, err = first.communicate(timeout=60)
-    emu.clear_faults()
     assert first.returncode == 0, err
     posts = [r for r in emu.requests() if r["method"] == "POST"]
     assert len(posts) == 1  # the second process never created an upload

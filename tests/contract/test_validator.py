@@ -263,3 +263,23 @@ def test_nullable_uuid_and_int64_in_answers() -> None:
                       (_file(size=2**63), "size: 9223372036854775808 is not a 'int64'")):
         found = CONTRACT.check(_ex("GET", get, 200, bad))
         assert len(found) == 1 and rule in found[0], found
+
+
+def test_a_file_path_inside_an_archive_may_span_segments() -> None:
+    kind, op = CONTRACT.find("GET", "/api/v1/extensions/abc/file/lib/helper.js")
+    assert kind == "op" and op is not None
+    assert op.template == "/api/v1/extensions/{id}/file/{filepath}"
+    assert op.path_params == {"id": "abc", "filepath": "lib/helper.js"}
+    assert CONTRACT.find("GET", "/api/v1/extensions/a/b")[0] != "op"  # {id} stays one segment
+
+
+def test_an_empty_file_is_a_body_but_no_body_is_not() -> None:
+    def post(headers: dict[str, str]) -> list[str]:
+        ex = Exchange(method="POST", path="/api/v1/temp-contents",
+                      query=[("filename", "e.csv")], headers=headers, body=b"", status=201,
+                      response_headers={"location": "/api/v1/temp-contents/x"}, response_body=b"")
+        return CONTRACT.check(ex)
+
+    assert not any("body is required" in v
+                   for v in post({"content-type": "application/octet-stream"}))
+    assert any("body is required" in v for v in post({}))

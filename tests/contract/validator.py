@@ -320,6 +320,8 @@ class Contract:
             ex.headers.get("content-length", "0") or 0) > 0
         if body_spec is None:
             return []
+        if not has_body and _is_octets(ex.headers.get("content-type", ""), body_spec):
+            has_body = True  # the bytes of an empty file: a body of length zero, sent as such
         if not has_body:
             return ["a body is required"] if body_spec.get("required") else []
         ctype = ex.headers.get("content-type", "")
@@ -434,6 +436,11 @@ class Contract:
 def _is_json(ctype: str) -> bool:
     base = ctype.split(";")[0].strip().lower()
     return base == "application/json" or base.endswith("+json")
+
+
+def _is_octets(ctype: str, body_spec: dict[str, Any]) -> bool:
+    media = _media(ctype, body_spec.get("content", {}))
+    return media is not None and ctype.split(";")[0].strip().lower() == "application/octet-stream"
 
 
 def _media(ctype: str, content: dict[str, Any]) -> str | None:

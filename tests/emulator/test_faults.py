@@ -67,3 +67,18 @@ def test_a_body_hold_stops_after_the_given_bytes(emu: Emulator) -> None:
     thread.join(10)
     assert result[0].status_code == 201  # then the rest of the body arrives
     assert FaultRule.from_dict({"delay": 1}).at == "request"
+
+
+def test_clearing_the_rules_ends_a_hold(emu: Emulator) -> None:
+    emu.add_faults({"delay": 60, "method": "POST", "path": "/api/v1/data-stores", "nth": [1]})
+    result: list[httpx.Response] = []
+    thread = threading.Thread(target=lambda: result.append(httpx.post(
+        f"{emu.url}/api/v1/data-stores", json={"type": "t", "technicalName": "released"},
+        headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30)))
+    thread.start()
+    emu.wait_for(lambda r: r.get("held"), timeout=5)
+    assert result == []
+    emu.clear_faults()
+    thread.join(20)  # long before the 60 s hold
+    assert not thread.is_alive()
+    assert result[0].status_code == 201

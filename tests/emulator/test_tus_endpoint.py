@@ -72,31 +72,28 @@ def test_status_codes(http: httpx.Client) -> None:
 
 def test_concurrent_access_is_locked(emu: Emulator, http: httpx.Client) -> None:
     url = _create(http, 4 * 1024 * 1024)
-    started = threading.Event()
-
-    def slow_body():
-        started.set()
-        for _ in range(8):
-            time.sleep(0.1)
-            yield b"x" * (512 * 1024)
-
+    # the PATCH is held part way through its body (the upload's lock taken) until the rules clear
+    emu.add_faults({"delay": 60, "at": "body", "afterBytes": 512 * 1024, "method": "PATCH",
+                    "path": url})
     result: dict[str, int] = {}
 
     def patch() -> None:
         with httpx.Client(base_url=emu.url, headers={"Authorization": f"Bearer {API_KEY}"},
-                          timeout=10) as other:
-            r = other.patch(url, content=slow_body(), headers={
+                          timeout=30) as other:
+            r = other.patch(url, content=iter([b"x" * (512 * 1024)] * 8), headers={
                 **TUS, **OCTET, "Upload-Offset": "0", "Content-Length": str(4 * 1024 * 1024)})
             result["status"] = r.status_code
 
     worker = threading.Thread(target=patch)
     worker.start()
-    started.wait(5)
-    time.sleep(0.3)
-    assert http.head(url, headers=TUS).status_code == 423
-    assert http.patch(url, content=b"y", headers={**TUS, **OCTET, "Upload-Offset": "0"}
-                      ).status_code == 423
-    worker.join(20)
+    try:
+        emu.wait_for(lambda r: r.get("held") and r["method"] == "PATCH")
+        assert http.head(url, headers=TUS).status_code == 423
+        assert http.patch(url, content=b"y", headers={**TUS, **OCTET, "Upload-Offset": "0"}
+                          ).status_code == 423
+    finally:
+        emu.clear_faults()
+        worker.join(20)
     assert result["status"] == 204
     assert http.head(url, headers=TUS).headers["Upload-Offset"] == str(4 * 1024 * 1024)
 

@@ -20,14 +20,22 @@ def client(sleeps: list[float], attempts: int = 4) -> HttpClient:
 
 
 @respx.mock
-def test_get_retries_503_with_growing_jittered_backoff() -> None:
+def test_get_retries_503_with_growing_jittered_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     route = respx.get(f"{BASE}/api/v1/x").mock(side_effect=[
         httpx.Response(503), httpx.Response(502), httpx.Response(200, json={"ok": True})])
+    ranges: list[tuple[float, float]] = []
+
+    def uniform(low: float, high: float) -> float:  # records the jitter range, takes its middle
+        ranges.append((low, high))
+        return (low + high) / 2
+
+    monkeypatch.setattr("qcli.http.retry.random.uniform", uniform)
     sleeps: list[float] = []
     assert client(sleeps).json("GET", "/api/v1/x") == {"ok": True}
     assert route.call_count == 3
-    assert len(sleeps) == 2
-    assert 0 <= sleeps[0] <= 0.5 and 0 <= sleeps[1] <= 1.0
+    assert ranges == [(0.0, 0.5), (0.0, 1.0)]  # jittered over a step that doubles
+    assert sleeps == [0.25, 0.5]  # the drawn waits are the ones slept
+    assert sleeps[1] > sleeps[0]
 
 
 def test_equal_jitter_waits_at_least_half_of_each_step() -> None:

@@ -42,7 +42,7 @@ def test_the_context_is_the_default_one_without_its_ca_bundle() -> None:
 
 def test_a_plain_http_server_reads_no_ca_bundle(emu: Emulator) -> None:
     with HttpClient(Connection(server=emu.url, auth="api-key", api_key=API_KEY)) as http:
-        assert http.json("GET", "/api/v1/extensions")["data"] == []
+        assert isinstance(http.json("GET", "/api/v1/extensions")["data"], list)  # a real answer
         ctx = http._client._transport._pool._ssl_context  # type: ignore[attr-defined]
     assert isinstance(ctx, DeferredCAContext)
     assert not ctx.ca_loaded and ctx.cert_store_stats()["x509_ca"] == 0

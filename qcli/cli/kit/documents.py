@@ -54,6 +54,8 @@ def fields_body(*groups: Any) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for group in groups:
         body.update(wire_fields(group))
+    if "tags" in body:  # a tag given twice is one tag (the API wants them unique)
+        body["tags"] = list(dict.fromkeys(body["tags"]))
     if "properties" in body:
         props: dict[str, str] = {}
         for item in body["properties"]:

@@ -94,7 +94,9 @@ def delete_batch(a: Application, ids: list[str], delete_many: Callable[[list[str
 
 def delete_in_body(a: Application, ids: list[str], delete_all: Callable[[list[str]], Any],
                    noun: str, *, yes: bool) -> None:
-    """Strategy 3: the IDs in one request's body; all are deleted or none (one answer)."""
+    """Strategy 3: the IDs in one request's body; all are deleted or none (one answer). An ID
+    given twice is sent once (the APIs want them unique)."""
+    ids = list(dict.fromkeys(ids))
     confirm_delete(a, ids, noun, yes=yes)
     delete_all(ids)
     a.say(f"Deleted {noun} {ids[0]}." if len(ids) == 1
