@@ -92,3 +92,16 @@ def test_the_specs_length_limits_are_checked_before_sending(inproc) -> None:  # 
     long_name = inproc("data-asset", "create", "--data-store-id", "s1", "--app-type", "QIX-DF",
                        "--technical-name", "x" * 256)
     assert long_name.code == 2 and "technicalName" in long_name.err
+
+
+def test_a_tag_or_id_given_twice_is_sent_once(inproc) -> None:  # type: ignore[no-untyped-def]
+    """The specs want tags and batch IDs unique (the emulator refuses repeats with 400)."""
+    store = _store(inproc)
+    made = inproc("data-asset", "create", "--data-store-id", store, "--app-type", "QIX-DF",
+                  "--technical-name", "a1", "--tag", "eu", "--tag", "eu", "--json")
+    assert made.code == 0, made.err
+    asset = made.json()
+    assert asset["tags"] == ["eu"]
+    gone = inproc("data-asset", "rm", f"{asset['id']},{asset['id']}", asset["id"], "--yes")
+    assert gone.code == 0, gone.err
+    assert f"Deleted data asset {asset['id']}." in gone.err
