@@ -48,7 +48,9 @@ def iter_body(response: httpx.Response) -> Iterator[bytes | memoryview]:
     reused (httpx never saw the body's end). Anything else goes through httpx as before."""
     length = response.headers.get("Content-Length", "")
     coded = ("Transfer-Encoding" in response.headers
-             or response.headers.get("Content-Encoding", "identity").lower() != "identity")
+             or response.headers.get("Content-Encoding", "identity").lower() != "identity"
+             # no body whatever Content-Length says
+             or response.request.method == "HEAD" or response.status_code in (204, 304))
     sock = None if coded or not length.isdigit() else _plain_socket(response)
     if sock is None:
         yield from response.iter_bytes()

@@ -54,6 +54,12 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+    def do_HEAD(self) -> None:  # the length of the body a GET would get, and no body
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[ThreadingHTTPServer]:
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -104,3 +110,11 @@ def test_a_body_cut_short_is_a_transport_error(server: ThreadingHTTPServer) -> N
             pytest.raises(httpx.TransportError, match=f"after 100000 of {len(BODY)} bytes"):
         for _ in iter_body(response):
             pass
+
+
+def test_a_head_answer_has_no_body_whatever_its_length(server: ThreadingHTTPServer) -> None:
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with httpx.Client(base_url=base, timeout=2) as client, \
+            client.stream("HEAD", "/plain") as response:
+        assert response.headers["Content-Length"] == str(len(BODY))
+        assert list(iter_body(response)) == []  # not a wait for bytes that never come
