@@ -350,7 +350,7 @@ def test_sort_takes_exactly_the_specs_values(qcli: Qcli, emu: Emulator) -> None:
     assert emu.requests() == []
     for args in (["connection", "ls", "--sort", "-spaceId"], ["ls", "--sort", "-baseName"]):
         assert qcli("data-file", *args, env=_env(emu)).code == 0, args
-    assert [r["query"] for r in emu.requests()] == ["sort=-spaceId", "sort=-baseName"]
+    assert [r["query"] for r in emu.requests()] == ["sort=-spaceId", "sort=-baseName&limit=1000"]
 
 
 def test_folders_and_the_specs_list_filters(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
