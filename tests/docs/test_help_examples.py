@@ -111,3 +111,18 @@ def test_the_checks_catch_a_bad_example() -> None:
     for args in (qcli_commands(lines[0])[0], qcli_commands(lines[1])[0]):
         with pytest.raises(Exception, match=r"No such option|Missing"):
             command_tree.parse(args)
+
+
+def test_no_example_pipes_into_a_reader_that_needs_a_seekable_file() -> None:
+    """`... --output-file - | unzip -l /dev/stdin` fails: unzip seeks to the archive's end."""
+    for path, cmd, ctx in NODES:
+        for line in example_lines(cmd.get_help(ctx)):
+            for stage in line.split("|")[1:]:
+                assert stage.split()[:1] != ["unzip"], f"'qcli {' '.join(path)} --help': {line}"
+
+
+def test_env_vars_are_shown_once() -> None:
+    """qcli writes `[env: NAME]` into the help itself; click's own `[env var: NAME]` would say it
+    again (`emulator start --api-key` did)."""
+    for path, cmd, ctx in NODES:
+        assert "[env var:" not in cmd.get_help(ctx), f"'qcli {' '.join(path)} --help'"
