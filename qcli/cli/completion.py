@@ -52,7 +52,7 @@ def _make(shell: Shell) -> None:
         "bash": """Print the bash completion script.
 
         \b
-        Install:
+        Examples (install):
           qcli completion bash > ~/.local/share/bash-completion/completions/qcli
         or, for this shell only:
           source <(qcli completion bash)
@@ -60,20 +60,20 @@ def _make(shell: Shell) -> None:
         "zsh": """Print the zsh completion script.
 
         \b
-        Install (a folder on your $fpath):
+        Examples (install into a folder on your $fpath):
           qcli completion zsh > "${fpath[1]}/_qcli"
         then start a new shell (compinit must run in ~/.zshrc).
         """,
         "fish": """Print the fish completion script.
 
         \b
-        Install:
+        Examples (install):
           qcli completion fish > ~/.config/fish/completions/qcli.fish
         """,
         "powershell": """Print the PowerShell completion script.
 
         \b
-        Install:
+        Examples (install):
           qcli completion powershell >> $PROFILE
         """,
     }[shell.value]

@@ -32,6 +32,8 @@ ConnectionOpt = typer.Option(None, "--connection-id", help="DataFiles connection
 AppOpt = typer.Option(None, "--app-id", help="App the file is bound to ('*' in ls: all apps)")
 NameOpt = opts.Name("File name")
 PageSizeOpt = opts.PageSize(MAX_PAGE_SIZE)
+LsPageSizeOpt = typer.Option(None, "--page-size", help="Items per request (1 to 1000; default "
+                             "1000, the API's largest: each page is a round trip)")
 
 # the spec's sort values (a test keeps them equal to the digest's enums): each field, and each
 # with '+' (ascending) or '-' (descending)
@@ -120,7 +122,7 @@ def ls(
                                             "(ignored with --connection-id)"),
     sort: str | None = SortOpt,
     limit: int | None = opts.Limit,
-    page_size: int | None = PageSizeOpt,
+    page_size: int | None = LsPageSizeOpt,
 ) -> None:
     """List data files (every page by default).
 
@@ -147,7 +149,10 @@ def ls(
                 "excludeFiles": exclude_files, "includeFolderStats": include_folder_stats,
                 "includeAllSpaces": include_all_spaces}
     params.update({k: "true" for k, on in switches.items() if on})  # the spec's default: false
-    items = a.data_files.list_data_files(params, limit=limit, page_size=page_size)
+    # the spec's largest page unless told otherwise: 10,000 files in 10 requests, not 500 of the
+    # server's default 20 (on a link with a 40 ms round trip, 20 s of waiting)
+    items = a.data_files.list_data_files(params, limit=limit,
+                                         page_size=page_size or MAX_PAGE_SIZE)
     a.printer.items(items, columns=COLUMNS)
 
 

@@ -19,7 +19,7 @@ def start(
     data_dir: str | None = typer.Option(None, "--data-dir", help="Where state is kept "
                                         "(default: a folder under the user data dir)"),
     api_key: str | None = typer.Option(None, "--api-key", envvar="QCLI_EMULATOR_API_KEY",
-                                       help="The key clients must send [env: "
+                                       show_envvar=False, help="The key clients must send [env: "
                                        "QCLI_EMULATOR_API_KEY; default: a random one, shown once]"),
     oauth_client: list[str] | None = typer.Option(None, "--oauth-client",
                                                   help="Accepted OAuth client 'ID:SECRET' "

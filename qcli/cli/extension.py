@@ -174,7 +174,7 @@ def download(
     Examples:
       qcli extension download my-chart
       qcli extension download my-chart --output-file backup/my-chart.zip
-      qcli extension download my-chart --output-file - | unzip -l /dev/stdin
+      qcli extension download my-chart --output-file - | sha256sum
     """
     from qcli.services.extensions import download_archive
 

@@ -59,8 +59,9 @@ def stamp(request: Request, body: dict[str, Any], old: dict[str, Any] | None) ->
     """The document to store: the client's fields, the server's read-only ones, the next version."""
     emu = emulator(request)
     time = now()
-    base = old or {"id": secrets.token_hex(12), "version": 0, "tenantId": emu.tenant_id,
-                   "createdBy": emu.user_id, "createdTime": time, "ownerId": emu.user_id}
+    made = {"id": secrets.token_hex(12), "version": 0, "tenantId": emu.tenant_id,
+            "createdBy": emu.user_id, "createdTime": time, "ownerId": emu.user_id}
+    base = {**made, **old} if old else made  # a stored document lacking one keeps the default
     doc = {k: v for k, v in body.items() if k not in READ_ONLY}
     for key in ("id", "tenantId", "createdBy", "createdTime", "ownerId"):
         doc[key] = base[key]

@@ -113,6 +113,7 @@ def add_assets(emu: Any, store_id: str, assets: int, data_sets: int) -> dict[str
                         "secureQri": f"qri:{store['type']}:{set_id}",
                         "dataAssetInfo": catalog.asset_info(asset),
                         "version": 1, "tenantId": emu.tenant_id, "createdTime": time,
+                        "createdBy": emu.user_id, "lastModifiedTime": time,
                         "operational": {"rowCount": 100 * (s + 1), "size": 2048 * (s + 1)},
                         "schema": {"dataFields": [{"name": "id", "dataType": {"type": "INTEGER"}}]}}
             emu.store.data_sets.add(data_set, asset_id=asset_id, store_id=store_id)

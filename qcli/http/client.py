@@ -189,7 +189,7 @@ class HttpClient:
             )
             started = time.monotonic()
             self._trace(f"> {method} {request.url}")
-            self._deadline.at = deadline
+            self._deadline.at, self._deadline.budget = deadline, self.conn.timeout
             try:
                 response = self._client.send(request, stream=stream)
             except httpx.TooManyRedirects:
@@ -206,7 +206,10 @@ class HttpClient:
                 raise self.network_error(exc, method, str(request.url),
                                          tries=attempts.failures + 1, since=first_try) from None
             finally:
-                self._deadline.at = None  # a download's body is read with per-read timeouts
+                # a body that took long to send moved the limit; a download's body is read
+                # with per-read timeouts
+                deadline = max(deadline, self._deadline.at or deadline)
+                self._deadline.at = None
             elapsed = (time.monotonic() - started) * 1000
             self._trace(f"< {response.status_code} {response.reason_phrase} ({elapsed:.0f} ms)")
             status = response.status_code

@@ -16,7 +16,17 @@ import httpcore
 
 
 class Deadline(threading.local):
+    """`at`: when the exchange in flight must be over. `budget`: what each write of the request
+    buys: while a body is being sent (a large upload on a slow link), every write that goes
+    through moves the limit to at least `budget` seconds later, so only a stall is cut, and the
+    server then has `budget` seconds for its complete answer."""
+
     at: float | None = None
+    budget: float | None = None
+
+    def progressed(self) -> None:
+        if self.at is not None and self.budget is not None:
+            self.at = max(self.at, time.monotonic() + self.budget)
 
     def clamp(self, timeout: float | None, error: type[Exception]) -> float | None:
         if self.at is None:
@@ -37,6 +47,7 @@ class DeadlineStream(httpcore.NetworkStream):
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, self._deadline.clamp(timeout, httpcore.WriteTimeout))
+        self._deadline.progressed()
 
     def close(self) -> None:
         self._inner.close()

@@ -164,7 +164,12 @@ def test_listing_follows_every_page_and_stops_at_limit(qcli: Qcli, emu: Emulator
         assert len(everything) == 2500
         assert len({f["id"] for f in everything}) == 2500
         pages = [r for r in emu.requests() if r["path"] == "/api/v1/data-files"]
-        assert len(pages) == 125  # the API's default page size, 20
+        assert len(pages) == 3  # qcli asks for the spec's largest page, 1000 (the API's is 20)
+        emu.clear_requests()
+        small = _mine(qcli, emu, "--connection-id", FINANCE_CONNECTION, "--page-size", "20")
+        assert [f["id"] for f in small] == [f["id"] for f in everything]
+        pages = [r for r in emu.requests() if r["path"] == "/api/v1/data-files"]
+        assert len(pages) == 125
         emu.clear_requests()
         capped = _mine(qcli, emu, "--connectionId", FINANCE_CONNECTION, "--limit", "1234")
         assert len(capped) == 1234
@@ -345,7 +350,7 @@ def test_sort_takes_exactly_the_specs_values(qcli: Qcli, emu: Emulator) -> None:
     assert emu.requests() == []
     for args in (["connection", "ls", "--sort", "-spaceId"], ["ls", "--sort", "-baseName"]):
         assert qcli("data-file", *args, env=_env(emu)).code == 0, args
-    assert [r["query"] for r in emu.requests()] == ["sort=-spaceId", "sort=-baseName"]
+    assert [r["query"] for r in emu.requests()] == ["sort=-spaceId", "sort=-baseName&limit=1000"]
 
 
 def test_folders_and_the_specs_list_filters(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
@@ -379,7 +384,7 @@ def test_folders_and_the_specs_list_filters(qcli: Qcli, emu: Emulator, tmp_path:
         sent = dict(parse_qsl(emu.requests()[0]["query"]))
         assert sent == {"notOwnerId": "someone-else", "includeAllSpaces": "true",
                         "excludeSubFolders": "true", "folderPath": "f_item5",
-                        "includeFolders": "true"}
+                        "includeFolders": "true", "limit": "1000"}  # (the largest page)
         both = qcli("data-file", "ls", "--folder-id", folder["id"], "--folder-path", "x",
                     env=_env(emu))
         assert both.code == 2 and "not both" in both.err

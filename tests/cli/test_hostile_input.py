@@ -528,3 +528,50 @@ def test_unknown_option_suggests_only_near_misses(qcli: Qcli, typo: str,
         assert "Possible options" not in result.err
     else:
         assert f"(Possible options: {suggested})" in result.err
+
+
+def test_timeout_does_not_cut_an_upload_that_keeps_moving(qcli: Qcli, tmp_path: Path) -> None:
+    """--timeout bounds a stall, not a long upload: a server that takes a 40 MB body at about
+    10 MB/s (4 s or more) gets all of it with --timeout 2, then answers, and qcli exits 0."""
+    body = tmp_path / "big.json"
+    body.write_text('{"pad": "' + "x" * (40 * 1024 * 1024) + '"}')
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 262144)  # no autotuned MBs
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    got: list[int] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(65536)
+            head, _, rest = head.partition(b"\r\n\r\n")
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length")))
+            received = len(rest)
+            while received < length:
+                time.sleep(0.05)
+                chunk = conn.recv(min(1048576, length - received))
+                if not chunk:
+                    break
+                received += len(chunk)
+            got.append(received)
+            answer = b'{"ok": true}'
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                         + str(len(answer)).encode() + b"\r\n\r\n" + answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        started = time.monotonic()
+        result = qcli("raw", "post", "v1/slow", "--body-file", str(body), "--timeout", "2",
+                      env={"QCLI_SERVER": url, "QCLI_API_KEY": API_KEY})
+        took = time.monotonic() - started
+    finally:
+        listener.close()
+    assert result.code == 0, result.err
+    assert got == [body.stat().st_size]
+    assert took > 3  # the body really took longer than --timeout to send

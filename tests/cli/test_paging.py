@@ -102,7 +102,7 @@ NUMBERED = {
     "data-sets": ["data-store", "data-set", "ls", "*", "*"],
 }
 CURSOR = {
-    "data-files": ["data-file", "ls"],
+    "data-files": ["data-file", "ls", "--page-size", str(DEFAULT_LIMIT)],  # (1000 by default)
     "connections": ["data-file", "connection", "ls"],
     "extensions": ["extension", "ls"],
 }
@@ -146,3 +146,16 @@ def test_every_cursor_list_follows_next_links(qcli: Qcli, server: PagingServer) 
         server.log.clear()
         assert _ids(qcli, server, *args) == [f"{kind}-{n}" for n in range(TOTAL)], args
         assert len(server.log) == (1 if kind == "extensions" else 3), server.log
+
+
+def test_data_file_ls_asks_for_the_largest_page(qcli: Qcli, server: PagingServer) -> None:
+    """#14: every page is a round trip, so `data-file ls` asks for the spec's largest page (1000)
+    unless --page-size says otherwise; --limit below it asks for just that many."""
+    def limits(*args: str) -> list[str]:
+        server.log.clear()
+        _ids(qcli, server, "data-file", "ls", *args)
+        return [dict(parse_qsl(urlsplit(path).query)).get("limit", "") for path, _ in server.log]
+
+    assert limits() == ["1000"]
+    assert limits("--limit", "5") == ["5"]
+    assert limits("--page-size", "2") == ["2", "2", "2", "2"]

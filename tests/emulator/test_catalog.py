@@ -195,3 +195,21 @@ def test_a_data_sets_profile_follows_its_schema(http: httpx.Client) -> None:
     assert http.get(f"{SETS}/no-such-set/profiles").status_code == 404
     assert http.get(f"{SETS}/{data_set['id']}/profiles", params={"limit": 101}
                     ).status_code == 400
+
+
+def test_a_seeded_data_set_is_complete_and_can_be_replaced(http: httpx.Client) -> None:
+    """The fixture API's data sets carry what POST would have stamped (createdBy ...), so a PUT
+    of one is a 200, not a 500 for the missing field."""
+    store = _store(http)
+    made = http.post(f"/__emulator/data-stores/{store['id']}/data-assets",
+                     json={"assets": 1, "dataSets": 1})
+    assert made.status_code == 201, made.text
+    [set_id] = made.json()["dataSets"]
+    seeded = http.get(f"{SETS}/{set_id}").json()
+    assert seeded["createdBy"] and seeded["lastModifiedTime"]
+    body = {k: v for k, v in seeded.items() if k in (
+        "id", "version", "technicalName", "qri", "secureQri", "schema", "type", "name")}
+    body["dataAssetInfo"] = {"id": seeded["dataAssetInfo"]["id"]}
+    put = http.put(f"{SETS}/{set_id}", json={**body, "description": "replaced"})
+    assert put.status_code == 200, put.text
+    assert put.json()["createdBy"] == seeded["createdBy"] and put.json()["version"] == 2

@@ -10,7 +10,8 @@ and JSON output that parses whenever JSON was asked for and the command prints a
 Measured (printed at the end, and written as JSON to $QCLI_FUZZ_REPORT if set): the share of
 invocations that reached the server (the emulator's request log) and the share whose last
 request was answered 2xx; both have floors below. QCLI_FUZZ_CASES=N runs N cases instead of
-the default 134 (40-65 s on a shared 2-core machine); QCLI_FUZZ_SEED picks another seed.
+the default mix (3 per leaf that calls the tenant, 5 per upload command, 1 per local one: 135 at
+this commit, 35-65 s on a shared 2-core machine); QCLI_FUZZ_SEED picks another seed.
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ CASES = int(os.environ.get("QCLI_FUZZ_CASES", "0"))  # 0: the default mix below
 UPLOADS = {("extension", "create"), ("extension", "patch"), ("data-file", "create"),
            ("data-file", "update"), ("temp-content", "create")}
 SERVER_CASES, UPLOAD_CASES, LOCAL_CASES = 3, 5, 1  # per leaf, by default
-# measured with the default seed: 0.701 reached (0.777 of the cases of commands that call the
-# tenant), 0.507 answered 2xx; 134 cases with seeds 1 and 2: 0.687 / 0.545 and 0.664 / 0.470;
-# 400 cases with seed 7: 0.623 (0.718) / 0.458. The floors leave room for other seeds.
+# measured with the default seed: 0.748 reached (0.835 of the cases of commands that call the
+# tenant), 0.533 answered 2xx; with seeds 1 and 2 (135 cases): 0.585 (0.653) / 0.474 and
+# 0.622 (0.694) / 0.467; 400 cases with seed 7: 0.590 (0.686) / 0.427. The properties held in
+# every run, but seeds 1 and 7 fall just under the reach floors: they hold for the default seed.
 REACHED_FLOOR, SERVER_REACHED_FLOOR, OK_FLOOR = 0.60, 0.68, 0.40
 
 LEAVES = [(p, c) for p, c in command_tree.leaves() if p not in SKIP]
@@ -163,17 +165,15 @@ class Tenant:
             self.add_store("refill")
             p.stores = api("GET", "/api/v1/data-stores?limit=100")["data"]
         p.assets = api("GET", "/api/v1/data-stores/*/data-assets?limit=100")["data"]
-        # data sets made through the API: the emulator's seeded ones lack createdBy, and its PUT
-        # answers 500 on them (an emulator fault, reported; not qcli's to hide or to fix here)
         sets_url = "/api/v1/data-stores/*/data-assets/*/data-sets?limit=100"
-        p.sets = [d for d in api("GET", sets_url)["data"] if "createdBy" in d]
+        p.sets = api("GET", sets_url)["data"]
         if len(p.sets) < 2 and p.assets:
             asset = p.assets[0]["id"]
             api("POST", "/api/v1/data-sets", {
                 "technicalName": f"fuzz_set_{self.made}", "qri": f"qri:db:fuzz{self.made}",
                 "secureQri": f"qri:db:fuzz{self.made}", "dataAssetInfo": {"id": asset}})
             self.made += 1
-            p.sets = [d for d in api("GET", sets_url)["data"] if "createdBy" in d]
+            p.sets = api("GET", sets_url)["data"]
         if not p.connections:
             p.connections = api("GET", "/api/v1/data-files/connections")["data"]
             p.spaces = sorted({c["spaceId"] for c in p.connections if c.get("spaceId")})
@@ -415,8 +415,8 @@ WAYS: dict[tuple[str, ...], list[tuple[int, set[str], set[str]]]] = {
                                (10, {"file"}, _ASSET_FIELDS), (10, set(), set())],
     ("data-set", "create"): [(80, {"technical_name", "qri", "secure_qri", "data_asset_id"},
                               {"file"}), (10, {"file"}, _SET_FIELDS), (10, set(), set())],
-    ("data-asset", "update"): [(70, {"description"}, {"file"}), (30, set(), set())],
-    ("data-set", "update"): [(70, {"description"}, {"file"}), (30, set(), set())],
+    ("data-asset", "update"): [(85, {"description"}, {"file"}), (15, {"file"}, _ASSET_FIELDS)],
+    ("data-set", "update"): [(85, {"description"}, {"file"}), (15, {"file"}, _SET_FIELDS)],
     ("data-asset", "patch"): _PATCH_WAYS,
     ("data-set", "patch"): _PATCH_WAYS,
     ("temp-content", "create"): [(70, {"chunk_size"}, {"single"}), (25, {"single"}, set()),
@@ -544,7 +544,7 @@ def plan(rng: random.Random) -> list[tuple[tuple[str, ...], Any]]:
     return weighted
 
 
-@pytest.mark.timeout(max(120, 2 * (CASES or 134)))
+@pytest.mark.timeout(max(120, 2 * (CASES or 135)))
 def test_every_leaf_with_hostile_values(tenant: Tenant, capsys: pytest.CaptureFixture[str]) -> None:
     rng = random.Random(SEED)
     cases: list[Case] = []

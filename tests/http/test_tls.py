@@ -60,3 +60,26 @@ def test_context_with_ca_cert(qcli: Qcli, tls_emulator) -> None:
                 "--api-key-stdin", input=API_KEY)
     assert made.code == 0, made.err
     assert qcli("context", "test", "--json").code == 0
+
+
+def test_download_over_tls_is_byte_identical(qcli: Qcli, tls_emulator, tmp_path: Path) -> None:
+    """#14: a download's body is read straight from the TLS socket (not through httpx's parser):
+    the same bytes, to a file and to stdout."""
+    import random
+
+    emu, ca = tls_emulator
+    src = tmp_path / "src.bin"
+    # letters and newlines, so stdout can be compared as text too
+    src.write_bytes(bytes(random.Random(14).choices(b"abcdefgh\n", k=3 * 1024 * 1024 + 7)))
+    made = qcli("temp-content", "create", str(src), "--ca-cert", str(ca), "-q", env=_env(emu))
+    assert made.code == 0, made.err
+    temp_id = made.out.strip()
+    out = tmp_path / "out.bin"
+    got = qcli("temp-content", "download", temp_id, "--output-file", str(out), "--ca-cert",
+               str(ca), env=_env(emu))
+    assert got.code == 0, got.err
+    assert out.read_bytes() == src.read_bytes()
+    piped = qcli("temp-content", "download", temp_id, "--output-file", "-", "--ca-cert",
+                 str(ca), "-q", env=_env(emu))
+    assert piped.code == 0, piped.err
+    assert piped.out == src.read_text()

@@ -1,6 +1,6 @@
 """The tus client's timing and bookkeeping rules, unit-tested with mocked HTTP (respx) and a
-fake clock: the automatic chunk size (8 MiB first; doubled after each full chunk that took under
-a second; never above 64 MiB; a slow PATCH keeps the size; --chunk-size fixes it), and
+fake clock: the automatic chunk size (8 MiB first; then the throughput the last full PATCH
+measured times 2 s, at most 16 times that chunk, 1 MiB to 1 GiB; --chunk-size fixes it), and
 --no-resume ending the saved upload."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from qcli.api.temp_contents import TempContentsApi
 from qcli.config.settings import Connection
 from qcli.http.client import HttpClient
 from qcli.transfer.progress import Bar
-from qcli.transfer.tus import DEFAULT_CHUNK, MAX_AUTO_CHUNK, TusUploader
+from qcli.transfer.tus import MAX_AUTO_CHUNK, MIN_AUTO_CHUNK, TusUploader, next_chunk
 
 BASE = "https://tenant.example"
 FILES = f"{BASE}/api/v1/temp-contents/files"
@@ -53,20 +53,41 @@ def _upload(tmp_path: Path, size: int, seconds_per_patch: list[float],
     return sizes
 
 
-def test_fast_patches_double_the_chunk_up_to_64_mib(tmp_path: Path) -> None:
-    sizes = _upload(tmp_path, 300 * MiB, [0.2])
-    assert sizes[:4] == [8 * MiB, 16 * MiB, 32 * MiB, 64 * MiB]
-    assert max(sizes) == MAX_AUTO_CHUNK
-    assert sizes[4:-1] == [64 * MiB] * (len(sizes) - 5)
+def test_chunks_follow_the_measured_throughput(tmp_path: Path) -> None:
+    # 8 MiB in 1 s: 8 MiB/s, so 16 MiB (2 s of it) next, then 32 MiB, then the rest
+    assert _upload(tmp_path, 60 * MiB, [1.0]) == [8 * MiB, 16 * MiB, 32 * MiB, 4 * MiB]
 
 
-def test_a_slow_patch_keeps_the_size(tmp_path: Path) -> None:
-    sizes = _upload(tmp_path, 60 * MiB, [0.2, 1.5])  # from the second one (16 MiB) on, slow
-    assert sizes == [8 * MiB, 16 * MiB, 16 * MiB, 16 * MiB, 4 * MiB]
+def test_a_fast_link_gets_large_chunks_at_once(tmp_path: Path) -> None:
+    # 40 MiB/s: 80 MiB next, not 16 then 32 then 64 (the doubling rule's 64 MiB cap meant 16
+    # PATCHes per GiB, each costing a round trip)
+    sizes = _upload(tmp_path, 250 * MiB, [0.2])
+    assert sizes == [8 * MiB, 80 * MiB, 162 * MiB]
 
 
-def test_a_slow_link_stays_at_8_mib(tmp_path: Path) -> None:
-    assert set(_upload(tmp_path, 40 * MiB, [3.0])) == {DEFAULT_CHUNK}
+def test_one_quick_answer_grows_the_chunk_at_most_16_times(tmp_path: Path) -> None:
+    assert _upload(tmp_path, 137 * MiB, [0.0001]) == [8 * MiB, 16 * 8 * MiB, MiB]
+
+
+def test_a_slow_patch_shrinks_only_the_next_chunk(tmp_path: Path) -> None:
+    # the second PATCH (16 MiB) takes 8 s: 2 MiB/s, so 4 MiB next; quick again, it grows again
+    sizes = _upload(tmp_path, 60 * MiB, [1.0, 8.0, 0.5])
+    assert sizes == [8 * MiB, 16 * MiB, 4 * MiB, 16 * MiB, 16 * MiB]
+
+
+def test_a_slow_link_gets_small_chunks(tmp_path: Path) -> None:
+    # 8 MiB in 8 s (1 MiB/s): 2 MiB per PATCH after the first, while the link stays that slow
+    assert _upload(tmp_path, 14 * MiB, [8.0, 2.0]) == [8 * MiB, 2 * MiB, 2 * MiB, 2 * MiB]
+
+
+@pytest.mark.parametrize("length, seconds, expected", [
+    (512 * MiB, 0.25, MAX_AUTO_CHUNK),  # 4 GiB/s: capped at 1 GiB
+    (8 * MiB, 600.0, MIN_AUTO_CHUNK),   # 14 KB/s: never below 1 MiB
+    (8 * MiB, 0.0, 128 * MiB),          # a clock that did not move: 16 times, no division by 0
+    (10 * MiB, 1.5, 13 * MiB),          # whole MiB, rounded down
+])
+def test_next_chunk_bounds(length: int, seconds: float, expected: int) -> None:
+    assert next_chunk(length, seconds) == expected
 
 
 @pytest.mark.parametrize("fixed", [1 * MiB, 32 * MiB])

@@ -1,0 +1,120 @@
+"""iter_body (#14 item 3): a plain body of known length is read straight from the socket (after
+what httpx's parser already holds), anything else through httpx; the bytes are the same either
+way, a body cut short is a transport error (so a download resumes), and the connection is not
+reused after a direct read. Against a real HTTP server on loopback (the direct read needs one)."""
+
+from __future__ import annotations
+
+import gzip
+import random
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from qcli.transfer.download import iter_body
+
+BODY = random.Random(14).randbytes(3 * 1024 * 1024 + 7)  # not a multiple of any buffer
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.server.peers.append(self.client_address)  # type: ignore[attr-defined]
+        if self.path == "/short":  # promises more than it sends, then closes
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(BODY)))
+            self.end_headers()
+            self.wfile.write(BODY[:100_000])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if self.path == "/chunked":
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(BODY), 500_000):
+                piece = BODY[start:start + 500_000]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        body, coded = (gzip.compress(BODY), True) if self.path == "/gzip" else (BODY, False)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        if coded:
+            self.send_header("Content-Encoding", "gzip")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+    def do_HEAD(self) -> None:  # the length of the body a GET would get, and no body
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ThreadingHTTPServer]:
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.peers = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def _get(client: httpx.Client, path: str) -> tuple[bytes, list[type]]:
+    with client.stream("GET", path) as response:
+        # a piece is valid until the next one is asked for: copy each at once
+        pieces = [(bytes(p), type(p)) for p in iter_body(response)]
+    return b"".join(p for p, _ in pieces), [kind for _, kind in pieces]
+
+
+def test_a_plain_body_is_read_straight_from_the_socket(server: ThreadingHTTPServer) -> None:
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with httpx.Client(base_url=base) as client:
+        with client.stream("GET", "/plain") as response:
+            received = bytearray()
+            kinds = set()
+            for piece in iter_body(response):
+                received += piece  # used before the next piece is asked for
+                kinds.add(type(piece))
+        assert bytes(received) == BODY
+        assert memoryview in kinds  # the direct read (httpx only ever yields bytes)
+        server.peers.clear()  # type: ignore[attr-defined]
+        again, _ = _get(client, "/plain")
+        assert again == BODY
+        # httpx never saw the first body's end, so that connection was closed, not reused
+        assert len(server.peers) == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("path", ["/chunked", "/gzip"])
+def test_coded_bodies_go_through_httpx(server: ThreadingHTTPServer, path: str) -> None:
+    with httpx.Client(base_url=f"http://127.0.0.1:{server.server_address[1]}") as client:
+        body, kinds = _get(client, path)
+    assert body == BODY
+    assert set(kinds) == {bytes}
+
+
+def test_a_body_cut_short_is_a_transport_error(server: ThreadingHTTPServer) -> None:
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with httpx.Client(base_url=base) as client, client.stream("GET", "/short") as response, \
+            pytest.raises(httpx.TransportError, match=f"after 100000 of {len(BODY)} bytes"):
+        for _ in iter_body(response):
+            pass
+
+
+def test_a_head_answer_has_no_body_whatever_its_length(server: ThreadingHTTPServer) -> None:
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with httpx.Client(base_url=base, timeout=2) as client, \
+            client.stream("HEAD", "/plain") as response:
+        assert response.headers["Content-Length"] == str(len(BODY))
+        assert list(iter_body(response)) == []  # not a wait for bytes that never come
