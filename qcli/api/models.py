@@ -61,11 +61,17 @@ def validate(model: type[BaseModel], data: dict[str, Any], source: str) -> dict[
     return parsed.model_dump(exclude_none=True, by_alias=True)
 
 
+NAME = Field(default=None, max_length=255)
+TEXT = Field(default=None, max_length=1024)
+TECHNICAL_NAME = Field(min_length=1, max_length=255)
+
+
 class _CatalogDocument(_Strict):
-    """What data stores, data assets and data sets share (the spec's common properties)."""
+    """What data stores, data assets and data sets share (the spec's common properties, with
+    its length limits)."""
 
     id: str | None = None
-    name: str | None = None
+    name: str | None = NAME
     tags: list[str] | None = None
     ownerId: str | None = None
     spaceId: str | None = None
@@ -74,18 +80,18 @@ class _CatalogDocument(_Strict):
     createdBy: str | None = None
     properties: dict[str, Any] | None = None
     createdTime: str | None = None
-    description: str | None = None
+    description: str | None = TEXT
     lastModifiedBy: str | None = None
     lastModifiedTime: str | None = None
-    technicalDescription: str | None = None
+    technicalDescription: str | None = TEXT
 
 
 class DataStore(_CatalogDocument):
     """A data store as POST/PUT /v1/data-stores take it (type and technicalName required)."""
 
-    uri: str | None = None
-    type: str
-    technicalName: str
+    uri: str | None = Field(default=None, max_length=512)
+    type: str = Field(min_length=1, max_length=64)
+    technicalName: str = TECHNICAL_NAME
 
 
 class DataAsset(_CatalogDocument):
@@ -94,7 +100,7 @@ class DataAsset(_CatalogDocument):
 
     appId: str | None = None
     appType: str
-    technicalName: str
+    technicalName: str = TECHNICAL_NAME
     dataFreshness: str | None = None
     dataStoreInfo: dict[str, Any] | None = None
 
@@ -103,8 +109,8 @@ class DataSet(_CatalogDocument):
     """A data set as POST/PUT /v1/data-sets take it (dataAssetInfo, qri, secureQri and
     technicalName required)."""
 
-    technicalName: str
-    qri: str
+    technicalName: str = TECHNICAL_NAME
+    qri: str = Field(min_length=8, max_length=1024)
     type: str | None = None
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     secureQri: str

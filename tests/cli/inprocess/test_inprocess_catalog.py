@@ -63,3 +63,32 @@ def test_bodies_are_checked_before_sending(inproc) -> None:  # type: ignore[no-u
     assert both.code == 2 and "not both" in both.err
     bad = inproc("data-asset", "rm", "a/b", "--yes")
     assert bad.code == 2
+
+
+def test_data_asset_and_data_set_ids_complete(inproc) -> None:  # type: ignore[no-untyped-def]
+    """The completers list IDs through the API layer (DataStoresApi, every store's assets)."""
+    from inprocess_harness import API_KEY, SERVER
+
+    from qcli.cli import completers
+    from qcli.config.settings import Connection
+    from qcli.http.client import HttpClient
+
+    store = _store(inproc)
+    asset = inproc("data-asset", "create", "--data-store-id", store, "--app-type", "QIX-DF",
+                   "--technical-name", "a1", "-q").out.strip()
+    body = {"technicalName": "t", "qri": "qri:db:t", "secureQri": "qri:db:t",
+            "dataAssetInfo": {"id": asset}}
+    data_set = inproc("data-set", "create", "--file", "-", "-q", input=json.dumps(body))
+    conn = Connection(server=SERVER, auth="api-key", api_key=API_KEY)
+    with HttpClient(conn, transport=inproc.transport) as http:
+        assert completers._data_assets(http) == [asset]
+        assert completers._data_sets(http) == [data_set.out.strip()]
+
+
+def test_the_specs_length_limits_are_checked_before_sending(inproc) -> None:  # type: ignore[no-untyped-def]
+    short = inproc("data-set", "create", "--data-asset-id", "a1", "--technical-name", "t",
+                   "--qri", "q", "--secure-qri", "q")
+    assert short.code == 2 and "qri" in short.err
+    long_name = inproc("data-asset", "create", "--data-store-id", "s1", "--app-type", "QIX-DF",
+                       "--technical-name", "x" * 256)
+    assert long_name.code == 2 and "technicalName" in long_name.err
