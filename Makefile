@@ -58,6 +58,7 @@ bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/list.py
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/rate_limits.py
+	$(BIN)/python bench/sync.py
 
 completions: $(STAMP)
 	$(BIN)/python scripts/gen_completions.py completions

@@ -46,6 +46,10 @@ def test_create_then_skip_then_update_only_what_changed(qcli: Qcli, emu: Emulato
     chart, maps = _names()
     one = make_extension_dir(tmp_path / "src", chart)
     two = make_extension_dir(tmp_path / "src", maps)
+    plan = _deploy(qcli, emu, one, two, extra=("--dry-run",))
+    assert plan.code == 0, plan.err
+    assert [(r["action"], r["status"]) for r in plan.json()] == [("create", "planned")] * 2
+    assert [r["method"] for r in emu.requests()] == ["GET"]
     first = _deploy(qcli, emu, one, two)
     assert first.code == 0, first.err
     assert [(r["name"], r["action"], r["status"]) for r in first.json()] == [

@@ -280,3 +280,49 @@ def test_sigkill_then_rerun_matches_the_folder(qcli: Qcli, emu: Emulator, tmp_pa
     assert all(after[prefix + n]["size"] == len(c) for n, c in files.items())
     third = _sync(qcli, emu, str(tree), "--prefix", prefix)
     assert {r["action"] for r in third.json()} == {"skip"}
+
+
+def _on_a_terminal(qcli: Qcli, emu: Emulator, args: list[str]) -> tuple[int, str, bytes]:
+    """Run qcli with stderr on a pty: exit code, what the terminal got, stdout."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "qcli", *args],
+                            env=dict(qcli.env, **_env(emu), TERM="xterm", COLUMNS="160"),
+                            stdout=subprocess.PIPE, stderr=follower, stdin=subprocess.DEVNULL)
+    os.close(follower)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif proc.poll() is not None:
+            break
+    out = proc.stdout.read() if proc.stdout else b""
+    proc.wait(10)
+    os.close(leader)
+    return proc.returncode, seen.decode("utf-8", "replace"), out
+
+
+def test_one_progress_line_on_a_terminal_none_without_or_with_q(qcli: Qcli, emu: Emulator,
+                                                                tmp_path: Path) -> None:
+    tree = _tree(tmp_path / "src", {f"f{i:02}.csv": os.urandom(2000) for i in range(30)})
+    # the display updates as files finish: hold a few creates so it is drawn more than once
+    emu.add_faults({"delay": 0.3, "method": "POST", "path": FILES, "nth": [5, 15, 25]})
+    code, text, out = _on_a_terminal(qcli, emu, ["data-file", "sync", str(tree), "--prefix",
+                                                 _prefix(), "-o", "json", "--parallel", "2"])
+    assert code == 0
+    assert "/30 files" in text, text[-500:]
+    assert json.loads(out) and b"files" not in out  # stdout: data only
+    code, text, out = _on_a_terminal(qcli, emu, ["data-file", "sync", str(tree), "--prefix",
+                                                 _prefix(), "-o", "json", "-q"])
+    assert code == 0 and "files" not in text and text.strip() == ""
+    plain = _sync(qcli, emu, str(tree), "--prefix", _prefix())  # stderr is a pipe here
+    assert plain.code == 0 and plain.err == ""
