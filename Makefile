@@ -56,11 +56,12 @@ lint: $(STAMP)
 bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/list.py
+	$(BIN)/python bench/list_memory.py
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/rate_limits.py
 	$(BIN)/python bench/sync.py
 
-completions: $(STAMP)
+completions: $(STAMP)  # the shell scripts and qcli/cli/completion_index.json
 	$(BIN)/python scripts/gen_completions.py completions
 
 man: $(STAMP)

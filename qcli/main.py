@@ -1,4 +1,5 @@
-"""Entry point. `qcli --version` is answered here, before typer or any heavy library loads.
+"""Entry point. `qcli --version` and shell completion requests are answered here, before typer
+or any heavy library loads.
 
 Output errors end here too: a reader that closed the pipe (`qcli ... | head -1`) means exit 0
 with nothing on stderr (the reader chose to stop; `set -o pipefail` stays green); any other
@@ -6,21 +7,28 @@ failure to write stdout (a full disk, /dev/full) is one line and exit 1."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
-    code = 0
+    code: int | None = 0
     try:
         if args in (["--version"], ["version"]):
             from qcli import __version__
 
             sys.stdout.write(f"qcli {__version__}\n")
         else:
-            from qcli.cli.root import run
+            code = None
+            if argv is None and "_QCLI_COMPLETE" in os.environ:  # a TAB: from the completion index
+                from qcli.cli.fastcomplete import answer
 
-            code = run(args)
+                code = answer()
+            if code is None:
+                from qcli.cli.root import run
+
+                code = run(args)
         sys.stdout.flush()
     except BrokenPipeError:
         silence_stdout()
@@ -28,13 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         silence_stdout()
         sys.stderr.write(f"error: cannot write the output: {exc.strerror or exc}\n")
         return 1
-    return code
+    return code or 0
 
 
 def silence_stdout() -> None:
     """Point stdout at /dev/null, so that the interpreter's last flush has nothing to fail on."""
-    import os
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -5,15 +5,12 @@ cached for 60 s under user_cache_dir("qcli"), and any failure completes nothing.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
-
-import typer
 
 CACHE_SECONDS = 60.0
 TIMEOUT = 1.0
@@ -23,13 +20,45 @@ RECENT_TEMP = "recent-temp-contents.json"
 
 def context_names(incomplete: str) -> list[str]:
     try:
-        from qcli.config.contexts import ContextStore
-        from qcli.config.paths import config_dir
-
-        names = ContextStore(config_dir()).load().contexts
+        names = _contexts()[1]
     except Exception:  # a completion must stay silent
         return []
     return sorted(n for n in names if n.startswith(incomplete))
+
+
+def _contexts() -> tuple[str | None, dict[str, str]]:
+    """The current context and each context's server, for completion. Read from a summary in
+    the completion cache while contexts.yml is unchanged (same size, mtime and inode), so a TAB
+    does not load the YAML parser; otherwise from contexts.yml, and the summary is rewritten."""
+    from qcli.config.paths import config_dir
+
+    path = config_dir() / "contexts.yml"
+    try:
+        st = path.stat()
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+    except FileNotFoundError:
+        return None, {}
+    summary = _cache_file("contexts", str(path))
+    try:
+        entry = json.loads(summary.read_text())
+        if entry["stamp"] == stamp:
+            return entry["current"], {str(k): str(v) for k, v in entry["servers"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    from qcli.config.contexts import ContextStore
+
+    data = ContextStore(path.parent).load()
+    servers = {name: ctx.server for name, ctx in data.contexts.items()}
+    try:
+        from qcli.config.atomic import write_private
+        from qcli.config.paths import ensure_private_dir
+
+        ensure_private_dir(summary.parent)
+        write_private(summary, json.dumps({"stamp": stamp, "current": data.current,
+                                           "servers": servers}).encode())
+    except OSError:
+        pass
+    return data.current, servers
 
 
 def complete_context(incomplete: str) -> list[str]:
@@ -37,26 +66,72 @@ def complete_context(incomplete: str) -> list[str]:
 
 
 def _cache_file(kind: str, server: str) -> Path:
+    import hashlib
+
     from qcli.config.paths import cache_dir
 
-    digest = hashlib.sha256(server.encode()).hexdigest()[:16]
+    key = server.strip()  # the server as normalize_server gives it (idempotent on its output)
+    key = (key if "://" in key else "https://" + key).rstrip("/")
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return cache_dir() / "completion" / f"{kind}-{digest}.json"
+
+
+def _cached(kind: str, server: str) -> list[str] | None:
+    """The cached values while they are fresh (no HTTP client needed)."""
+    try:
+        entry = json.loads(_cache_file(kind, server).read_text())
+        if time.time() - float(entry["time"]) < CACHE_SECONDS:
+            return [str(v) for v in entry["values"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _server_of(options: dict[str, Any]) -> str | None:
+    """The tenant a completion talks to, by resolve_connection's precedence (flag, environment,
+    context), reading contexts.yml only when neither flag nor environment names a server."""
+    server = options.get("server") or os.environ.get("QCLI_SERVER")
+    if server:
+        return str(server)
+    current, servers = _contexts()
+    name = options.get("context") or os.environ.get("QCLI_CONTEXT") or current
+    return servers.get(name) if name else None
+
+
+def remote_values(kind: str, incomplete: str, options: dict[str, Any]) -> list[str]:
+    """Shell completion of IDs (qcli.cli.fastcomplete): a fresh cache answers without the HTTP
+    client; otherwise one fetch within TIMEOUT. `options`: the global options on the line."""
+    try:
+        server = _server_of(options)
+        values = _cached(kind, server) if server else None
+        if values is None:
+            from qcli.app import Application
+
+            app = Application()
+            for name, value in options.items():  # as typer's callbacks would have set them
+                if name == "headers":
+                    app.options.headers.extend(value)
+                else:
+                    setattr(app.options, name, value)
+            values = _remote(app, kind, FETCHERS[kind])
+    except BaseException:  # a completion must stay silent
+        return []
+    return [v for v in values if v.startswith(incomplete)]
 
 
 def _remote(ctx: Any, kind: str, fetch: Callable[[Any], list[str]]) -> list[str]:
     from qcli.app import Application
     from qcli.config.settings import resolve_connection
 
-    app = ctx.find_object(Application) if ctx is not None else None
-    app = app or Application()
+    if isinstance(ctx, Application):
+        app = ctx
+    else:
+        app = (ctx.find_object(Application) if ctx is not None else None) or Application()
     conn = resolve_connection(app.options, dict(os.environ), app.contexts, app.credentials)
     cache = _cache_file(kind, conn.server)
-    try:
-        entry = json.loads(cache.read_text())
-        if time.time() - float(entry["time"]) < CACHE_SECONDS:
-            return [str(v) for v in entry["values"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    values = _cached(kind, conn.server)
+    if values is not None:
+        return values
     from qcli.http.client import HttpClient
     from qcli.http.retry import RetryPolicy
 
@@ -138,23 +213,29 @@ def _ids(items: Iterable[dict[str, Any]]) -> list[str]:
     return [str(item["id"]) for item in items if item.get("id")]
 
 
-def complete_extension(ctx: typer.Context, incomplete: str) -> list[str]:
+FETCHERS: dict[str, Callable[[Any], list[str]]] = {
+    "extensions": _extensions, "data-files": _data_files, "data-stores": _data_stores,
+    "data-assets": _data_assets, "data-sets": _data_sets}
+
+
+# typer passes the click context to a parameter named ctx (annotated Any: no typer import here)
+def complete_extension(ctx: Any, incomplete: str) -> list[str]:
     return _values(ctx, incomplete, "extensions", _extensions)
 
 
-def complete_data_file(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_data_file(ctx: Any, incomplete: str) -> list[str]:
     return _values(ctx, incomplete, "data-files", _data_files)
 
 
-def complete_data_store(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_data_store(ctx: Any, incomplete: str) -> list[str]:
     return _values(ctx, incomplete, "data-stores", _data_stores)
 
 
-def complete_data_asset(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_data_asset(ctx: Any, incomplete: str) -> list[str]:
     return _values(ctx, incomplete, "data-assets", _data_assets)
 
 
-def complete_data_set(ctx: typer.Context, incomplete: str) -> list[str]:
+def complete_data_set(ctx: Any, incomplete: str) -> list[str]:
     return _values(ctx, incomplete, "data-sets", _data_sets)
 
 
@@ -176,11 +257,15 @@ def remember_temp_content(temp_id: str) -> None:
         pass
 
 
-def complete_temp_content(incomplete: str) -> list[str]:
+def recent_temp_contents() -> list[str]:
     try:
         from qcli.config.paths import cache_dir
 
         recent = json.loads((cache_dir() / "completion" / RECENT_TEMP).read_text())
-    except (OSError, ValueError):
+        return [str(i) for i in recent]
+    except (OSError, ValueError, TypeError):
         return []
-    return [str(i) for i in recent if str(i).startswith(incomplete)]
+
+
+def complete_temp_content(incomplete: str) -> list[str]:
+    return [i for i in recent_temp_contents() if i.startswith(incomplete)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,8 @@ def write_private(path: Path, data: bytes) -> None:
 
     A reader, or a process killed part way, sees the old file or the new one, never a mix.
     """
+    import tempfile  # only when writing: a command that reads config does not load it
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)

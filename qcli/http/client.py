@@ -532,7 +532,9 @@ def _verify(conn: Connection) -> ssl.SSLContext | bool:
     if conn.insecure:
         return False
     if not conn.server.startswith("https:") and not conn.ca_cert:
-        return True
+        from qcli.http.tls import DeferredCAContext  # no CA bundle read unless TLS happens
+
+        return DeferredCAContext()
     import os
 
     import certifi

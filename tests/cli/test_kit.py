@@ -55,6 +55,8 @@ def test_the_adapter_finds_every_private_name_it_uses() -> None:
         assert hasattr(params[1], "display_type_rich")
     assert "complete" in adapter.completion_script("bash", "qcli", "_QCLI_COMPLETE")
     adapter.init_completion()
+    assert adapter.custom_completer(params[0]) is None
+    assert adapter.choice_text("x") == "x"
     assert issubclass(typer.core.TyperGroup, object)
 
 
@@ -69,7 +71,8 @@ def test_simple_options_are_coerced_without_pydantic() -> None:
 
 
 def test_no_private_typer_or_click_name_outside_the_adapter() -> None:
-    for path in ROOT.rglob("*.py"):
+    scripts = ROOT.parent / "scripts"
+    for path in [*ROOT.rglob("*.py"), *scripts.rglob("*.py")]:
         if path.name == "adapter.py" and path.parent.name == "kit":
             continue
         for node in ast.walk(ast.parse(path.read_text())):
@@ -81,6 +84,8 @@ def test_no_private_typer_or_click_name_outside_the_adapter() -> None:
             for name in names:
                 assert not name.startswith(("typer._", "click")), (path, name)
                 assert not name.startswith("typer.") or "._" not in name, (path, name)
+            if isinstance(node, ast.Attribute) and node.attr == "_custom_shell_complete":
+                raise AssertionError((path, node.lineno, node.attr))
 
 
 @dataclass

@@ -23,6 +23,21 @@ def test_completion_scripts_are_current() -> None:
     assert (ROOT / "completions" / "_qcli").read_text().startswith("#compdef qcli\n")
 
 
+def test_completion_index_is_current() -> None:
+    """qcli/cli/completion_index.json answers a TAB without loading typer: it must be the
+    command tree as it is now (a new command, option or choice not in it would never complete)."""
+    committed = gen_completions.INDEX.read_text()
+    assert committed == gen_completions.render_index(), (
+        "qcli/cli/completion_index.json is stale: run 'make completions'")
+
+
+def test_completion_index_is_package_data() -> None:
+    import tomllib
+
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "cli/completion_index.json" in conf["tool"]["setuptools"]["package-data"]["qcli"]
+
+
 def test_man_pages_are_current_and_carry_options_and_examples() -> None:
     pages = gen_man.render()
     committed = {p.name for p in (ROOT / "man").glob("*.1")}

@@ -113,3 +113,17 @@ def completion_script(shell: str, prog_name: str, complete_var: str) -> str:
     from typer._completion_shared import get_completion_script
 
     return get_completion_script(prog_name=prog_name, complete_var=complete_var, shell=shell)
+
+
+def custom_completer(param: Any) -> Any:
+    """The function typer wrapped as a parameter's shell completion (None without one)."""
+    return getattr(param, "_custom_shell_complete", None)
+
+
+def choice_text(choice: Any) -> str:
+    """A choice as the command line spells it (an Enum's value)."""
+    try:  # typer >= 0.29
+        from typer._param_types import choice_as_str
+    except ImportError:  # pragma: no cover - older typer
+        return str(getattr(choice, "value", choice))
+    return str(choice_as_str(choice))

@@ -3,27 +3,9 @@ hidden aliases that need no declaration, applied to a command's own arguments be
 
 from __future__ import annotations
 
-import re
+from qcli.cli._aliases import ALIASES, kebab_aliases  # no heavy imports: fastcomplete's too
 
-# qlik-cli spellings whose kebab-case form is not qcli's option name
-ALIASES = {"--tempContentFileId": "--temp-content-id"}
-_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
-
-
-def kebab_aliases(args: list[str], names: set[str]) -> list[str]:
-    """Each `--camelCase[=value]` whose kebab-case form is one of `names`, rewritten to it."""
-    out = []
-    for i, token in enumerate(args):
-        if token == "--":
-            out.extend(args[i:])
-            break
-        if token.startswith("--") and any(c.isupper() for c in token):
-            flag, eq, value = token.partition("=")
-            kebab = ALIASES.get(flag) or "--" + _CAMEL.sub(r"-\1", flag[2:]).lower()
-            if kebab in names:
-                token = kebab + eq + value
-        out.append(token)
-    return out
+__all__ = ["ALIASES", "kebab_aliases", "own_names"]
 
 
 def own_names(params: list[object]) -> set[str]:

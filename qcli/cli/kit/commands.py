@@ -79,7 +79,8 @@ class QcliCommand(_GlobalsMixin, TyperCommand):
 
 
 class QcliGroup(_GlobalsMixin, LazyGroupMixin, TyperGroup):
-    """A group (its subcommands may live in modules imported on first use)."""
+    """A group whose subgroups may live in modules imported on first use, and whose leaf
+    commands are built only when used (kit.lazy)."""
 
     show_globals = False  # listed once, in `qcli --help`, and in each leaf's help
 
@@ -88,6 +89,7 @@ class QcliGroup(_GlobalsMixin, LazyGroupMixin, TyperGroup):
         kwargs["rich_markup_mode"] = None
         super().__init__(*args, **kwargs)
         self._add_globals()
+        self.init_lazy()
 
 
 def new_typer(help: str, *, name: str | None = None) -> typer.Typer:
