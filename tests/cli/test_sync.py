@@ -39,6 +39,8 @@ def _prefix() -> str:
 def _remote(qcli: Qcli, emu: Emulator, prefix: str) -> dict[str, dict[str, Any]]:
     result = qcli("data-file", "ls", "--folder-path", prefix.rstrip("/"), "-o", "json",
                   env=_env(emu))
+    if result.code == 4 and "no folder" in result.err:  # nothing made under the prefix yet
+        return {}
     assert result.code == 0, result.err
     items = result.json()
     names = [i["name"] for i in items]
@@ -242,44 +244,91 @@ KILL_POINTS = [
 ]
 
 
-@pytest.mark.parametrize("point", KILL_POINTS, ids=[p[0] for p in KILL_POINTS])
-def test_sigkill_then_rerun_matches_the_folder(qcli: Qcli, emu: Emulator, tmp_path: Path,
-                                               point: tuple[str, str, str, int, str]) -> None:
+def _kill_at(qcli: Qcli, emu: Emulator, args: list[str],
+             point: tuple[str, str, str, int, str]) -> None:
+    """Run qcli, SIGKILL it once the emulator holds the request of `point`, and let that held
+    request end on the server's side (landing or not)."""
     import fnmatch
 
-    prefix = _prefix()
-    files = {f"s/f{i:02}.csv": os.urandom(1000 + i) for i in range(10)}
-    files["big.bin"] = os.urandom(BIG)
-    tree = _tree(tmp_path / "src", files)
     _, method, glob, nth, at = point
-    emu.add_faults({"delay": 1.5, "at": at, "afterBytes": 512 * 1024,
-                    "method": method, "path": glob, "nth": [nth]})
-    args = [sys.executable, "-m", "qcli", "data-file", "sync", str(tree), "--prefix", prefix,
-            "--parallel", "2"]
-    proc = subprocess.Popen(args, env=dict(qcli.env, **_env(emu)), stdout=subprocess.DEVNULL,
+    emu.add_faults({"delay": 1.0, "at": at, "afterBytes": 512 * 1024, "method": method,
+                    "path": glob, "nth": [nth]})
+    proc = subprocess.Popen([sys.executable, "-m", "qcli", *args],
+                            env=dict(qcli.env, **_env(emu)), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     emu.wait_for(lambda r: bool(r.get("held")) and r["method"] == method
                  and fnmatch.fnmatchcase(r["path"], glob), alive=proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     emu.clear_faults()
-    time.sleep(1.7)  # the held request ends on the server's side (landing or not)
+    time.sleep(1.2)
+
+
+def _rerun_sends_nothing_finished(qcli: Qcli, emu: Emulator, tree: Path, prefix: str,
+                                  then: tuple[str, str, str, int, str] | None = None,
+                                  parallel: str = "2") -> None:
+    """The tenant as it is; then the same sync again (killed at `then`, or to the end): no
+    file that was there is sent again."""
     there = _remote(qcli, emu, prefix)
     emu.clear_requests()
-    again = _sync(qcli, emu, str(tree), "--prefix", prefix)
-    assert again.code == 0, again.err
-    rows = {r["name"]: r for r in again.json()}
-    for name in there:  # what was finished is skipped, never sent again
-        assert rows[name]["action"] == "skip", rows[name]
-    sent = [r for r in emu.requests() if r["method"] == "POST" and r["path"] == FILES]
-    for request in sent:
-        model = json.loads(request["body"].split("\r\n\r\n", 1)[1].split("\r\n", 1)[0])
-        assert model["name"] not in there, f"{model['name']} was sent again"
+    if then is None:
+        again = _sync(qcli, emu, str(tree), "--prefix", prefix)
+        assert again.code == 0, again.err
+        for name in there:
+            assert next(r for r in again.json() if r["name"] == name)["action"] == "skip"
+    else:
+        _kill_at(qcli, emu, ["data-file", "sync", str(tree), "--prefix", prefix,
+                             "--parallel", parallel], then)
+    for request in emu.requests():
+        if request["method"] == "POST" and request["path"] == FILES and request["body"]:
+            model = json.loads(request["body"].split("\r\n\r\n", 1)[1].split("\r\n", 1)[0])
+            assert model["name"] not in there, f"{model['name']} was sent again"
+        if request["method"] == "PATCH":  # a large file's bytes: only while it is not there
+            assert prefix + "big.bin" not in there
+
+
+def _matches(qcli: Qcli, emu: Emulator, prefix: str, files: dict[str, bytes]) -> None:
     after = _remote(qcli, emu, prefix)
     assert set(after) == {prefix + n for n in files}
     assert all(after[prefix + n]["size"] == len(c) for n, c in files.items())
+
+
+def _kill_tree(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    files = {f"s/f{i:02}.csv": os.urandom(1000 + i) for i in range(10)}
+    files["big.bin"] = os.urandom(BIG)
+    return _tree(tmp_path / "src", files), files
+
+
+@pytest.mark.parametrize("point", KILL_POINTS, ids=[p[0] for p in KILL_POINTS])
+def test_sigkill_then_rerun_matches_the_folder(qcli: Qcli, emu: Emulator, tmp_path: Path,
+                                               point: tuple[str, str, str, int, str]) -> None:
+    prefix = _prefix()
+    tree, files = _kill_tree(tmp_path)
+    _kill_at(qcli, emu, ["data-file", "sync", str(tree), "--prefix", prefix, "--parallel", "2"],
+             point)
+    _rerun_sends_nothing_finished(qcli, emu, tree, prefix)
+    _matches(qcli, emu, prefix, files)
     third = _sync(qcli, emu, str(tree), "--prefix", prefix)
     assert {r["action"] for r in third.json()} == {"skip"}
+
+
+def test_killed_again_and_again_then_finished(qcli: Qcli, emu: Emulator,
+                                              tmp_path: Path) -> None:
+    """Three runs killed at different points, each re-run going on from the last (one worker:
+    the large file first, so each point is reached); the fourth finishes: the space matches
+    the folder and nothing finished was ever sent again."""
+    prefix = _prefix()
+    tree, files = _kill_tree(tmp_path)
+    args = ["data-file", "sync", str(tree), "--prefix", prefix, "--parallel", "1"]
+    _kill_at(qcli, emu, args, ("mid the large file's first PATCH", "PATCH",
+                               "/api/v1/temp-contents/files/*", 1, "body"))
+    _rerun_sends_nothing_finished(qcli, emu, tree, prefix, parallel="1", then=(
+        "the large file's data-file POST landed, answer unheard", "POST", FILES, 1, "response"))
+    assert _remote(qcli, emu, prefix).keys() == {prefix + "big.bin"}
+    _rerun_sends_nothing_finished(qcli, emu, tree, prefix, parallel="1", then=(
+        "before the 4th small create is read", "POST", FILES, 4, "request"))
+    _rerun_sends_nothing_finished(qcli, emu, tree, prefix)
+    _matches(qcli, emu, prefix, files)
 
 
 def _on_a_terminal(qcli: Qcli, emu: Emulator, args: list[str]) -> tuple[int, str, bytes]:
