@@ -74,7 +74,10 @@ def run_items(a: Application, items: list[Item], parallel: int, label: str) -> l
             item.outcome("ok")
     display = Display(a, label, len(todo), sum(i.size for i in todo))
     a.printer  # noqa: B018 - made now, with the -q the user gave
-    quiet, a.options.quiet = a.options.quiet, True  # the workflows' own lines would break the display
+    # the workflows' own lines and per-file bars would break the one display (rich allows one
+    # live display at a time)
+    quiet, a.options.quiet = a.options.quiet, True
+    bars, a.io.progress_disabled = a.io.progress_disabled, True
     try:
         with display:
             if parallel == 1 or len(todo) <= 1:
@@ -84,6 +87,7 @@ def run_items(a: Application, items: list[Item], parallel: int, label: str) -> l
                 _run_pool(todo, parallel, display)
     finally:
         a.options.quiet = quiet
+        a.io.progress_disabled = bars
     return [i.result for i in items]
 
 
