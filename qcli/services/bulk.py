@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -110,32 +109,41 @@ def _run_one(item: Item, display: Display) -> None:
 
 
 def _run_pool(todo: list[Item], parallel: int, display: Display) -> None:
-    pending = iter(todo)
-    running: set[Future[None]] = set()
-    pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="qcli-bulk")
+    """`parallel` daemon threads take items from one queue. Ctrl-C stops at once: the items in
+    flight are left as a kill would leave them (the next run finishes them), instead of
+    keeping the interrupted command alive until a large upload ends."""
+    import queue
+
+    work: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
+    for item in todo:
+        work.put(item)
+    stop = threading.Event()
+    finished = threading.Semaphore(0)
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                item = work.get_nowait()
+            except queue.Empty:
+                return
+            if item is None:
+                return
+            _run_one(item, display)
+            finished.release()
+
+    threads = [threading.Thread(target=worker, name=f"qcli-bulk-{n}", daemon=True)
+               for n in range(min(parallel, len(todo)))]
+    for thread in threads:
+        thread.start()
     try:
-        for item in _take(pending, parallel):
-            running.add(pool.submit(_run_one, item, display))
-        while running:
-            finished, running = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in finished:
-                future.result()
-                for item in _take(pending, 1):
-                    running.add(pool.submit(_run_one, item, display))
+        for _ in todo:
+            while not finished.acquire(timeout=0.2):
+                if not any(t.is_alive() for t in threads):
+                    return
     except KeyboardInterrupt:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise QcliError("interrupted; run the same command again to finish (what is done is not "
-                        "sent again)", exit_code=ExitCode.INTERRUPTED) from None
-    pool.shutdown(wait=True)
-
-
-def _take(items: Iterator[Item], count: int) -> list[Item]:
-    taken = []
-    for item in items:
-        taken.append(item)
-        if len(taken) == count:
-            break
-    return taken
+        stop.set()
+        raise QcliError("interrupted: run the same command again to finish (nothing finished is "
+                        "sent again; large files resume)", exit_code=ExitCode.INTERRUPTED) from None
 
 
 def finish(a: Application, items: list[Item], what: str) -> None:

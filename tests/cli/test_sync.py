@@ -331,6 +331,28 @@ def test_killed_again_and_again_then_finished(qcli: Qcli, emu: Emulator,
     _matches(qcli, emu, prefix, files)
 
 
+def test_ctrl_c_stops_at_once_and_the_rerun_finishes(qcli: Qcli, emu: Emulator,
+                                                    tmp_path: Path) -> None:
+    prefix = _prefix()
+    tree, files = _kill_tree(tmp_path)
+    emu.add_faults({"delay": 4, "method": "POST", "path": FILES, "nth": [2]})
+    proc = subprocess.Popen([sys.executable, "-m", "qcli", "data-file", "sync", str(tree),
+                             "--prefix", prefix, "--parallel", "3"],
+                            env=dict(qcli.env, **_env(emu)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    emu.wait_for(lambda r: bool(r.get("held")), alive=proc)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - sent < 2.5, "waited for the held request"
+    assert "interrupted" in err and "Traceback" not in err
+    emu.clear_faults()
+    time.sleep(4.2)  # the held request ends on the server's side
+    _rerun_sends_nothing_finished(qcli, emu, tree, prefix)
+    _matches(qcli, emu, prefix, files)
+
+
 def _on_a_terminal(qcli: Qcli, emu: Emulator, args: list[str]) -> tuple[int, str, bytes]:
     """Run qcli with stderr on a pty: exit code, what the terminal got, stdout."""
     import pty
