@@ -398,3 +398,24 @@ def test_one_progress_line_on_a_terminal_none_without_or_with_q(qcli: Qcli, emu:
     assert code == 0 and "files" not in text and text.strip() == ""
     plain = _sync(qcli, emu, str(tree), "--prefix", _prefix())  # stderr is a pipe here
     assert plain.code == 0 and plain.err == ""
+
+
+def test_sync_into_a_shared_space_leaves_the_personal_one_alone(qcli: Qcli, emu: Emulator,
+                                                               tmp_path: Path) -> None:
+    conns = qcli("data-file", "connection", "ls", "-o", "json", env=_env(emu)).json()
+    shared = next(c for c in conns if c.get("spaceId"))
+    prefix = _prefix()
+    tree = _tree(tmp_path / "src", {"a.csv": b"a", "b/c.csv": b"bc"})
+    personal = _sync(qcli, emu, str(tree), "--prefix", prefix)  # the same names, personal space
+    assert personal.code == 0
+    (tree / "a.csv").unlink()
+    done = _sync(qcli, emu, str(tree), "--prefix", prefix, "--connection-id", shared["id"])
+    assert done.code == 0, done.err
+    assert [r["action"] for r in done.json()] == ["create"]  # b/c.csv: that space had none
+    listed = qcli("data-file", "ls", "--connection-id", shared["id"], "--folder-path",
+                  prefix.rstrip("/"), "-o", "json", env=_env(emu)).json()
+    assert [(i["name"], i["spaceId"]) for i in listed] == [(f"{prefix}b/c.csv", shared["spaceId"])]
+    gone = _sync(qcli, emu, str(tree), "--prefix", prefix, "--connection-id", shared["id"],
+                 "--delete", "--yes")
+    assert [r["action"] for r in gone.json()] == ["skip"]
+    assert set(_remote(qcli, emu, prefix)) == {f"{prefix}a.csv", f"{prefix}b/c.csv"}
