@@ -9,7 +9,7 @@ the issue's 500 + 3 files is about BENCH_SYNC_SECONDS, 10), measured against:
   - a second sync with nothing changed: only list requests (from the emulator's log), and
     <= 2x one `qcli data-file ls` of the space;
   - the first sync's peak RSS (target <= 100 MB).
-Default: 250 small files and 3 x 16 MiB (the same rate, so a shorter minimum; the loop timed
+Default: 350 small files and 3 x 16 MiB (the same rate, so a shorter minimum; the loop timed
 over 40 files); BENCH_SYNC_FULL=1 (what the README reports): the issue's 500 and 3 x 64 MiB,
 the whole loop."""
 
@@ -29,7 +29,7 @@ from pathlib import Path
 from common import KEY, QCLI, start_emulator
 
 FULL = os.environ.get("BENCH_SYNC_FULL") == "1"
-SMALL = int(os.environ.get("BENCH_SYNC_SMALL", "500" if FULL else "250"))
+SMALL = int(os.environ.get("BENCH_SYNC_SMALL", "500" if FULL else "350"))
 LARGE = 3
 LARGE_SIZE = (64 if FULL else 16) * 1024 * 1024
 SECONDS = float(os.environ.get("BENCH_SYNC_SECONDS", "10"))
