@@ -91,9 +91,12 @@ def run_items(a: Application, items: list[Item], parallel: int, label: str) -> l
 
 
 def _run_one(item: Item, display: Display) -> None:
+    from qcli.transfer.progress import reporting_to
+
     assert item.run is not None
     try:
-        made = item.run()
+        with reporting_to(display.sink(item)):  # a large file's bytes as they go
+            made = item.run()
     except KeyboardInterrupt:
         raise
     except QcliError as exc:
@@ -168,6 +171,7 @@ class Display:
         self.size = size
         self.count = 0
         self.bytes = 0
+        self.sent: dict[str, int] = {}  # bytes reported so far, by item
         self.failures = 0
         self.lock = threading.Lock()
         self.started = time.monotonic()
@@ -202,10 +206,23 @@ class Display:
     def _files(self) -> str:
         return f"{self.count}/{self.total} files"
 
+    def sink(self, item: Item) -> Callable[[int], None]:
+        """Where an item's upload reports its bytes done (resumed bytes included)."""
+        def report(done: int) -> None:
+            with self.lock:
+                delta = min(done, item.size) - self.sent.get(item.name, 0)
+                self.sent[item.name] = min(done, item.size)
+                self.bytes += delta
+                if self.progress is not None:
+                    self.progress.update(self.task, advance=delta)
+        return report
+
     def done(self, item: Item, failed: bool = False) -> None:
         with self.lock:
             self.count += 1
-            self.bytes += item.size
+            rest = item.size - self.sent.get(item.name, 0)
+            self.sent[item.name] = item.size
+            self.bytes += rest
             self.failures += failed
             if self.progress is None:
                 return
@@ -215,7 +232,7 @@ class Display:
             throttled = getattr(self.a.http.gate, "throttled", 0)
             if throttled:
                 notes.append(f"{throttled} x 429")
-            self.progress.update(self.task, advance=item.size, files=self._files(),
+            self.progress.update(self.task, advance=rest, files=self._files(),
                                  notes=", ".join(notes))
 
     def __exit__(self, *exc: object) -> None:

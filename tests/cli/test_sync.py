@@ -419,3 +419,19 @@ def test_sync_into_a_shared_space_leaves_the_personal_one_alone(qcli: Qcli, emu:
                  "--delete", "--yes")
     assert [r["action"] for r in gone.json()] == ["skip"]
     assert set(_remote(qcli, emu, prefix)) == {f"{prefix}a.csv", f"{prefix}b/c.csv"}
+
+
+def test_the_display_counts_a_large_files_bytes_as_they_go(qcli: Qcli, emu: Emulator,
+                                                           tmp_path: Path) -> None:
+    import re
+
+    tree = _tree(tmp_path / "src", {"big.bin": os.urandom(BIG)})
+    # hold the answer to the second PATCH: the first 8 MiB are sent, the file is not done
+    emu.add_faults({"delay": 1.0, "at": "response", "method": "PATCH",
+                    "path": "/api/v1/temp-contents/files/*", "nth": [2]})
+    code, text, _ = _on_a_terminal(qcli, emu, ["data-file", "sync", str(tree), "--prefix",
+                                               _prefix(), "-o", "json"])
+    assert code == 0, text[-1000:]
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    part = [float(m) for m in re.findall(r"0/1 files\s+([0-9.]+)/", plain)]
+    assert any(p > 0 for p in part), text[-1000:]
