@@ -20,6 +20,23 @@ FILES = "/api/v1/data-files"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
+@pytest.fixture(scope="module")
+def own_emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """An emulator of this module's own: the many files and extensions made here stay out of
+    the session emulator, whose lists other tests read page by page."""
+    emulator = Emulator(tmp_path_factory.mktemp("sync-emulator")).start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def emu(own_emulator: Emulator) -> Any:
+    own_emulator.clear_faults()
+    own_emulator.clear_requests()
+    yield own_emulator
+    own_emulator.clear_faults()
+
+
 def _env(emu: Emulator) -> dict[str, str]:
     return {"QCLI_SERVER": emu.url, "QCLI_API_KEY": API_KEY}
 
