@@ -59,6 +59,7 @@ bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/list_memory.py
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/rate_limits.py
+	$(BIN)/python bench/sync.py
 
 completions: $(STAMP)  # the shell scripts and qcli/cli/completion_index.json
 	$(BIN)/python scripts/gen_completions.py completions

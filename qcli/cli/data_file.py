@@ -74,6 +74,8 @@ ResumableOpt = typer.Option(None, "--resumable/--no-resumable", help="Force the 
                             "resumable above the chunk size)")
 ChunkOpt = typer.Option(None, "--chunk-size", help="Chunk size of a resumable upload "
                         "(default: 8MiB, growing on a fast link)")
+ParallelOpt = typer.Option(None, "--parallel", help="Files sent at once (default 4, at most "
+                           "32); a 429 pauses every worker until its Retry-After")
 SourceOpt = typer.Option(None, "--source-id", help="Copy the content of this data file")
 TempOpt = typer.Option(None, "--temp-content-id", help="Use this temporary content as content")
 FolderIdOpt = typer.Option(None, "--folder-id", help="The folder to put it in (its ID)")
@@ -186,7 +188,8 @@ def _one_source(source: str | None, source_id: str | None, temp_content_id: str 
 @command(app, "create")
 def create(
     ctx: typer.Context,
-    source: str | None = typer.Argument(None, help="File to upload ('-': stdin, with --name)"),
+    sources: list[str] | None = typer.Argument(None, help="Files to upload ('-': stdin, with "
+                                               "--name); several: in parallel"),
     name: str | None = typer.Option(None, "--name", help="File name (default: the file's name)"),
     connection_id: str | None = ConnectionOpt,
     app_id: str | None = AppOpt,
@@ -197,10 +200,12 @@ def create(
                                 "content)"),
     resumable: bool | None = ResumableOpt,
     chunk_size: str | None = ChunkOpt,
+    parallel: int | None = ParallelOpt,
 ) -> None:
-    """Upload a data file, or make a folder (--folder). Files over the chunk size go through
+    """Upload data files, or make a folder (--folder). Files over the chunk size go through
     resumable temporary content: re-running an interrupted create resumes it and makes no
-    second file.
+    second file. Several files go on --parallel workers with one progress line and one
+    result each (exit 1 when some failed, the rest done).
 
     \b
     Examples:
@@ -209,10 +214,25 @@ def create(
       qcli data-file create --name copy.csv --source-id 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11
       qcli data-file create --folder --name 2024
       qcli data-file create q1.csv --folder-id 5f0c7e43-1b1a-4f6e-9d55-0f3b1f6f2a10
+      qcli data-file create exports/*.csv --parallel 8 -o json
     """
     from pathlib import Path
 
     a = application(ctx)
+    files = list(sources or [])
+    if len(files) > 1:
+        if name or folder or source_id or temp_content_id or "-" in files:
+            raise UsageError("several FILEs take no --name, --folder, --source-id, "
+                             "--temp-content-id or '-': each is named after its file")
+        for path in files:
+            validate_name(Path(path).name)
+        from qcli.services.sync import create_many
+
+        create_many(a, files, {"connectionId": connection_id, "appId": app_id,
+                               "folderId": folder_id}, parallel, resumable=resumable,
+                    chunk_size=chunk_size)
+        return
+    source = files[0] if files else None
     if folder:
         if source is not None or source_id or temp_content_id:
             raise UsageError("a folder has no content: give --folder --name NAME and no FILE, "
@@ -239,6 +259,47 @@ def create(
 
     a.printer.item(create_data_file(a, source, model, resumable=resumable,
                                     chunk_size=chunk_size))
+
+
+@command(app, "sync")
+def sync(
+    ctx: typer.Context,
+    directory: str = typer.Argument(..., help="The local folder to mirror"),
+    connection_id: str | None = ConnectionOpt,
+    prefix: str | None = typer.Option(None, "--prefix", help="Folder in the space the names "
+                                      "go under (e.g. nightly/); --delete acts only there"),
+    include: list[str] | None = typer.Option(None, "--include", help="Only relative paths "
+                                             "matching this glob (repeatable; * crosses /)"),
+    exclude: list[str] | None = typer.Option(None, "--exclude", help="Leave out relative paths "
+                                             "matching this glob (repeatable); never deleted"),
+    delete: bool = typer.Option(False, "--delete", help="Delete data files under --prefix that "
+                                "have no local file (needs --prefix; --yes off a terminal)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; send nothing that "
+                                 "changes the tenant"),
+    parallel: int | None = ParallelOpt,
+    yes: bool = opts.Yes,
+) -> None:
+    """Make the data files of a space match a local folder: create what is missing, update what
+    differs (size, or a local mtime later than modifiedDate), skip the rest, and with --delete
+    remove names under --prefix that have no local file.
+
+    A relative path a/b.csv becomes the name PREFIX + a/b.csv. Results go to stdout, one per
+    file ({name, action, id, status, error} with -o json); a progress line on stderr when it is
+    a terminal. Exit 0: all done; 1: some failed (the rest done). Killed, the same command
+    again finishes the job: nothing finished is sent twice, large files resume.
+
+    \b
+    Examples:
+      qcli data-file sync ./exports --prefix nightly/ --dry-run
+      qcli data-file sync ./exports --prefix nightly/ --delete --yes -o json
+      qcli data-file sync ./data --include '*.csv' --exclude 'tmp/*' --parallel 8
+    """
+    from qcli.services.sync import Options
+    from qcli.services.sync import sync as run
+
+    a = application(ctx)
+    run(a, Options(directory, connection_id, prefix or "", tuple(include or ()),
+                   tuple(exclude or ()), delete, dry_run, parallel, yes))
 
 
 @command(app, "update")

@@ -116,6 +116,33 @@ def create(
     a.printer.item(a.extensions.create_extension(archive, body))
 
 
+@command(app, "deploy")
+def deploy(
+    ctx: typer.Context,
+    paths: list[str] = typer.Argument(..., help="Extension folders (holding a .qext) or .zip "
+                                      "files"),
+    parallel: int | None = typer.Option(None, "--parallel", help="Extensions sent at once "
+                                        "(default 4, at most 32)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; send nothing"),
+) -> None:
+    """Deploy extensions: create each one, or update the one with the same qextFilename, or
+    skip it when the tenant's checksum shows the same archive (without a checksum: the same
+    .qext version and archive size).
+
+    Folders are zipped with one date for every entry, so an unchanged folder is skipped even
+    in a fresh checkout. One result per PATH on stdout ({name, action, id, status, error} with
+    -o json), a progress line on stderr on a terminal; exit 0: all done, 1: some failed.
+
+    \b
+    Examples:
+      qcli extension deploy ./extensions/*/
+      qcli extension deploy my-chart.zip ./maps --dry-run -o json
+    """
+    from qcli.services.deploy import deploy as run
+
+    run(application(ctx), list(paths), parallel, dry_run)
+
+
 @command(app, "patch")
 @with_options
 def patch(

@@ -24,7 +24,15 @@ from qcli.http.auth import Authenticator
 from qcli.http.deadline import Deadline
 from qcli.http.deadline import install as install_deadline
 from qcli.http.envelope import parse_error
-from qcli.http.retry import HTTP, THROTTLED, Attempts, Classifier, RetryPolicy, parse_retry_after
+from qcli.http.retry import (
+    HTTP,
+    THROTTLED,
+    Attempts,
+    Classifier,
+    Gate,
+    RetryPolicy,
+    parse_retry_after,
+)
 
 # errors that prove the request never reached the server: safe to repeat for any method
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -51,6 +59,10 @@ class HttpClient:
         self._log = log
         self._notice = notice  # "retrying (2/5) ..." lines for people (None with -q)
         self._deadline = Deadline()
+        # bulk commands: one pause for every thread after a 429 (None: each request on its own),
+        # and no retry line per 429 (their progress display counts them)
+        self.gate: Gate | None = None
+        self.announce_throttled = True
         if conn.insecure and warn is not None:
             warn(f"TLS certificate verification is off for {conn.server} (--insecure)")
         headers = {"User-Agent": f"qcli/{__version__}", "Accept": "application/json"}
@@ -174,6 +186,8 @@ class HttpClient:
         # read); a 429's Retry-After is waited on top (the server said when to come back).
         deadline = first_try + self.conn.timeout
         while True:
+            if self.gate is not None:
+                deadline += self.gate.wait()  # another thread was told to wait
             _rewind(files)
             request_headers = dict(headers or {})
             request_headers["Authorization"] = self.auth.header()
@@ -220,7 +234,8 @@ class HttpClient:
                 self.auth.invalidate()
                 auth_refreshed = True
                 continue
-            if self.classifier.status(method, status) and attempts.left():
+            throttled = status in THROTTLED
+            if self.classifier.status(method, status) and attempts.left(throttled):
                 wait: float | None = None
                 after = parse_retry_after(response.headers.get("Retry-After"))
                 if after is not None or status in THROTTLED:
@@ -239,9 +254,13 @@ class HttpClient:
                         wait = None
                 if wait is not None:
                     response.close()
-                    self._announce_retry(attempts.failures, f"{status} {response.reason_phrase}",
-                                         wait, method, str(request.url))
-                    attempts.wait(wait)
+                    if throttled and self.gate is not None:
+                        self.gate.hold(wait)
+                    if not throttled or self.announce_throttled:
+                        self._announce_retry(attempts.failures, f"{status} "
+                                             f"{response.reason_phrase}", wait, method,
+                                             str(request.url))
+                    attempts.wait(wait, throttled=throttled)
                     continue
             raise self._api_error(response, method)
 

@@ -6,6 +6,7 @@ each retries are declared here, once. Pure functions, unit-tested with respx.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +64,9 @@ class RetryPolicy:
     cap: float = 8.0  # longest backoff between tries
     max_retry_after: float = 300.0  # a Retry-After longer than this fails instead of waiting
     floor: float = 0.0  # the least share of the step waited: 0 is full jitter, 0.5 equal jitter
+    # 429s counted apart, when set: bulk commands share one Gate and meet the rate limits by
+    # design, so a request may be throttled more often than it may fail
+    throttle_attempts: int | None = None
 
     def backoff(self, retry: int) -> float:
         """Uniform in [floor * step, step] with step = min(cap, base * 2**retry) (retry counts
@@ -80,9 +84,12 @@ class Attempts:
     sleep: Callable[[float], None] = time.sleep
     log: Callable[[str], None] | None = None
     failures: int = field(default=0)
+    throttles: int = field(default=0)
 
-    def left(self) -> bool:
-        """Whether one more try is allowed."""
+    def left(self, throttled: bool = False) -> bool:
+        """Whether one more try is allowed (after a 429: within throttle_attempts, if set)."""
+        if throttled and self.policy.throttle_attempts is not None:
+            return self.throttles + 1 < self.policy.throttle_attempts
         return self.failures + 1 < self.policy.attempts
 
     def backoff(self) -> float:
@@ -99,15 +106,46 @@ class Attempts:
             return self.backoff()
         return after if after <= self.policy.max_retry_after else None
 
-    def wait(self, seconds: float, note: str | None = None) -> None:
+    def wait(self, seconds: float, note: str | None = None, throttled: bool = False) -> None:
         if note is not None and self.log is not None:
             self.log(note.format(wait=seconds))
         self.sleep(seconds)
-        self.failures += 1
+        if throttled and self.policy.throttle_attempts is not None:
+            self.throttles += 1
+        else:
+            self.failures += 1
 
     def succeeded(self) -> None:
         """Progress was made: the next failure counts from the first try again."""
         self.failures = 0
+
+
+class Gate:
+    """One pause shared by the threads of a bulk command: a 429's Retry-After seen by one
+    worker holds every worker's next request until then, so they back off together instead of
+    each finding the limit on its own."""
+
+    def __init__(self, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic):
+        self._sleep = sleep
+        self._clock = clock
+        self._until = 0.0
+        self._lock = threading.Lock()
+        self.throttled = 0  # 429s seen, for a progress display
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, self._clock() + seconds)
+            self.throttled += 1
+
+    def wait(self) -> float:
+        """Sleep until the pause ends; the seconds waited."""
+        with self._lock:
+            left = self._until - self._clock()
+        if left <= 0:
+            return 0.0
+        self._sleep(left)
+        return left
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

@@ -47,7 +47,12 @@ def _directory_has_qext(directory: Path) -> bool:
     return False
 
 
-def zip_directory(directory: Path) -> bytes:
+STABLE_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's first date
+
+
+def zip_directory(directory: Path, *, stable: bool = False) -> bytes:
+    """The folder as a zip, sorted; `stable`: the same files give the same bytes whatever their
+    mtimes (one date, one mode), so an unchanged checkout has an unchanged checksum."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for root, dirs, files in os.walk(directory):
@@ -58,13 +63,20 @@ def zip_directory(directory: Path) -> bytes:
                 full = Path(root) / name
                 arcname = full.relative_to(directory).as_posix()
                 try:
-                    zf.write(full, arcname)
+                    if stable:
+                        info = zipfile.ZipInfo(arcname, STABLE_TIME)
+                        info.compress_type = zipfile.ZIP_DEFLATED
+                        info.external_attr = 0o644 << 16
+                        zf.writestr(info, full.read_bytes())
+                    else:
+                        zf.write(full, arcname)
                 except OSError as exc:
                     raise _os_problem(str(full), exc) from None
     return buffer.getvalue()
 
 
-def load_archive(source: str, stdin: IO[bytes] | None = None) -> Archive:
+def load_archive(source: str, stdin: IO[bytes] | None = None, *,
+                 stable: bool = False) -> Archive:
     """Read ZIP, DIR or '-' (a zip on stdin); exit 2 on anything that is not an extension."""
     if not source.strip():  # Path("") is the current folder: never zip that by accident
         raise UsageError("the extension path is empty: give a folder, a .zip or '-' for stdin")
@@ -81,7 +93,7 @@ def load_archive(source: str, stdin: IO[bytes] | None = None) -> Archive:
             if not _directory_has_qext(path):
                 raise UsageError(f"{source} has no .qext file: an extension needs one "
                                  "(e.g. my-chart.qext beside my-chart.js)")
-            content = zip_directory(path)
+            content = zip_directory(path, stable=stable)
             filename = f"{path.resolve().name or 'extension'}.zip"
         else:
             try:

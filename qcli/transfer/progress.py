@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from qcli.iostreams import IOStreams
@@ -29,10 +30,45 @@ class Bar:
             self._progress.update(self._task, total=total)
 
 
+class SinkBar(Bar):
+    """A bar that draws nothing and tells `sink` the bytes done (a bulk command's one display)."""
+
+    def __init__(self, sink: Callable[[int], None], done: int = 0):
+        super().__init__()
+        self._sink = sink
+        self._done = done
+
+    def advance(self, n: int) -> None:
+        self._done += n
+        self._sink(self._done)
+
+    def set(self, done: int) -> None:
+        self._done = done
+        self._sink(done)
+
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def reporting_to(sink: Callable[[int], None]) -> Iterator[None]:
+    """Bars made in this thread meanwhile report their bytes done to `sink` instead of drawing."""
+    _local.sink = sink
+    try:
+        yield
+    finally:
+        _local.sink = None
+
+
 @contextlib.contextmanager
 def progress_bar(io: IOStreams, total: int | None, description: str, *, done: int = 0
                  ) -> Iterator[Bar]:
-    """A no-op bar when no person watches stderr, or with --no-progress."""
+    """A no-op bar when no person watches stderr, or with --no-progress; in a thread of a bulk
+    command (reporting_to), one that feeds its display."""
+    sink = getattr(_local, "sink", None)
+    if sink is not None:
+        yield SinkBar(sink, done)
+        return
     if not io.show_progress:
         yield Bar()
         return

@@ -9,7 +9,7 @@ import respx
 from qcli.config.settings import Connection
 from qcli.errors import ApiError, NetworkError
 from qcli.http.client import HttpClient
-from qcli.http.retry import RetryPolicy, parse_retry_after
+from qcli.http.retry import Attempts, Gate, RetryPolicy, parse_retry_after
 
 BASE = "https://tenant.example"
 
@@ -173,3 +173,31 @@ def test_tus_patch_uses_the_same_engine(tmp_path) -> None:  # type: ignore[no-un
         with pytest.raises(ApiError) as info:
             uploader.upload(src, filename="f.bin", ttl=60, resume=False, bar=Bar())
         assert info.value.status == 423 and len(sleeps) == 2  # two tries: one wait, then fail
+
+
+def test_gate_holds_until_the_latest_retry_after() -> None:
+    now = [100.0]
+    sleeps: list[float] = []
+    gate = Gate(sleep=sleeps.append, clock=lambda: now[0])
+    assert gate.wait() == 0.0 and sleeps == []
+    gate.hold(2.0)
+    gate.hold(0.5)  # a shorter pause does not cut the longer one
+    assert gate.wait() == 2.0 and sleeps == [2.0] and gate.throttled == 2
+    now[0] = 102.5
+    assert gate.wait() == 0.0
+
+
+@respx.mock
+def test_429s_counted_apart_with_a_gate_and_shared_with_it() -> None:
+    route = respx.post(f"{BASE}/api/v1/x").mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "1"})] * 6
+        + [httpx.Response(200, json={})])
+    sleeps: list[float] = []
+    http = client(sleeps, attempts=3)
+    http.retry.throttle_attempts = 10
+    http.gate = Gate(sleep=sleeps.append)
+    http.announce_throttled = False
+    http.json("POST", "/api/v1/x")
+    assert route.call_count == 7  # six 429s: more than attempts=3 allows for other failures
+    assert http.gate.throttled == 6 and 1.0 in sleeps
+    assert Attempts(RetryPolicy(attempts=3)).left(throttled=True)  # unset: the one budget
