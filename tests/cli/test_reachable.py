@@ -45,7 +45,7 @@ REACH: dict[tuple[str, str], tuple[str, str]] = {
         "name": "--name", "notOwnerId": "--not-owner-id", "ownerId": "--owner-id",
         "sort": "--sort"}.items()},
     **{(f"POST {DF}", p): ("data-file create", f) for p, f in {
-        "File": "source", "Json.appId": "--app-id", "Json.connectionId": "--connection-id",
+        "File": "sources", "Json.appId": "--app-id", "Json.connectionId": "--connection-id",
         "Json.folder": "--folder", "Json.folderId": "--folder-id", "Json.name": "--name",
         "Json.sourceId": "--source-id", "Json.tempContentFileId": "--temp-content-id"}.items()},
     **{(f"PUT {DF}/{{id}}", p): ("data-file update", f) for p, f in {

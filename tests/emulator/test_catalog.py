@@ -98,6 +98,7 @@ def test_data_asset_put_needs_the_current_version_and_patch_is_rfc_6902(
     ({"appType": None}, 400), ({"technicalName": ""}, 400), ({"dataStoreInfo": {}}, 400),
     ({"dataStoreInfo": {"id": "no-such-store"}}, 404), ({"id": "mine"}, 400),
     ({"tags": "one"}, 400), ({"colour": "red"}, 400), ({"technicalName": "orders"}, 409),
+    ({"dataFreshness": "v-22-"}, 400), ({"dataFreshness": "2024-01-31"}, 400),
 ])
 def test_a_bad_data_asset_is_refused(http: httpx.Client, change: dict[str, Any],
                                      status: int) -> None:
