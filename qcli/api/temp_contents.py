@@ -42,15 +42,22 @@ class TempContentsApi:
     def error_for(self, response: httpx.Response) -> ApiError:
         return self.http.error_for(response)
 
-    def network_error(self, exc: Exception, method: str, url: str) -> NetworkError:
-        return self.http.network_error(exc, method, url)
+    def network_error(self, exc: Exception, method: str, url: str, *, tries: int = 1,
+                      since: float | None = None) -> NetworkError:
+        return self.http.network_error(exc, method, url, tries=tries, since=since)
+
+    def announce_retry(self, retry: int, exc: BaseException | None,
+                       response: httpx.Response | None, pause: float, method: str, url: str,
+                       attempts: int) -> None:
+        self.http.announce_retry(retry, exc, response, pause, method, url, attempts)
 
     def upload_id(self, url: str) -> str:
         return id_from_location(url)
 
-    def create_upload(self, length: int, metadata: dict[str, str]) -> httpx.Response:
+    def create_upload(self, length: int, metadata: dict[str, str],
+                      deadline: float | None = None) -> httpx.Response:
         """POST /v1/temp-contents/files: create a tus upload of `length` bytes."""
-        return self.http.send_once("POST", FILES, headers={
+        return self.http.send_once("POST", FILES, deadline=deadline, headers={
             "Tus-Resumable": TUS_VERSION,
             "Upload-Length": str(length),
             "Upload-Metadata": encode_metadata(metadata),
@@ -70,9 +77,10 @@ class TempContentsApi:
                             "own server, so the upload stopped")
         return url
 
-    def get_upload_offset(self, url: str) -> httpx.Response:
+    def get_upload_offset(self, url: str, deadline: float | None = None) -> httpx.Response:
         """HEAD on the upload: its Upload-Offset."""
-        return self.http.send_once("HEAD", url, headers={"Tus-Resumable": TUS_VERSION})
+        return self.http.send_once("HEAD", url, deadline=deadline,
+                                   headers={"Tus-Resumable": TUS_VERSION})
 
     def patch_upload(self, url: str, offset: int, body: Iterable[bytes], length: int,
                      timeout: httpx.Timeout | None = None) -> httpx.Response:
@@ -84,9 +92,10 @@ class TempContentsApi:
             "Content-Length": str(length),
         })
 
-    def delete_upload(self, url: str) -> httpx.Response:
+    def delete_upload(self, url: str, deadline: float | None = None) -> httpx.Response:
         """DELETE on the upload (tus termination)."""
-        return self.http.send_once("DELETE", url, headers={"Tus-Resumable": TUS_VERSION})
+        return self.http.send_once("DELETE", url, deadline=deadline,
+                                   headers={"Tus-Resumable": TUS_VERSION})
 
     # -- single-shot, download, details --------------------------------------------------------
     def upload_temp_content(self, body: Iterable[bytes], filename: str, ttl: int) -> str:

@@ -10,7 +10,7 @@ import typer
 from qcli.cli.completers import complete_extension
 from qcli.cli.kit import application, command, new_typer
 from qcli.cli.kit.fields import option, wire_fields, with_options
-from qcli.cli.kit.options import OutputFile, Yes
+from qcli.cli.kit.options import Yes
 from qcli.cli.kit.verbs import delete_each
 
 if TYPE_CHECKING:
@@ -25,6 +25,9 @@ COLUMNS = [("ID", "id"), ("NAME", "name"), ("TYPE", "type"), ("VERSION", "versio
 FILE_COLUMNS = [("PATH", "path"), ("SIZE", "size"), ("MODIFIED", "modified")]
 
 IdArg = typer.Argument(..., help="Extension ID or qext name", autocompletion=complete_extension)
+DownloadFile = typer.Option(
+    None, "--output-file", help="Where to write, replacing FILE ('-' for stdout; default: the "
+    "server's name, a leading '.' made '_', never replacing an existing file)")
 DataOpt = typer.Option(None, "--data", help="Extension fields as JSON, or @FILE")
 
 
@@ -191,7 +194,7 @@ def rm(
 def download(
     ctx: typer.Context,
     extension_id: str = IdArg,
-    output_file: str | None = OutputFile,
+    output_file: str | None = DownloadFile,
 ) -> None:
     """Download an extension's archive.
 
@@ -227,7 +230,7 @@ def file_get(
     ctx: typer.Context,
     extension_id: str = IdArg,
     filepath: str = typer.Argument(..., help="Path inside the archive, e.g. my-chart.js"),
-    output_file: str | None = OutputFile,
+    output_file: str | None = DownloadFile,
 ) -> None:
     """Download one file from an extension's archive.
 

@@ -89,8 +89,9 @@ def get(ctx: typer.Context, temp_id: str = IdArg) -> None:
 def download(
     ctx: typer.Context,
     temp_id: str = IdArg,
-    output_file: str | None = typer.Option(None, "--output-file", help="Where to write "
-                                           "('-' for stdout; default: the content's name)"),
+    output_file: str | None = typer.Option(
+        None, "--output-file", help="Where to write, replacing FILE ('-' for stdout; default: "
+        "the content's name, a leading '.' made '_', never replacing an existing file)"),
     inline: bool = typer.Option(False, "--inline", help="Ask for inline disposition (inline=1)"),
 ) -> None:
     """Download a temporary content; a partial file from an interrupted run is resumed (Range).

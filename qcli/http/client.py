@@ -118,9 +118,12 @@ class HttpClient:
         content: Any = None,
         params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         timeout: httpx.Timeout | None = None,
+        deadline: float | None = None,
     ) -> httpx.Response:
         """One attempt, no retries, no status check: for protocols that retry on their own terms
-        (tus). Transport errors are raised as httpx exceptions; see network_error()."""
+        (tus). Transport errors are raised as httpx exceptions; see network_error(). `deadline`
+        (time.monotonic()) bounds the exchange as a whole, as --timeout does in _send: the
+        caller's retries share it."""
         if not same_origin(url, self.conn.server):
             raise QcliError(f"refusing to send the API key to {url}: it is on another origin "
                             f"than the context's server {self.conn.server}")
@@ -130,10 +133,14 @@ class HttpClient:
                               params=set_params(params), timeout=timeout or self._client.timeout)
         started = time.monotonic()
         self._trace(f"> {method} {request.url}")
+        if deadline is not None:  # the caller's limit over this request and its retries
+            self._deadline.at, self._deadline.budget = deadline, self.conn.timeout
         try:
             response = self._client.send(request)
         except httpx.TooManyRedirects:
             raise self.redirect_loop(method, str(request.url)) from None
+        finally:
+            self._deadline.at = None
         elapsed = (time.monotonic() - started) * 1000
         self._trace(f"< {response.status_code} {response.reason_phrase} ({elapsed:.0f} ms)")
         if response.status_code == 401 and self.auth.can_refresh:
@@ -264,10 +271,19 @@ class HttpClient:
                     continue
             raise self._api_error(response, method)
 
+    def announce_retry(self, retry: int, exc: BaseException | None,
+                       response: httpx.Response | None, pause: float, method: str, url: str,
+                       attempts: int) -> None:
+        """The retry line of a protocol that retries on its own terms (tus), as _send says it:
+        `retrying (2/8) after 503 Service Unavailable, in 0.4 s: POST URL`."""
+        reason = (f"{response.status_code} {response.reason_phrase}" if response is not None
+                  else _short_reason(exc) if exc is not None else "a failure")
+        self._announce_retry(retry, reason, pause, method, url, attempts)
+
     def _announce_retry(self, retry: int, reason: str, pause: float, method: str,
-                        url: str) -> None:
-        line = (f"retrying ({retry + 2}/{self.retry.attempts}) after {reason}, in {pause:.1f} s: "
-                f"{method} {url}")
+                        url: str, attempts: int | None = None) -> None:
+        line = (f"retrying ({retry + 2}/{attempts or self.retry.attempts}) after {reason}, in "
+                f"{pause:.1f} s: {method} {url}")
         self._trace(f"< {line}")
         if self._notice is not None and self._log is None:  # --verbose traced it already
             self._notice(line)

@@ -61,12 +61,22 @@ def _check(output_file: str | None) -> None:
 def save_download(a: Application, response: Any, dest: str | None, default: str,
                   label: str) -> None:
     """Write a streamed answer to `dest`, else to the name in its Content-Disposition, else
-    `default`; '-' is stdout."""
-    from qcli.transfer.download import check_destination, filename_from_disposition, save_response
+    `default` (then exit 2 if that file exists); '-' is stdout."""
+    from qcli.transfer.download import (
+        check_default_destination,
+        check_destination,
+        default_name,
+        filename_from_disposition,
+        save_response,
+    )
 
-    target = dest or filename_from_disposition(response.headers.get("Content-Disposition")) \
-        or default
-    check_destination(target)
+    if dest:  # --output-file: replaced, as curl -o does
+        target = dest
+        check_destination(target)
+    else:  # a name the server chose: an existing file is not replaced, nor a '.' name hidden
+        target = default_name(
+            filename_from_disposition(response.headers.get("Content-Disposition")) or default)
+        check_default_destination(target)
     size = save_response(response, target, a.io, label)
     if target != "-":
         a.say(f"Saved {target} ({size} bytes).")

@@ -65,7 +65,12 @@ def download_temp_content(a: Application, temp_id: str, output_file: str | None,
                           inline: bool = False) -> None:
     """To stdout ('-', one GET) or a file (ranged, resuming a .part; the default name is the
     content's own)."""
-    from qcli.transfer.download import check_destination, fit_file_name, save_response
+    from qcli.transfer.download import (
+        check_default_destination,
+        check_destination,
+        default_name,
+        save_response,
+    )
     from qcli.transfer.ranged import download_resumable, part_path
 
     api = a.temp_contents
@@ -76,10 +81,12 @@ def download_temp_content(a: Application, temp_id: str, output_file: str | None,
             save_response(response, "-", a.io, temp_id)
         return
     dest = output_file
-    if dest is None:
+    if dest is None:  # the content's own name: an existing file is not replaced
         details = api.get_temp_content_details(temp_id)
-        dest = fit_file_name(Path((details or {}).get("Name") or temp_id).name)
-    check_destination(dest)
+        dest = default_name(Path((details or {}).get("Name") or temp_id).name)
+        check_default_destination(dest)
+    else:  # --output-file: replaced, as curl -o does
+        check_destination(dest)
     try:
         size = download_resumable(
             lambda start, if_range: api.get_temp_content(temp_id, start=start, inline=inline,

@@ -148,6 +148,7 @@ def make_uploader(a: Application, chunk: int | None) -> TusUploader:
         server=a.connection.server,
         log=a.say,
         patch_timeout=httpx.Timeout(timeout, read=max(timeout, 120.0)),
+        timeout=timeout,
     )
 
 

@@ -123,6 +123,27 @@ def check_destination(dest: str) -> None:
         raise UsageError(f"cannot write {dest}: permission denied")
 
 
+def default_name(name: str) -> str:
+    """A file name the server chose, made safe to create in the current directory: short
+    enough (fit_file_name) and never hidden: a leading '.' becomes '_' ('.bashrc' is saved as
+    '_bashrc')."""
+    if name.startswith("."):
+        name = "_" + name[1:]
+    return fit_file_name(name)
+
+
+def check_default_destination(dest: str) -> None:
+    """Like check_destination, for a name qcli chose (no --output-file): an existing file is
+    never replaced (a .part beside it may still be resumed). Exit 2 before any byte is
+    written."""
+    check_destination(dest)
+    if os.path.lexists(dest):
+        import shlex
+
+        raise UsageError(f"{dest} exists; pass --output-file {shlex.quote(dest)} to replace it, "
+                         "or another name")
+
+
 def save_response(response: httpx.Response, dest: str, io: IOStreams, label: str) -> int:
     """Write the body to `dest` ('-' is stdout); returns the byte count."""
     total = response.headers.get("Content-Length")

@@ -23,7 +23,15 @@ import httpx
 
 from qcli.errors import ApiError, ExitCode, NetworkError, QcliError
 from qcli.http.client import same_origin
-from qcli.http.retry import STALE_UPLOAD, TUS, TUS_CREATE, Attempts, RetryPolicy
+from qcli.http.retry import (
+    STALE_UPLOAD,
+    THROTTLED,
+    TUS,
+    TUS_CREATE,
+    Attempts,
+    RetryPolicy,
+    parse_retry_after,
+)
 from qcli.transfer.progress import Bar
 from qcli.transfer.resume import ResumeStore
 
@@ -41,15 +49,20 @@ class UploadEndpoint(Protocol):
     and a way to turn a failed one into qcli's error. qcli.api.temp_contents.TempContentsApi is
     one; the uploader knows nothing else of the API or of its HTTP client."""
 
-    def create_upload(self, length: int, metadata: dict[str, str]) -> httpx.Response: ...
+    def create_upload(self, length: int, metadata: dict[str, str],
+                      deadline: float | None = None) -> httpx.Response: ...
     def upload_url(self, response: httpx.Response) -> str: ...
     def upload_id(self, url: str) -> str: ...
-    def get_upload_offset(self, url: str) -> httpx.Response: ...
+    def get_upload_offset(self, url: str, deadline: float | None = None) -> httpx.Response: ...
     def patch_upload(self, url: str, offset: int, body: Iterable[bytes], length: int,
                      timeout: httpx.Timeout | None = None) -> httpx.Response: ...
-    def delete_upload(self, url: str) -> httpx.Response: ...
+    def delete_upload(self, url: str, deadline: float | None = None) -> httpx.Response: ...
     def error_for(self, response: httpx.Response) -> ApiError: ...
-    def network_error(self, exc: Exception, method: str, url: str) -> NetworkError: ...
+    def network_error(self, exc: Exception, method: str, url: str, *, tries: int = 1,
+                      since: float | None = None) -> NetworkError: ...
+    def announce_retry(self, retry: int, exc: BaseException | None,
+                       response: httpx.Response | None, pause: float, method: str, url: str,
+                       attempts: int) -> None: ...
 
 
 @dataclass
@@ -76,8 +89,13 @@ class TusUploader:
         log: Callable[[str], None] | None = None,
         patch_timeout: httpx.Timeout | None = None,
         clock: Callable[[], float] = time.monotonic,
+        timeout: float | None = None,
     ):
         self.api = api
+        # --timeout: a limit over the POST, HEAD and DELETE and their retries, as the HTTP
+        # client's over any request (None: each try's own timeouts only). A PATCH is bounded by
+        # its progress instead (patch_timeout per read and write), so a big chunk is not cut.
+        self.timeout = timeout
         # None: automatic, 8 MiB first, then what the link moved per second in the last PATCH
         # times TARGET_PATCH (see next_chunk): each PATCH's round trip and the server's work
         # at its end stay a few per cent of the upload on any link, and chunks stay short on a
@@ -156,32 +174,34 @@ class TusUploader:
     def _create(self, size: int, filename: str, ttl: int) -> str:
         metadata = {"filename": filename, "ttl": str(ttl)}
         tries = self._attempts()
+        window = self._window()
         while True:
             try:
-                response = self.api.create_upload(size, metadata)
+                response = self.api.create_upload(size, metadata, deadline=window.at)
             except httpx.TransportError as exc:
-                self._wait_or_raise(tries, None, exc, "POST")
+                self._wait_or_raise(tries, None, exc, "POST", window)
                 continue
             if response.status_code in (200, 201):
                 return self.api.upload_url(response)
             if TUS_CREATE.status("POST", response.status_code):
-                self._wait_or_raise(tries, response, None, "POST")
+                self._wait_or_raise(tries, response, None, "POST", window)
                 continue
             raise self.api.error_for(response)
 
     def _head(self, url: str, size: int) -> int | None:
         """The server's offset for `url`, or None when the upload is gone (or not this file)."""
         tries = self._attempts()
+        window = self._window()
         while True:
             try:
-                response = self.api.get_upload_offset(url)
+                response = self.api.get_upload_offset(url, deadline=window.at)
             except httpx.TransportError as exc:
-                self._wait_or_raise(tries, None, exc, "HEAD")
+                self._wait_or_raise(tries, None, exc, "HEAD", window)
                 continue
             if response.status_code in STALE_UPLOAD:
                 return None
             if TUS.status("HEAD", response.status_code):
-                self._wait_or_raise(tries, response, None, "HEAD")
+                self._wait_or_raise(tries, response, None, "HEAD", window)
                 continue
             if response.status_code >= 300:
                 raise self.api.error_for(response)
@@ -194,6 +214,7 @@ class TusUploader:
         size = stat.st_size
         sent = 0
         tries = self._attempts()
+        failing = _Window(time.monotonic())  # since the last PATCH that went through
         stalls = 0
         with open(path, "rb") as fh:
             while self.offset < size:
@@ -204,7 +225,7 @@ class TusUploader:
                         url, self.offset, _slice(fh, self.offset, length, bar), length,
                         timeout=self.patch_timeout)
                 except httpx.TransportError as exc:
-                    self._wait_or_raise(tries, None, exc, "PATCH")
+                    self._wait_or_raise(tries, None, exc, "PATCH", failing)
                     self._resync(url, size, bar, key)
                     continue
                 status = response.status_code
@@ -223,6 +244,7 @@ class TusUploader:
                     self.offset = new
                     bar.set(new)
                     tries.succeeded()
+                    failing = _Window(time.monotonic())
                     if self.auto_chunk and length == self.chunk_size:
                         self.chunk_size = next_chunk(length, self.clock() - started)
                     continue
@@ -233,7 +255,7 @@ class TusUploader:
                         "removed); run the same command again to start a new upload",
                         exit_code=ExitCode.NOT_FOUND)
                 if TUS.status("PATCH", status):
-                    self._wait_or_raise(tries, response, None, "PATCH")
+                    self._wait_or_raise(tries, response, None, "PATCH", failing)
                     self._resync(url, size, bar, key)
                     continue
                 self.forget(key)
@@ -242,7 +264,8 @@ class TusUploader:
         if (now.st_size, now.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
             self.forget(key)
             with contextlib.suppress(httpx.TransportError, QcliError):
-                self.api.delete_upload(url).close()  # a mix of old and new bytes: of no use
+                # a mix of old and new bytes: of no use
+                self.api.delete_upload(url, deadline=self._window().at).close()
             grew = (f" (from {stat.st_size} to {now.st_size} bytes)"
                     if now.st_size != stat.st_size else "")
             raise QcliError(f"{path} changed while it was being uploaded{grew}: the upload is "
@@ -255,7 +278,7 @@ class TusUploader:
         if not url:
             return
         try:
-            response = self.api.delete_upload(url)
+            response = self.api.delete_upload(url, deadline=self._window().at)
         except httpx.TransportError:
             response = None
         if response is not None and response.status_code in (204, 404, 410):
@@ -281,28 +304,65 @@ class TusUploader:
     def _attempts(self) -> Attempts:
         return Attempts(self.retry, self.sleep, self._say)
 
+    def _window(self) -> _Window:
+        started = time.monotonic()
+        return _Window(started, None if self.timeout is None else started + self.timeout)
+
     def _wait_or_raise(self, tries: Attempts, response: httpx.Response | None,
-                       exc: Exception | None, method: str) -> None:
-        """Sleep before the next try, or raise once the tries are used up."""
-        wait = tries.delay(response.headers.get("Retry-After") if response is not None else None)
+                       exc: Exception | None, method: str, window: _Window) -> None:
+        """Sleep before the next try, or raise once the tries are used up or the next one
+        would start past the window's limit (as the HTTP client's _send decides: a wait the
+        server asked for with Retry-After, or a 429's, moves the limit on)."""
+        retry_after = response.headers.get("Retry-After") if response is not None else None
+        wait = tries.delay(retry_after)
+        if wait is not None and window.at is not None:
+            if response is not None and (parse_retry_after(retry_after) is not None
+                                         or response.status_code in THROTTLED):
+                window.at += wait
+            elif time.monotonic() + wait >= window.at - 0.05:
+                wait = None
+        url = _request_url(response, exc) or self.url or self.server
         if wait is None:
             hint = "run the same command again to resume" if self.url else None
             error: QcliError
             if exc is not None:
-                error = self.api.network_error(exc, method, self.url or self.server)
+                error = self.api.network_error(exc, method, url, tries=tries.failures + 1,
+                                               since=window.started)
             else:
                 assert response is not None
                 error = self.api.error_for(response)
             error.hint = hint or error.hint
             raise error
-        what = f"{response.status_code}" if response is not None else type(exc).__name__
+        self.api.announce_retry(tries.failures, exc, response, wait, method, url,
+                                self.retry.attempts)
         if response is not None:
             response.close()
-        tries.wait(wait, f"{method} failed ({what}); retrying in {{wait:.1f}} s")
+        tries.wait(wait)
 
     def _say(self, line: str) -> None:
         if self.log is not None:
             self.log(line)
+
+
+@dataclass
+class _Window:
+    """When an operation's first try started (time.monotonic()) and when its tries must be
+    over (None: no limit but the number of tries)."""
+
+    started: float
+    at: float | None = None
+
+
+def _request_url(response: httpx.Response | None, exc: Exception | None) -> str | None:
+    """The full URL of the request that failed, for the retry line and the error."""
+    try:
+        if response is not None:
+            return str(response.request.url)
+        if isinstance(exc, httpx.RequestError):
+            return str(exc.request.url)
+    except RuntimeError:  # httpx: no request attached
+        pass
+    return None
 
 
 def next_chunk(length: int, seconds: float) -> int:

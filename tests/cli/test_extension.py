@@ -234,3 +234,29 @@ def test_an_empty_path_is_not_the_current_folder(qcli: Qcli, emu: Emulator, tmp_
         assert result.err == ("error: the extension path is empty: give a folder, a .zip or '-' "
                               "for stdin\n")
     assert not [r for r in emu.requests() if r["method"] == "POST"]
+
+
+def test_default_download_names_never_replace_an_existing_file(
+    qcli: Qcli, emu: Emulator, tmp_path: Path
+) -> None:
+    qcli.login(emu)
+    _create(qcli, tmp_path, "keep-chart")
+    archive = qcli.home / "keep-chart.zip"
+    archive.write_text("precious\n")
+    result = qcli("extension", "download", "keep-chart")
+    assert result.code == 2, result.err
+    assert result.err == ("error: keep-chart.zip exists; pass --output-file keep-chart.zip to "
+                          "replace it, or another name\n")
+    assert archive.read_text() == "precious\n"
+    assert not (qcli.home / "keep-chart.zip.part").exists()
+    qext = qcli.home / "keep-chart.qext"
+    qext.write_text("mine\n")
+    one = qcli("extension", "file", "get", "keep-chart", "keep-chart.qext")
+    assert one.code == 2 and "keep-chart.qext exists; pass --output-file" in one.err
+    assert qext.read_text() == "mine\n"
+    # explicit --output-file replaces
+    assert qcli("extension", "download", "keep-chart", "--output-file", "keep-chart.zip").code == 0
+    assert zipfile.is_zipfile(archive)
+    assert qcli("extension", "file", "get", "keep-chart", "keep-chart.qext",
+                "--output-file", "keep-chart.qext").code == 0
+    assert json.loads(qext.read_text())["name"]

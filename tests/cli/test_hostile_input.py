@@ -156,6 +156,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+        elif behaviour == "503-always":
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif behaviour == "429-long":  # rate limited for more than a day
             self.send_response(429)
             self.send_header("Retry-After", "100000")
@@ -450,6 +454,45 @@ def test_refused_connection_retries_are_announced_and_totalled(qcli: Qcli) -> No
         f"retrying ({n}/5)" for n in range(2, 6)]
     assert lines[-1].startswith(f"error: cannot connect to http://127.0.0.1:{port}: ")
     assert f"(GET http://127.0.0.1:{port}/api/v1/extensions; 5 tries, " in lines[-1]
+
+
+def test_timeout_bounds_tus_creation_and_its_retries(qcli: Qcli, tcp: Callable[[str], str],
+                                                     tmp_path: Path) -> None:
+    url = tcp("silent")
+    (tmp_path / "sales.csv").write_text("a,b\n1,2\n")
+    started = time.monotonic()
+    result = qcli("temp-content", "create", str(tmp_path / "sales.csv"), "--timeout", "2",
+                  env={"QCLI_SERVER": url, "QCLI_API_KEY": API_KEY})
+    took = time.monotonic() - started
+    assert result.code == 6, result.err
+    last = result.err.splitlines()[-1]
+    assert last.startswith(f"error: POST {url}/api/v1/temp-contents/files timed out: no "
+                           "complete answer within 2 s ("), last
+    spent = float(last.split(" s in all)" if "in all" in last else " s)")[0].rsplit(" ", 1)[1])
+    assert 1.5 <= spent < 5, last  # the real total, as measured by qcli
+    assert took < 10, f"{took:.1f} s with --timeout 2 (was 8 tries of 2 s and their pauses)"
+
+
+def test_tus_retries_are_announced_as_the_clients_are(qcli: Qcli, web: Callable[[str], str],
+                                                      tmp_path: Path) -> None:
+    url = web("503-always")
+    (tmp_path / "sales.csv").write_text("a,b\n1,2\n")
+    env = {"QCLI_SERVER": url, "QCLI_API_KEY": API_KEY}
+    started = time.monotonic()
+    result = qcli("temp-content", "create", str(tmp_path / "sales.csv"), "--timeout", "2",
+                  env=env)
+    took = time.monotonic() - started
+    assert result.code != 0
+    lines = result.err.splitlines()
+    assert len(lines) >= 2, result.err  # one retry at least within 2 s (pauses of 0.25-1 s)
+    for n, line in enumerate(lines[:-1], start=2):
+        assert line.startswith(f"retrying ({n}/8) after 503 Service Unavailable, in "), line
+        assert line.endswith(f" s: POST {url}/api/v1/temp-contents/files"), line
+    assert lines[-1].startswith("error: ") and "503" in lines[-1], lines[-1]
+    assert took < 10, f"{took:.1f} s with --timeout 2"
+    quiet = qcli("temp-content", "create", str(tmp_path / "sales.csv"), "--timeout", "2", "-q",
+                 env=env)
+    assert quiet.code == result.code and len(quiet.err.splitlines()) == 1, quiet.err
 
 
 # -- item 10: whose key ---------------------------------------------------------------------------

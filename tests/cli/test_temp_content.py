@@ -336,8 +336,9 @@ def test_download_resumes_a_partial_file_with_range(
     assert again.code == 0, again.err
     assert (tmp_path / "copy2.bin").read_bytes() == src.read_bytes()
     # default name: the content's name; stdout with -
+    # default name: the content's name, which is the source's here (cwd is tmp_path): kept
     default = qcli("temp-content", "download", temp_id, env=_env(emu))
-    assert default.code == 0
+    assert default.code == 2 and "ranged.bin exists; pass --output-file" in default.err
     streamed = subprocess.run([sys.executable, "-m", "qcli", "temp-content", "download", temp_id,
                                "--output-file", "-"], env=dict(qcli.env, **_env(emu)),
                               capture_output=True)
@@ -403,3 +404,43 @@ def test_two_processes_uploading_one_file(qcli: Qcli, emu: Emulator, tmp_path: P
     posts = [r for r in emu.requests() if r["method"] == "POST"]
     assert len(posts) == 1  # the second process never created an upload
     assert _download(qcli, emu, out.strip(), tmp_path) == src.read_bytes()
+
+
+def test_download_never_replaces_an_existing_file_under_the_contents_name(
+    qcli: Qcli, emu: Emulator, tmp_path: Path
+) -> None:
+    (tmp_path / "src").mkdir()
+    src = _file(tmp_path / "src", "report.csv", 2048)
+    temp_id = qcli("temp-content", "create", str(src), "-q", env=_env(emu)).out.strip()
+    precious = qcli.home / "report.csv"
+    precious.write_text("precious\n")
+    emu.clear_requests()
+    result = qcli("temp-content", "download", temp_id, env=_env(emu))
+    assert result.code == 2, result.err
+    assert result.err == ("error: report.csv exists; pass --output-file report.csv to replace it, "
+                          "or another name\n")
+    assert precious.read_text() == "precious\n"
+    assert not (qcli.home / "report.csv.part").exists()
+    assert not [r for r in emu.requests() if r["path"].endswith(f"/{temp_id}")
+                and r["method"] == "GET"]  # only the details were asked for
+    # a .part of the same content under the default name still resumes
+    precious.unlink()
+    (qcli.home / "report.csv.part").write_bytes(src.read_bytes()[:1000])
+    (qcli.home / "report.csv.part.json").write_text(json.dumps({"id": temp_id, "size": 2048}))
+    resumed = qcli("temp-content", "download", temp_id, env=_env(emu))
+    assert resumed.code == 0, resumed.err
+    assert precious.read_bytes() == src.read_bytes()
+    assert any(r["headers"].get("range") == "bytes=1000-" for r in emu.requests())
+    precious.write_text("precious\n")
+    # --output-file is explicit: replaced, as curl -o does
+    again = qcli("temp-content", "download", temp_id, "--output-file", "report.csv",
+                 env=_env(emu))
+    assert again.code == 0, again.err
+    assert precious.read_bytes() == src.read_bytes()
+    # a name starting with '.' is not saved hidden (nor over a dot file)
+    dot = qcli("temp-content", "create", str(src), "--filename", ".bashrc", "-q", env=_env(emu))
+    assert dot.code == 0, dot.err
+    saved = qcli("temp-content", "download", dot.out.strip(), env=_env(emu))
+    assert saved.code == 0, saved.err
+    assert not (qcli.home / ".bashrc").exists()
+    assert (qcli.home / "_bashrc").read_bytes() == src.read_bytes()
