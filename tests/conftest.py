@@ -250,6 +250,27 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
     emu.stop()
 
 
+def module_emulator(name: str) -> tuple[Any, Any]:
+    """Fixtures for a test module that wants an emulator of its own (the many files and
+    extensions it makes stay out of the session emulator, whose lists other tests read page by
+    page): `own_emulator, emu = module_emulator("sync")` at the top of the module."""
+
+    @pytest.fixture(scope="module")
+    def own_emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
+        emulator = Emulator(tmp_path_factory.mktemp(f"{name}-emulator")).start()
+        yield emulator
+        emulator.stop()
+
+    @pytest.fixture
+    def emu(own_emulator: Emulator) -> Any:
+        own_emulator.clear_faults()
+        own_emulator.clear_requests()
+        yield own_emulator
+        own_emulator.clear_faults()
+
+    return own_emulator, emu
+
+
 @pytest.fixture
 def emu(emulator: Emulator) -> Any:
     """The session emulator, with faults and the request log cleared around each test, and

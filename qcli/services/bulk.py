@@ -182,22 +182,11 @@ class Display:
     def __enter__(self) -> Display:
         if not self.show or not self.total:
             return self
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
+        from qcli.transfer.progress import transfer_progress
 
-        console = Console(file=self.a.io.stderr, no_color=self.a.io.color_disabled)
-        self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[files]}"),
-            DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
-            TextColumn("{task.fields[notes]}"), console=console, transient=True,
-            redirect_stderr=False, redirect_stdout=False)
+        self.progress = transfer_progress(self.a.io, after_bar=("{task.fields[files]}",),
+                                          after_eta=("{task.fields[notes]}",),
+                                          redirect_stderr=False, redirect_stdout=False)
         self.progress.start()
         self.task = self.progress.add_task(self.label, total=max(self.size, 1),
                                            files=self._files(), notes="")

@@ -60,6 +60,27 @@ def reporting_to(sink: Callable[[int], None]) -> Iterator[None]:
         _local.sink = None
 
 
+def transfer_progress(io: IOStreams, *, after_bar: tuple[str, ...] = (),
+                      after_eta: tuple[str, ...] = (), **options: Any) -> Any:
+    """A rich Progress on stderr (never stdout) with the transfer columns: description, bar,
+    [after_bar texts], bytes done, rate, time left, [after_eta texts]."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    console = Console(file=io.stderr, no_color=io.color_disabled)
+    return Progress(TextColumn("{task.description}"), BarColumn(),
+                    *(TextColumn(t) for t in after_bar), DownloadColumn(), TransferSpeedColumn(),
+                    TimeRemainingColumn(), *(TextColumn(t) for t in after_eta), console=console,
+                    transient=True, **options)
+
+
 @contextlib.contextmanager
 def progress_bar(io: IOStreams, total: int | None, description: str, *, done: int = 0
                  ) -> Iterator[Bar]:
@@ -72,25 +93,6 @@ def progress_bar(io: IOStreams, total: int | None, description: str, *, done: in
     if not io.show_progress:
         yield Bar()
         return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    console = Console(file=io.stderr, no_color=io.color_disabled)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with transfer_progress(io) as progress:
         task = progress.add_task(description, total=total, completed=done)
         yield Bar(progress, task)

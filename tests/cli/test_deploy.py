@@ -15,27 +15,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pytest
-from conftest import API_KEY, Emulator, Qcli, make_extension_dir
+from conftest import API_KEY, Emulator, Qcli, make_extension_dir, module_emulator
 
 EXT = "/api/v1/extensions"
 
 
-@pytest.fixture(scope="module")
-def own_emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """An emulator of this module's own: the many files and extensions made here stay out of
-    the session emulator, whose lists other tests read page by page."""
-    emulator = Emulator(tmp_path_factory.mktemp("deploy-emulator")).start()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def emu(own_emulator: Emulator) -> Any:
-    own_emulator.clear_faults()
-    own_emulator.clear_requests()
-    yield own_emulator
-    own_emulator.clear_faults()
+own_emulator, emu = module_emulator("deploy")
 
 
 def _env(emu: Emulator) -> dict[str, str]:

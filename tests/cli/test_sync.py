@@ -14,27 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import API_KEY, Emulator, Qcli
+from conftest import API_KEY, Emulator, Qcli, module_emulator
 
 FILES = "/api/v1/data-files"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
-@pytest.fixture(scope="module")
-def own_emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """An emulator of this module's own: the many files and extensions made here stay out of
-    the session emulator, whose lists other tests read page by page."""
-    emulator = Emulator(tmp_path_factory.mktemp("sync-emulator")).start()
-    yield emulator
-    emulator.stop()
-
-
-@pytest.fixture
-def emu(own_emulator: Emulator) -> Any:
-    own_emulator.clear_faults()
-    own_emulator.clear_requests()
-    yield own_emulator
-    own_emulator.clear_faults()
+own_emulator, emu = module_emulator("sync")
 
 
 def _env(emu: Emulator) -> dict[str, str]:
