@@ -62,3 +62,14 @@ def test_the_cli_layer_holds_no_http_details() -> None:
                 first = [a for a in node.args if isinstance(a, ast.Constant)
                          and isinstance(a.value, str) and a.value.startswith("/api/")]
                 assert not first, (path.name, node.lineno)
+
+
+def test_services_never_touch_an_http_response() -> None:
+    """Downloads reach qcli.services as qcli.http.download.Download (status, filename, size,
+    bytes): no status_code, headers or httpx.Response there."""
+    import re
+
+    banned = re.compile(r"status_code|\.headers\b|httpx\.Response")
+    for path in (ROOT / "services").rglob("*.py"):
+        text = path.read_text()
+        assert not banned.findall(text), (path.name, banned.findall(text))

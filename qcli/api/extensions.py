@@ -7,10 +7,9 @@ import json
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-import httpx
-
 from qcli.api.ids import segment, segments
 from qcli.http.client import HttpClient
+from qcli.http.download import Download
 
 BASE = "/api/v1/extensions"
 
@@ -59,19 +58,19 @@ class ExtensionsApi:
         self.http.request("DELETE", f"{BASE}/{_id(extension_id)}")
 
     @contextlib.contextmanager
-    def download_extension(self, extension_id: str) -> Iterator[httpx.Response]:
+    def download_extension(self, extension_id: str) -> Iterator[Download]:
         """GET /v1/extensions/{id}/file: the whole archive, streamed."""
-        with self.http.stream("GET", f"{BASE}/{_id(extension_id)}/file",
-                              headers={"Accept": "*/*"}) as response:
-            yield response
+        with self.http.download("GET", f"{BASE}/{_id(extension_id)}/file",
+                                headers={"Accept": "*/*"}) as download:
+            yield download
 
     @contextlib.contextmanager
-    def download_extension_file(self, extension_id: str, filepath: str) -> Iterator[httpx.Response]:
+    def download_extension_file(self, extension_id: str, filepath: str) -> Iterator[Download]:
         """GET /v1/extensions/{id}/file/{filepath}: one file from the archive, streamed."""
         inner = segments(filepath, "file path")
         path = f"{BASE}/{_id(extension_id)}/file/{inner}"
-        with self.http.stream("GET", path, headers={"Accept": "*/*"}) as response:
-            yield response
+        with self.http.download("GET", path, headers={"Accept": "*/*"}) as download:
+            yield download
 
 
 def _parts(archive: Archive | None, data: dict[str, Any] | None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import httpx
 from qcli.api.ids import segment
 from qcli.errors import ApiError, NetworkError, QcliError
 from qcli.http.client import HttpClient, same_origin
+from qcli.http.download import Download
 
 BASE = "/api/v1/temp-contents"
 FILES = f"{BASE}/files"
@@ -114,7 +115,7 @@ class TempContentsApi:
 
     @contextlib.contextmanager
     def get_temp_content(self, temp_id: str, *, start: int = 0, inline: bool = False,
-                         if_range: str | None = None) -> Iterator[httpx.Response]:
+                         if_range: str | None = None) -> Iterator[Download]:
         """GET /v1/temp-contents/{id}, from byte `start` (Range) when it is not 0; with
         `if_range` (an ETag or HTTP date) the server sends the whole content if it changed."""
         headers = {"Accept": "*/*"}
@@ -123,10 +124,10 @@ class TempContentsApi:
             if if_range:
                 headers["If-Range"] = if_range
         path = f"{BASE}/{segment(temp_id, 'temporary content ID')}"
-        with self.http.stream("GET", path, headers=headers,
-                              params={"inline": "1"} if inline else None,
-                              ok=lambda s: 200 <= s < 300 or s == 416) as response:
-            yield response
+        with self.http.download("GET", path, headers=headers,
+                                params={"inline": "1"} if inline else None,
+                                ok=lambda s: 200 <= s < 300 or s == 416) as download:
+            yield download
 
     def get_temp_content_details(self, temp_id: str) -> dict[str, Any] | None:
         """GET /v1/temp-contents/{id}/details; None while the upload is incomplete (204)."""

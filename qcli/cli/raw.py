@@ -59,15 +59,15 @@ def _send(
             headers["Content-Type"] = "application/octet-stream"
     if output_file:
         check_destination(output_file)
-    with a.http.stream(method, _path(path), params=params or None, content=content,
-                       headers=headers) as response:
+    with a.http.download(method, _path(path), params=params or None, content=content,
+                         headers=headers) as download:
         if output_file:
-            save_response(response, output_file, a.io, path)
+            save_response(download, output_file, a.io, path)
             return
-        data = response.read()
+        data = download.read()
     if not data:
         return
-    if "json" in response.headers.get("Content-Type", ""):
+    if "json" in download.content_type:
         a.printer.item(parse_json(data.decode("utf-8"), "the response"))
     else:
         out = a.io.out_binary()

@@ -23,6 +23,7 @@ from qcli.errors import ApiError, NetworkError, QcliError, UsageError
 from qcli.http.auth import Authenticator
 from qcli.http.deadline import Deadline
 from qcli.http.deadline import install as install_deadline
+from qcli.http.download import Download
 from qcli.http.envelope import parse_error
 from qcli.http.retry import (
     HTTP,
@@ -108,6 +109,12 @@ class HttpClient:
             raise self.network_error(exc, method, str(response.request.url)) from None
         finally:
             response.close()
+
+    @contextlib.contextmanager
+    def download(self, method: str, path: str, **kwargs: Any) -> Iterator[Download]:
+        """stream(), the answer handed over as a Download (status, content headers, bytes)."""
+        with self.stream(method, path, **kwargs) as response:
+            yield Download(response)
 
     def send_once(
         self,

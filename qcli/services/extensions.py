@@ -9,6 +9,7 @@ from qcli.errors import QcliError
 
 if TYPE_CHECKING:
     from qcli.app import Application
+    from qcli.http.download import Download
     from qcli.transfer.archive import Archive
 
 
@@ -25,8 +26,8 @@ def archive_entries(a: Application, extension_id: str) -> list[dict[str, Any]]:
     """The files inside an extension's archive (downloaded whole, read in memory)."""
     from qcli.transfer.archive import list_entries
 
-    with a.extensions.download_extension(extension_id) as response:
-        content = response.read()
+    with a.extensions.download_extension(extension_id) as download:
+        content = download.read()
     try:
         return list_entries(content)
     except Exception:  # zipfile raises several kinds for a bad archive
@@ -36,8 +37,8 @@ def archive_entries(a: Application, extension_id: str) -> list[dict[str, Any]]:
 def download_archive(a: Application, extension_id: str, output_file: str | None) -> None:
     """The whole archive; the default name is the server's (or ID.zip)."""
     _check(output_file)
-    with a.extensions.download_extension(extension_id) as response:
-        save_download(a, response, output_file, f"{extension_id}.zip", f"extension {extension_id}")
+    with a.extensions.download_extension(extension_id) as download:
+        save_download(a, download, output_file, f"{extension_id}.zip", f"extension {extension_id}")
 
 
 def download_file(a: Application, extension_id: str, filepath: str,
@@ -47,8 +48,8 @@ def download_file(a: Application, extension_id: str, filepath: str,
 
     _check(output_file)
     default = posixpath.basename(filepath.rstrip("/")) or "file"
-    with a.extensions.download_extension_file(extension_id, filepath) as response:
-        save_download(a, response, output_file, default, filepath)
+    with a.extensions.download_extension_file(extension_id, filepath) as download:
+        save_download(a, download, output_file, default, filepath)
 
 
 def _check(output_file: str | None) -> None:
@@ -58,7 +59,7 @@ def _check(output_file: str | None) -> None:
         check_destination(output_file)
 
 
-def save_download(a: Application, response: Any, dest: str | None, default: str,
+def save_download(a: Application, download: Download, dest: str | None, default: str,
                   label: str) -> None:
     """Write a streamed answer to `dest`, else to the name in its Content-Disposition, else
     `default` (then exit 2 if that file exists); '-' is stdout."""
@@ -66,7 +67,6 @@ def save_download(a: Application, response: Any, dest: str | None, default: str,
         check_default_destination,
         check_destination,
         default_name,
-        filename_from_disposition,
         save_response,
     )
 
@@ -74,9 +74,8 @@ def save_download(a: Application, response: Any, dest: str | None, default: str,
         target = dest
         check_destination(target)
     else:  # a name the server chose: an existing file is not replaced, nor a '.' name hidden
-        target = default_name(
-            filename_from_disposition(response.headers.get("Content-Disposition")) or default)
+        target = default_name(download.filename or default)
         check_default_destination(target)
-    size = save_response(response, target, a.io, label)
+    size = save_response(download, target, a.io, label)
     if target != "-":
         a.say(f"Saved {target} ({size} bytes).")

@@ -75,10 +75,10 @@ def download_temp_content(a: Application, temp_id: str, output_file: str | None,
 
     api = a.temp_contents
     if output_file == "-":
-        with api.get_temp_content(temp_id, inline=inline) as response:
-            if response.status_code == 204:
+        with api.get_temp_content(temp_id, inline=inline) as download:
+            if download.status == 204:
                 raise QcliError(f"{temp_id} is not complete yet (204)")
-            save_response(response, "-", a.io, temp_id)
+            save_response(download, "-", a.io, temp_id)
         return
     dest = output_file
     if dest is None:  # the content's own name: an existing file is not replaced

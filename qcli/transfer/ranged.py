@@ -17,18 +17,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from qcli.errors import ExitCode, QcliError
 from qcli.http.retry import DOWNLOAD, Attempts, RetryPolicy
 from qcli.iostreams import IOStreams
-from qcli.transfer.download import iter_body
+from qcli.transfer.download import Download
 from qcli.transfer.progress import progress_bar
 
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 UNSATISFIED = re.compile(r"bytes \*/(\d+)")
 
-# open(start, if_range) -> a context manager yielding the response for bytes from `start`
+# open(start, if_range) -> a context manager yielding the Download of bytes from `start`
 Opener = Callable[[int, str | None], Any]
 
 
@@ -52,12 +50,12 @@ def _save_sidecar(dest: Path, doc: dict[str, Any]) -> None:
     sidecar_path(dest).write_text(json.dumps(doc))
 
 
-def _validator(response: httpx.Response) -> dict[str, str]:
+def _validator(download: Download) -> dict[str, str]:
     """What If-Range can send back: a strong ETag, else Last-Modified."""
-    etag = response.headers.get("ETag")
+    etag = download.etag
     if etag and not etag.startswith("W/"):
         return {"etag": etag}
-    modified = response.headers.get("Last-Modified")
+    modified = download.last_modified
     return {"lastModified": modified} if modified else {}
 
 
@@ -66,12 +64,11 @@ def _start_over(dest: Path) -> None:
     sidecar_path(dest).unlink(missing_ok=True)
 
 
-def _total(response: httpx.Response, start: int) -> int | None:
-    match = CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+def _total(download: Download, start: int) -> int | None:
+    match = CONTENT_RANGE.match(download.content_range or "")
     if match and match.group(3) != "*":
         return int(match.group(3))
-    length = response.headers.get("Content-Length")
-    return start + int(length) if length and length.isdigit() else None
+    return start + download.size if download.size is not None else None
 
 
 def download_resumable(
@@ -98,13 +95,13 @@ def download_resumable(
             start = part.stat().st_size if part.exists() else 0
             if_range = (side.get("etag") or side.get("lastModified")) if start else None
             try:
-                with open_at(start, if_range) as response:
-                    status = response.status_code
+                with open_at(start, if_range) as download:
+                    status = download.status
                     if status == 204:
                         raise QcliError(f"{label} is not complete yet (204): the upload is still "
                                         "in progress")
                     if status == 416:
-                        match = UNSATISFIED.match(response.headers.get("Content-Range", ""))
+                        match = UNSATISFIED.match(download.content_range or "")
                         if match and int(match.group(1)) == start and side.get("size") in (
                                 None, start):
                             total = start  # the partial file already holds every byte
@@ -116,11 +113,11 @@ def download_resumable(
                     if status == 200 or not start:
                         mode, start = "wb", 0  # the server sent the whole file
                     elif status == 206:
-                        match = CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+                        match = CONTENT_RANGE.match(download.content_range or "")
                         if not match or int(match.group(1)) != start:
                             raise QcliError(f"the server answered a different range "
-                                            f"({response.headers.get('Content-Range')!r})")
-                    total = _total(response, start)
+                                            f"({download.content_range!r})")
+                    total = _total(download, start)
                     if (start and side.get("size") is not None and total is not None
                             and total != side["size"]):
                         if log:
@@ -130,7 +127,7 @@ def download_resumable(
                         side = {}
                         continue
                     if mode == "wb" or not side:
-                        side = {"id": label, "size": total, **_validator(response)}
+                        side = {"id": label, "size": total, **_validator(download)}
                         _save_sidecar(dest, side)
                     bar.set(start)
                     if total is not None:
@@ -138,7 +135,7 @@ def download_resumable(
                     with open(part, mode) as fh:
                         # as the socket delivers them (iter_bytes(N) re-chunked through a
                         # buffer and made downloads 2.7x slower), straight from it when it can
-                        for chunk in iter_body(response):
+                        for chunk in download.chunks():
                             fh.write(chunk)
                             bar.advance(len(chunk))
                         fh.flush()

@@ -118,3 +118,21 @@ def test_a_head_answer_has_no_body_whatever_its_length(server: ThreadingHTTPServ
             client.stream("HEAD", "/plain") as response:
         assert response.headers["Content-Length"] == str(len(BODY))
         assert list(iter_body(response)) == []  # not a wait for bytes that never come
+
+
+def test_download_reports_what_the_headers_say_and_yields_the_body() -> None:
+    from qcli.http.download import Download
+
+    response = httpx.Response(
+        206, request=httpx.Request("GET", "http://127.0.0.1/x"), content=b"abc",
+        headers={"Content-Disposition": "attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.zip",
+                 "ETag": '"e1"', "Last-Modified": "Wed, 25 Nov 2026 10:00:00 GMT",
+                 "Content-Range": "bytes 3-5/6", "Content-Type": "application/zip"})
+    download = Download(response)
+    assert (download.status, download.filename, download.size) == (206, "résumé.zip", 3)
+    assert (download.etag, download.last_modified, download.content_range,
+            download.content_type) == ('"e1"', "Wed, 25 Nov 2026 10:00:00 GMT", "bytes 3-5/6",
+                                       "application/zip")
+    assert b"".join(bytes(c) for c in download.chunks()) == b"abc"
+    bare = Download(httpx.Response(200, request=httpx.Request("GET", "http://127.0.0.1/x")))
+    assert (bare.filename, bare.size, bare.etag, bare.content_range) == (None, None, None, None)
