@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qcli.api.ids import segment, segments
 from qcli.http.client import HttpClient
 from qcli.http.download import Download
+
+if TYPE_CHECKING:
+    from qcli.api.models import Extension
 
 BASE = "/api/v1/extensions"
 
@@ -35,23 +38,23 @@ class ExtensionsApi:
         """GET /v1/extensions: lists all imported extensions."""
         return list(self.http.paginate(BASE))
 
-    def get_extension(self, extension_id: str) -> dict[str, Any]:
+    def get_extension(self, extension_id: str) -> Extension:
         """GET /v1/extensions/{id}: by ID or qextFilename."""
-        return self.http.json("GET", f"{BASE}/{_id(extension_id)}")
+        return _extension(self.http.json("GET", f"{BASE}/{_id(extension_id)}"))
 
     def create_extension(
         self, archive: Archive | None, data: dict[str, Any] | None
-    ) -> dict[str, Any]:
+    ) -> Extension:
         """POST /v1/extensions: multipart parts `file` (the archive) and `data` (the model)."""
-        return self.http.json("POST", BASE, files=_parts(archive, data))
+        return _extension(self.http.json("POST", BASE, files=_parts(archive, data)))
 
     def patch_extension(
         self, extension_id: str, archive: Archive | None, data: dict[str, Any] | None
-    ) -> dict[str, Any]:
+    ) -> Extension:
         """PATCH /v1/extensions/{id}: a new archive and/or changed fields."""
-        return self.http.json(
+        return _extension(self.http.json(
             "PATCH", f"{BASE}/{_id(extension_id)}", files=_parts(archive, data)
-        )
+        ))
 
     def delete_extension(self, extension_id: str) -> None:
         """DELETE /v1/extensions/{id}: soft delete."""
@@ -71,6 +74,12 @@ class ExtensionsApi:
         path = f"{BASE}/{_id(extension_id)}/file/{inner}"
         with self.http.download("GET", path, headers={"Accept": "*/*"}) as download:
             yield download
+
+
+def _extension(raw: Any) -> Extension:
+    from qcli.api.models import Extension  # pydantic: only for the commands that show one
+
+    return Extension.from_json(raw)
 
 
 def _parts(archive: Archive | None, data: dict[str, Any] | None) -> dict[str, Any]:

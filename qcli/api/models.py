@@ -1,10 +1,12 @@
-"""Request models from the reference, checked before any request is sent (pydantic v2)."""
+"""Models from the reference (pydantic v2): requests, checked before any request is sent, and
+the resources the API methods return (qcli.api imports this module only where one is needed:
+pydantic stays off the startup path of commands that print lists of plain dicts)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from qcli.errors import UsageError
 
@@ -160,3 +162,69 @@ def validate_patch(doc: Any) -> list[dict[str, Any]]:
     if not isinstance(doc, list) or not doc:
         raise UsageError("invalid JSON patch: expected a non-empty array of operations")
     return [PatchOperation.check(op, i) for i, op in enumerate(doc)]
+
+
+# -- responses -------------------------------------------------------------------------------------
+class Resource(BaseModel):
+    """A resource as the server sent it: the reference's fields typed for qcli, any other field
+    kept (extra allowed). to_json() is the server's JSON as it came (same keys, order and
+    values), which is what the printer prints."""
+
+    model_config = ConfigDict(extra="allow")
+    _raw: Any = PrivateAttr(default=None)
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Self:
+        """Typed, when the answer matches the reference; else its fields as they are (an answer
+        that is off the reference still prints as before)."""
+        try:
+            model = cls.model_validate(raw)
+        except ValidationError:
+            model = cls.model_construct(**raw) if isinstance(raw, dict) else cls.model_construct()
+        model._raw = raw
+        return model
+
+    def to_json(self) -> Any:
+        if self._raw is not None:
+            return self._raw
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class BundleMeta(Resource):
+    id: str | None = None
+    name: str | None = None
+    description: str | None = None
+
+
+class Extension(Resource):
+    """GET/POST/PATCH /v1/extensions(/{id}): the reference's `extension`."""
+
+    id: str | None = None
+    name: str | None = None
+    type: str | None = None
+    tags: list[str] | None = None
+    icon: str | None = None
+    file: dict[str, Any] | None = None
+    author: str | None = None
+    bundle: BundleMeta | None = None
+    bundled: bool | None = None
+    license: str | None = None
+    preview: str | None = None
+    version: str | None = None
+    checksum: str | None = None
+    homepage: str | None = None
+    keywords: str | None = None
+    loadpath: str | None = None
+    supplier: str | None = None
+    supernova: bool | None = None
+    deprecated: str | None = None
+    repository: str | None = None
+    description: str | None = None
+    qextVersion: str | None = None
+    dependencies: dict[str, Any] | None = None
+    qextFilename: str | None = None
+    migrationState: str | None = None
+    tenantId: str | None = None
+    userId: str | None = None
+    createdAt: str | None = None
+    updateAt: str | None = None

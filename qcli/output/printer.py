@@ -46,7 +46,10 @@ class Printer:
 
     # -- entry points ----------------------------------------------------------------------------
     def item(self, obj: Any, *, columns: Sequence[Column] | None = None, id_key: str = "id") -> None:
-        """One resource (or any JSON value)."""
+        """One resource (or any JSON value); a model (qcli.api.models.Resource) prints as the
+        server sent it (its to_json())."""
+        if hasattr(obj, "to_json"):
+            obj = obj.to_json()
         whole = _ids(obj if isinstance(obj, list) else [obj])
         self._value(obj if self.query is None else self.query.search(obj), columns, id_key,
                     whole)

@@ -97,11 +97,11 @@ def deploy(a: Application, paths: list[str], parallel: int | None, dry_run: bool
 
 def _create(a: Application, local: Local) -> Any:
     def run() -> str | None:
-        return a.extensions.create_extension(local.archive, None).get("id")
+        return a.extensions.create_extension(local.archive, None).id
     return run
 
 
 def _update(a: Application, local: Local, extension_id: str) -> Any:
     def run() -> str | None:
-        return a.extensions.patch_extension(extension_id, local.archive, None).get("id")
+        return a.extensions.patch_extension(extension_id, local.archive, None).id
     return run

@@ -260,3 +260,14 @@ def test_default_download_names_never_replace_an_existing_file(
     assert qcli("extension", "file", "get", "keep-chart", "keep-chart.qext",
                 "--output-file", "keep-chart.qext").code == 0
     assert json.loads(qext.read_text())["name"]
+
+
+def test_shown_extension_is_the_servers_json_byte_for_byte(
+        qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    qcli.login(emu)
+    created = _create(qcli, tmp_path, "bytes-chart")
+    for fmt in ("json", "yaml", "table"):
+        shown = qcli("extension", "get", created["id"], "-o", fmt)
+        raw = qcli("raw", "get", f"v1/extensions/{created['id']}", "-o", fmt)
+        assert shown.code == raw.code == 0, shown.err + raw.err
+        assert shown.out == raw.out and shown.out.strip()
