@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from qcli.api.ids import check_ids, segment
 from qcli.http.client import HttpClient
+
+if TYPE_CHECKING:
+    from qcli.api.models import DataFile, DataFileConnection, DataFileQuota
 
 BASE = "/api/v1/data-files"
 
 
 def _id(value: str) -> str:
     return segment(value, "data file ID")
+
+
+def _data_file(raw: Any) -> DataFile:
+    from qcli.api.models import DataFile  # pydantic: only for the commands that show one
+
+    return DataFile.from_json(raw)
 
 
 def _parts(model: dict[str, Any], content: tuple[str, IO[bytes]] | None) -> dict[str, Any]:
@@ -28,13 +37,18 @@ class DataFilesApi:
     def __init__(self, http: HttpClient):
         self.http = http
 
-    def get_quotas(self) -> dict[str, Any]:
+    def get_quotas(self) -> DataFileQuota:
         """GET /data-files/quotas"""
-        return self.http.json("GET", f"{BASE}/quotas")
+        from qcli.api.models import DataFileQuota
 
-    def get_connection(self, connection_id: str) -> dict[str, Any]:
+        return DataFileQuota.from_json(self.http.json("GET", f"{BASE}/quotas"))
+
+    def get_connection(self, connection_id: str) -> DataFileConnection:
         """GET /data-files/connections/{id}"""
-        return self.http.json("GET", f"{BASE}/connections/{_id(connection_id)}")
+        from qcli.api.models import DataFileConnection
+
+        return DataFileConnection.from_json(
+            self.http.json("GET", f"{BASE}/connections/{_id(connection_id)}"))
 
     def list_connections(self, params: dict[str, Any], *, limit: int | None = None,
                          page_size: int | None = None) -> Iterator[dict[str, Any]]:
@@ -43,9 +57,9 @@ class DataFilesApi:
                                   page_size=page_size)
 
     def upload_data_file(self, model: dict[str, Any],
-                         content: tuple[str, IO[bytes]] | None) -> dict[str, Any]:
+                         content: tuple[str, IO[bytes]] | None) -> DataFile:
         """POST /data-files: multipart `Json` + `File` (or a tempContentFileId/sourceId copy)."""
-        return self.http.json("POST", BASE, files=_parts(model, content))
+        return _data_file(self.http.json("POST", BASE, files=_parts(model, content)))
 
     def list_data_files(self, params: dict[str, Any], *, limit: int | None = None,
                         page_size: int | None = None) -> Iterator[dict[str, Any]]:
@@ -53,14 +67,14 @@ class DataFilesApi:
         return self.http.paginate(BASE, params, limit=limit, page_size=page_size)
 
     def update_data_file(self, file_id: str, model: dict[str, Any],
-                         content: tuple[str, IO[bytes]] | None) -> dict[str, Any]:
+                         content: tuple[str, IO[bytes]] | None) -> DataFile:
         """PUT /data-files/{id}: re-upload and/or rename or move."""
-        return self.http.json(
-            "PUT", f"{BASE}/{_id(file_id)}", files=_parts(model, content))
+        return _data_file(self.http.json(
+            "PUT", f"{BASE}/{_id(file_id)}", files=_parts(model, content)))
 
-    def get_data_file(self, file_id: str) -> dict[str, Any]:
+    def get_data_file(self, file_id: str) -> DataFile:
         """GET /data-files/{id}"""
-        return self.http.json("GET", f"{BASE}/{_id(file_id)}")
+        return _data_file(self.http.json("GET", f"{BASE}/{_id(file_id)}"))
 
     def delete_data_file(self, file_id: str) -> None:
         """DELETE /data-files/{id}"""

@@ -228,3 +228,46 @@ class Extension(Resource):
     userId: str | None = None
     createdAt: str | None = None
     updateAt: str | None = None
+
+
+class DataFile(Resource):
+    """A data file as GET/POST/PUT /v1/data-files(/{id}) answer it (DataFileUploadResponse)."""
+
+    id: str | None = None
+    name: str | None = None
+    size: int | None = None
+    qri: str | None = None
+    appId: str | None = None
+    folder: bool | None = None
+    actions: list[str] | None = None
+    ownerId: str | None = None
+    spaceId: str | None = None
+    baseName: str | None = None
+    folderId: str | None = None
+    folderPath: str | None = None
+    folderStats: dict[str, Any] | None = None
+    createdDate: str | None = None
+    modifiedDate: str | None = None
+    contentUpdatedDate: str | None = None
+
+
+class DataFileQuota(Resource):
+    """GET /v1/data-files/quotas (QuotaResponse)."""
+
+    size: int | None = None
+    maxSize: int | None = None
+    maxFileSize: int | None = None
+    maxLargeFileSize: int | None = None
+    allowedExtensions: list[str] | None = None
+    allowedInternalExtensions: list[str] | None = None
+
+
+class DataFileConnection(Resource):
+    """GET /v1/data-files/connections/{id} (ConnectionsResponse)."""
+
+    id: str | None = None
+    name: str | None = None
+    type: str | None = None
+    spaceId: str | None = None
+    spaceStats: dict[str, Any] | None = None
+    connectStatement: str | None = None

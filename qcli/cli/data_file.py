@@ -341,7 +341,7 @@ def update(
                          "--source-id, --temp-content-id or --folder-id")
     if source is not None and name is None:
         current = a.data_files.get_data_file(file_id)
-        name = str(current["name"])
+        name = str(current.name)
     model = _model(name, connection_id, app_id, source_id, temp_content_id, folder_id)
     if folder_merge_behavior is not None:
         model["folderMergeBehavior"] = folder_merge_behavior

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from qcli.errors import ApiError, ExitCode, QcliError
 
 if TYPE_CHECKING:
+    from qcli.api.models import DataFile
     from qcli.app import Application
 
 STAGING_TTL = 86400  # a large file's temporary content outlives an interrupted run by a day
@@ -17,7 +18,7 @@ DEFAULT_THRESHOLD = 8 * 1024 * 1024
 
 def create_data_file(a: Application, source: str | None, model: dict[str, Any], *,
                      resumable: bool | None = None, chunk_size: str | None = None
-                     ) -> dict[str, Any]:
+                     ) -> DataFile:
     """POST a data file: from `source` (a path, '-' or a stream) or, without one, from the
     model's sourceId / tempContentFileId. A name taken in that scope exits 5 naming the file
     that holds it."""
@@ -34,7 +35,7 @@ def create_data_file(a: Application, source: str | None, model: dict[str, Any], 
 
 def update_data_file(a: Application, file_id: str, source: str | None, model: dict[str, Any],
                      *, resumable: bool | None = None, chunk_size: str | None = None
-                     ) -> dict[str, Any]:
+                     ) -> DataFile:
     """PUT a data file: new content from `source` and/or a changed model."""
     if source is None:
         return a.data_files.update_data_file(file_id, model, None)
@@ -42,7 +43,7 @@ def update_data_file(a: Application, file_id: str, source: str | None, model: di
 
 
 def _send(a: Application, source: str, model: dict[str, Any], resumable: bool | None,
-          chunk_size: str | None, file_id: str | None) -> dict[str, Any]:
+          chunk_size: str | None, file_id: str | None) -> DataFile:
     """Send a file's content: one multipart request, or resumable temp content then its ID; a
     stream (stdin, a pipe, a FIFO) goes through one streamed temp content."""
     from qcli.services.uploads import check_unchanged, is_stream, parse_chunk_size, readable_file
@@ -64,14 +65,14 @@ def _send(a: Application, source: str, model: dict[str, Any], resumable: bool | 
             a.say("The file is over the tenant's maxFileSize for one request: "
                   "sending it through temporary content.")
         else:
-            check_unchanged(path, before, f"data file {written.get('id')} holds what was read "
-                            f"(qcli data-file update {written.get('id')} FILE sends it again)")
+            check_unchanged(path, before, f"data file {written.id} holds what was read "
+                            f"(qcli data-file update {written.id} FILE sends it again)")
             return written
     return _staged(a, path, source, model, chunk, file_id)
 
 
 def _streamed(a: Application, source: str, model: dict[str, Any], resumable: bool | None,
-              file_id: str | None) -> dict[str, Any]:
+              file_id: str | None) -> DataFile:
     """A stream can't be resumed or re-read: one streamed temp content, then its ID. Exit 1
     unless the data file holds as many bytes as were read."""
     from qcli.services.uploads import CountingReader, open_stream
@@ -85,15 +86,15 @@ def _streamed(a: Application, source: str, model: dict[str, Any], resumable: boo
         reader = CountingReader(fh, bar)
         temp_id = a.temp_contents.upload_temp_content(reader, model["name"], STAGING_TTL)
     written = _write(a, file_id, dict(model, tempContentFileId=temp_id), None)
-    size = written.get("size")
+    size = written.size
     if isinstance(size, int) and size != reader.count:
-        raise QcliError(f"data file {written.get('id')} holds {size} bytes of the {reader.count} "
+        raise QcliError(f"data file {written.id} holds {size} bytes of the {reader.count} "
                         f"read from {source}")
     return written
 
 
 def _write(a: Application, file_id: str | None, model: dict[str, Any],
-           content: Any) -> dict[str, Any]:
+           content: Any) -> DataFile:
     if file_id is None:
         return a.data_files.upload_data_file(model, content)
     return a.data_files.update_data_file(file_id, model, content)
@@ -141,7 +142,7 @@ def _posted_before(entry: dict[str, Any] | None, model: dict[str, Any],
 
 
 def _staged(a: Application, path: Any, source: str, model: dict[str, Any], chunk: int | None,
-            file_id: str | None) -> dict[str, Any]:
+            file_id: str | None) -> DataFile:
     """Resumable temp-content upload, then tempContentFileId. The resume entry is kept until the
     data file exists, so a re-run after any interruption finishes without a second file.
 
@@ -183,6 +184,8 @@ def _staged(a: Application, path: Any, source: str, model: dict[str, Any], chunk
             raise
         if not (posted and existing.get("size") == result.size):
             raise _taken(model, existing, source, exc) from None
-        created = existing  # the earlier run's POST made it
+        from qcli.api.models import DataFile
+
+        created = DataFile.from_json(existing)  # the earlier run's POST made it
     uploader.forget(result.key)
     return created

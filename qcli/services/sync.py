@@ -242,7 +242,7 @@ def create_many(a: Application, files: list[str], scope: dict[str, Any], paralle
 
 
 def _created(create: Any, *args: Any, **kwargs: Any) -> str | None:
-    return create(*args, **kwargs).get("id")
+    return create(*args, **kwargs).id
 
 
 def create_one(a: Application, path: Path, model: dict[str, Any], *,
@@ -254,7 +254,7 @@ def create_one(a: Application, path: Path, model: dict[str, Any], *,
 
     try:
         return create_data_file(a, str(path), dict(model), resumable=resumable,
-                                chunk_size=chunk_size).get("id")
+                                chunk_size=chunk_size).id
     except QcliError as exc:
         if exc.exit_code != ExitCode.CONFLICT:
             raise
@@ -267,7 +267,7 @@ def create_one(a: Application, path: Path, model: dict[str, Any], *,
 def _update(a: Application, file_id: str, local: Local, model: dict[str, Any]) -> str | None:
     from qcli.services.data_files import update_data_file
 
-    return update_data_file(a, file_id, str(local.path), dict(model)).get("id") or file_id
+    return update_data_file(a, file_id, str(local.path), dict(model)).id or file_id
 
 
 def _delete(a: Application, deletes: list[Item]) -> None:

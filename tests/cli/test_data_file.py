@@ -440,3 +440,25 @@ def test_delete_every_file_of_a_space_needs_yes(qcli: Qcli, tmp_path: Path) -> N
         assert _mine(qcli, emu, "--connection-id", FINANCE_CONNECTION) == []
     finally:
         emu.stop()
+
+
+def test_shown_data_file_quota_and_connection_are_the_servers_json_byte_for_byte(
+        qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    src = tmp_path / "bytes.csv"
+    src.write_text("a\n1\n")
+    made = qcli("data-file", "create", str(src), "--json", env=_env(emu))
+    assert made.code == 0, made.err
+    file_id = made.json()["id"]
+    pairs = [(("data-file", "get", file_id), f"v1/data-files/{file_id}"),
+             (("data-file", "quotas"), "v1/data-files/quotas"),
+             (("data-file", "connection", "get", FINANCE_CONNECTION),
+              f"v1/data-files/connections/{FINANCE_CONNECTION}")]
+    try:
+        for args, path in pairs:
+            for fmt in ("json", "yaml", "table"):
+                shown = qcli(*args, "-o", fmt, env=_env(emu))
+                raw = qcli("raw", "get", path, "-o", fmt, env=_env(emu))
+                assert shown.code == raw.code == 0, shown.err + raw.err
+                assert shown.out == raw.out and shown.out.strip(), (args, fmt)
+    finally:
+        _cleanup(qcli, emu, [file_id])
