@@ -271,3 +271,18 @@ class DataFileConnection(Resource):
     spaceId: str | None = None
     spaceStats: dict[str, Any] | None = None
     connectStatement: str | None = None
+
+
+class TempContentDetails(Resource):
+    """GET /v1/temp-contents/{id}/details (detailResponse): Size is a string there."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    id: str | None = Field(default=None, alias="ID")
+    name: str | None = Field(default=None, alias="Name")
+    size: str | None = Field(default=None, alias="Size")
+    expires: str | None = Field(default=None, alias="Expires")
+    created_at: str | None = Field(default=None, alias="CreatedAt")
+    updated_at: str | None = Field(default=None, alias="UpdatedAt")
+    creator_id: str | None = Field(default=None, alias="CreatorID")
+    ttl_seconds: int | None = Field(default=None, alias="TTLSeconds")

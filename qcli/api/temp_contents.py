@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import contextlib
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -17,6 +17,9 @@ from qcli.api.ids import segment
 from qcli.errors import ApiError, NetworkError, QcliError
 from qcli.http.client import HttpClient, same_origin
 from qcli.http.download import Download
+
+if TYPE_CHECKING:
+    from qcli.api.models import TempContentDetails
 
 BASE = "/api/v1/temp-contents"
 FILES = f"{BASE}/files"
@@ -129,7 +132,11 @@ class TempContentsApi:
                                 ok=lambda s: 200 <= s < 300 or s == 416) as download:
             yield download
 
-    def get_temp_content_details(self, temp_id: str) -> dict[str, Any] | None:
+    def get_temp_content_details(self, temp_id: str) -> TempContentDetails | None:
         """GET /v1/temp-contents/{id}/details; None while the upload is incomplete (204)."""
         result = self.http.json("GET", f"{BASE}/{segment(temp_id, 'temporary content ID')}/details")
-        return result if isinstance(result, dict) else None
+        if not isinstance(result, dict):
+            return None
+        from qcli.api.models import TempContentDetails  # pydantic: only where details are read
+
+        return TempContentDetails.from_json(result)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -11,6 +11,7 @@ from qcli.cli.kit import application, command, new_typer
 from qcli.errors import UsageError
 
 if TYPE_CHECKING:
+    from qcli.api.models import TempContentDetails
     from qcli.app import Application
 
 app = new_typer("Temporary contents: resumable uploads and ranged downloads.")
@@ -25,14 +26,16 @@ def _check_ttl(ttl: int) -> int:
     return ttl
 
 
-def _show(a: Application, temp_id: str, details: dict[str, Any] | None = None) -> None:
+def _show(a: Application, temp_id: str, details: TempContentDetails | None = None) -> None:
     """The result of an upload: the ID with -q, else the details object."""
     remember_temp_content(temp_id)
     if a.options.quiet and a.options.query is None:
         a.io.out(f"{temp_id}\n")
         return
-    details = details or a.temp_contents.get_temp_content_details(temp_id)
-    a.printer.item(details or {"ID": temp_id}, id_key="ID")
+    if details is None or not details.to_json():
+        details = a.temp_contents.get_temp_content_details(temp_id)
+    a.printer.item((details.to_json() if details is not None else None) or {"ID": temp_id},
+                   id_key="ID")
 
 
 @command(app, "create")
@@ -81,7 +84,8 @@ def get(ctx: typer.Context, temp_id: str = IdArg) -> None:
     details = a.temp_contents.get_temp_content_details(temp_id)
     if details is None:
         a.io.err(f"{temp_id} is still being uploaded (204): no details yet.")
-        details = {"ID": temp_id, "complete": False}
+        a.printer.item({"ID": temp_id, "complete": False}, id_key="ID")
+        return
     a.printer.item(details, id_key="ID")
 
 

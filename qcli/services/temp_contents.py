@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 from qcli.errors import ExitCode, QcliError
 
 if TYPE_CHECKING:
+    from qcli.api.models import TempContentDetails
     from qcli.app import Application
 
 
 def create_temp_content(a: Application, source: str, filename: str | None, *, ttl: int,
                         chunk_size: str | None, single: bool, resume: bool
-                        ) -> tuple[str, dict[str, Any] | None]:
+                        ) -> tuple[str, TempContentDetails | None]:
     """Upload `source`; returns the temp content's ID and its details when already fetched.
     stdin, a pipe or a FIFO go in one streamed POST (never probed); --single does the same for
     a file; otherwise tus, resumable."""
@@ -45,7 +46,7 @@ def create_temp_content(a: Application, source: str, filename: str | None, *, tt
 
 
 def _single(a: Application, fh: Any, name: str, ttl: int, size: int | None
-            ) -> tuple[str, dict[str, Any] | None]:
+            ) -> tuple[str, TempContentDetails | None]:
     """One streamed POST; exit 1 unless the server holds as many bytes as were read."""
     from qcli.services.uploads import CountingReader
     from qcli.transfer.progress import progress_bar
@@ -54,7 +55,7 @@ def _single(a: Application, fh: Any, name: str, ttl: int, size: int | None
         reader = CountingReader(fh, bar)
         temp_id = a.temp_contents.upload_temp_content(reader, name, ttl)
     details = a.temp_contents.get_temp_content_details(temp_id)
-    stored = str((details or {}).get("Size", ""))
+    stored = str(details.size) if details is not None and details.size is not None else ""
     if stored.isdigit() and int(stored) != reader.count:
         raise QcliError(f"the server holds {stored} bytes of the {reader.count} read: temporary "
                         f"content {temp_id} is incomplete")
@@ -83,7 +84,8 @@ def download_temp_content(a: Application, temp_id: str, output_file: str | None,
     dest = output_file
     if dest is None:  # the content's own name: an existing file is not replaced
         details = api.get_temp_content_details(temp_id)
-        dest = default_name(Path((details or {}).get("Name") or temp_id).name)
+        dest = default_name(Path((details.name if details is not None else None)
+                                 or temp_id).name)
         check_default_destination(dest)
     else:  # --output-file: replaced, as curl -o does
         check_destination(dest)

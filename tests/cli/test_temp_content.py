@@ -444,3 +444,21 @@ def test_download_never_replaces_an_existing_file_under_the_contents_name(
     assert saved.code == 0, saved.err
     assert not (qcli.home / ".bashrc").exists()
     assert (qcli.home / "_bashrc").read_bytes() == src.read_bytes()
+
+
+def test_shown_details_are_the_servers_json_byte_for_byte(
+        qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    src = _file(tmp_path, "bytes.bin", 1000)
+    for how in ((), ("--single",)):
+        made = qcli("temp-content", "create", str(src), *how, "-o", "json", env=_env(emu))
+        assert made.code == 0, made.err
+        temp_id = made.json()["ID"]
+        raw_json = qcli("raw", "get", f"v1/temp-contents/{temp_id}/details", "-o", "json",
+                        env=_env(emu))
+        assert made.out == raw_json.out  # create prints the details as they came
+        for fmt in ("json", "yaml", "table"):
+            shown = qcli("temp-content", "get", temp_id, "-o", fmt, env=_env(emu))
+            raw = qcli("raw", "get", f"v1/temp-contents/{temp_id}/details", "-o", fmt,
+                       env=_env(emu))
+            assert shown.code == raw.code == 0, shown.err + raw.err
+            assert shown.out == raw.out and shown.out.strip(), fmt
