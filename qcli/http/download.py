@@ -8,7 +8,6 @@ import re
 import socket
 import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 
@@ -74,13 +73,15 @@ def iter_body(response: httpx.Response) -> Iterator[bytes | memoryview]:
         yield buffer[:n]
 
 
-@dataclass(frozen=True)
 class Download:
     """A streamed download as the API layer hands it over: its status, what its headers say
     about the content, and its bytes (chunks(), as they arrive, or read()). Services and the
     savers below see this, never an httpx.Response."""
 
-    _response: httpx.Response
+    __slots__ = ("_response",)
+
+    def __init__(self, response: httpx.Response):
+        self._response = response
 
     @property
     def status(self) -> int:
