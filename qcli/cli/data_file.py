@@ -341,6 +341,8 @@ def update(
                          "--source-id, --temp-content-id or --folder-id")
     if source is not None and name is None:
         current = a.data_files.get_data_file(file_id)
+        if not current.name:
+            raise UsageError(f"data file {file_id} has no name on the server: give --name")
         name = str(current.name)
     model = _model(name, connection_id, app_id, source_id, temp_content_id, folder_id)
     if folder_merge_behavior is not None:
