@@ -226,7 +226,7 @@ class HttpClient:
                 pause = attempts.delay()
                 sent = not isinstance(exc, _NOT_SENT)
                 if (pause is not None and self.classifier.error(method, sent=sent)
-                        and not _untrusted(exc) and time.monotonic() + pause < deadline - 0.05):
+                        and not _is_tls_failure(exc) and time.monotonic() + pause < deadline - 0.05):
                     self._announce_retry(attempts.failures, _short_reason(exc), pause, method,
                                          str(request.url))
                     attempts.wait(pause)
@@ -333,7 +333,7 @@ class HttpClient:
         that holds only items already given, or `total` items given also end it, so no item
         is skipped or given twice whichever base the server uses.
         """
-        query: dict[str, Any] = {k: v for k, v in (params or {}).items() if v is not None}
+        query: dict[str, Any] = dict(params or {})  # None values are dropped when sent
         if page_size is not None:
             query["limit"] = page_size
         if limit is not None and (page_size is None or limit < page_size):
@@ -491,14 +491,6 @@ def set_params(params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None,
     pairs = params.items() if isinstance(params, Mapping) else params
     kept = [(k, v) for k, v in pairs if v is not None]
     return kept or None
-def _untrusted(exc: BaseException) -> bool:
-    """A certificate the client does not trust: asking again cannot help."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def _duration(seconds: float) -> str:
@@ -587,23 +579,24 @@ def _ca_problem(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
 
-def _is_tls_failure(exc: BaseException) -> bool:
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and what it was raised from or during, outermost first."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        if "CERTIFICATE_VERIFY_FAILED" in str(seen):
-            return True
+        yield seen
         seen = seen.__cause__ or seen.__context__
-    return False
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    """A certificate the client does not trust (asking again cannot help)."""
+    return any(isinstance(seen, ssl.SSLCertVerificationError)
+               or "CERTIFICATE_VERIFY_FAILED" in str(seen) for seen in _chain(exc))
 
 
 def _tls_reason(exc: BaseException) -> str:
-    seen: BaseException | None = exc
-    while seen is not None:
+    for seen in _chain(exc):
         if isinstance(seen, ssl.SSLCertVerificationError) and seen.verify_message:
             return str(seen.verify_message)
-        seen = seen.__cause__ or seen.__context__
     return "certificate verify failed"
 
 

@@ -410,6 +410,12 @@ def tcp() -> Iterator[Callable[[str], str]]:
         listener.close()
 
 
+def _spent(last: str) -> float:
+    """The total time qcli reports in its final timeout error: '(after 2.0 s)' or '(... 2.0 s
+    in all)'."""
+    return float(last.split(" s in all)" if "in all" in last else " s)")[0].rsplit(" ", 1)[1])
+
+
 @pytest.mark.parametrize("behaviour", ["silent", "drip-head", "drip-body"])
 def test_timeout_bounds_the_whole_request(qcli: Qcli, tcp: Callable[[str], str],
                                           behaviour: str) -> None:
@@ -422,7 +428,7 @@ def test_timeout_bounds_the_whole_request(qcli: Qcli, tcp: Callable[[str], str],
     last = result.err.splitlines()[-1]
     assert last.startswith(f"error: GET {url}/api/v1/extensions timed out: no complete answer "
                            "within 2 s ("), last
-    spent = float(last.split(" s in all)" if "in all" in last else " s)")[0].rsplit(" ", 1)[1])
+    spent = _spent(last)
     assert 1.5 <= spent < 15  # the real total, as measured by qcli
     assert took < 15, f"{behaviour}: {took:.1f} s with --timeout 2"
 
@@ -468,7 +474,7 @@ def test_timeout_bounds_tus_creation_and_its_retries(qcli: Qcli, tcp: Callable[[
     last = result.err.splitlines()[-1]
     assert last.startswith(f"error: POST {url}/api/v1/temp-contents/files timed out: no "
                            "complete answer within 2 s ("), last
-    spent = float(last.split(" s in all)" if "in all" in last else " s)")[0].rsplit(" ", 1)[1])
+    spent = _spent(last)
     assert 1.5 <= spent < 5, last  # the real total, as measured by qcli
     assert took < 10, f"{took:.1f} s with --timeout 2 (was 8 tries of 2 s and their pauses)"
 
