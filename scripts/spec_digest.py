@@ -9,6 +9,10 @@ minimum/maximum, lengths, items, properties, additionalProperties, allOf/oneOf/a
 $ref). Dropped: all prose and samples (description, summary, title, example(s), externalDocs,
 tags, info) and vendor extensions (x-*). The output is sorted, so a regenerated digest diffs
 cleanly; `tests/contract/test_digest.py` fails when the committed one is stale.
+
+It also writes qcli/api/schemas.json from the digest: each component schema's properties
+(type, item type, string lengths, readOnly) and required list, what qcli/api/models.py builds
+its models from.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ def find_spec_dir() -> Path | None:
 
 
 OUT = ROOT / "tests" / "contract" / "specs.json"
+MODEL_FACTS = ROOT / "qcli" / "api" / "schemas.json"
 
 # keywords whose value is prose or a sample: never copied
 DROP = {"description", "summary", "title", "example", "examples", "externalDocs", "tags", "info",
@@ -80,6 +85,31 @@ def digest(spec_dir: Path) -> dict[str, Any]:
     return {f.stem: digest_one(json.loads(f.read_text(encoding="utf-8"))) for f in files}
 
 
+def _kind(prop: dict[str, Any]) -> str:
+    return "ref" if "$ref" in prop else str(prop.get("type", "object"))
+
+
+def model_facts(digest_: dict[str, Any]) -> dict[str, Any]:
+    """What models need of each component schema with properties: per property its type ("ref"
+    for a $ref), an array's item type, string lengths and readOnly; the required list."""
+    facts: dict[str, Any] = {}
+    for spec, doc in digest_.items():
+        for name, schema in doc["components"].get("schemas", {}).items():
+            if not schema.get("properties"):
+                continue
+            props = {}
+            for prop, value in schema["properties"].items():
+                kept = {"type": _kind(value)}
+                if "items" in value:
+                    kept["items"] = _kind(value["items"])
+                kept.update({k: value[k] for k in ("maxLength", "minLength", "readOnly")
+                             if k in value})
+                props[prop] = kept
+            facts.setdefault(spec, {})[name] = {"properties": props,
+                                                "required": schema.get("required", [])}
+    return facts
+
+
 def render(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -90,10 +120,15 @@ def main(argv: list[str]) -> int:
         print("no shared/api-specs beside the repository: give SPEC_DIR", file=sys.stderr)
         return 2
     out = Path(argv[2]) if len(argv) > 2 else OUT
-    text = render(digest(spec_dir))
+    data = digest(spec_dir)
+    text = render(data)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     print(f"{out}: {len(text)} bytes from {spec_dir}")
+    if len(argv) <= 2:  # the repository's digest: the models' facts follow it
+        facts = render(model_facts(data))
+        MODEL_FACTS.write_text(facts, encoding="utf-8")
+        print(f"{MODEL_FACTS}: {len(facts)} bytes")
     return 0
 
 

@@ -1,16 +1,19 @@
 """The data catalog's document APIs: /api/v1/data-assets and /api/v1/data-sets (create, batch
 delete, get, patch, update; and a data set's profiles). Both are one `DocumentsApi` over a base
-path; what the spec marks readOnly is never sent."""
+path; what the spec marks readOnly is never sent. Documents come back as their model."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qcli.api.data_stores import writable
 from qcli.api.ids import check_ids, segment
 from qcli.api.limits import CATALOG_PAGE_SIZE
 from qcli.http.client import HttpClient
+
+if TYPE_CHECKING:
+    from qcli.api.models import CatalogDocument
 
 
 def _strip(body: dict[str, Any], path: str) -> dict[str, Any]:
@@ -27,6 +30,7 @@ def _strip(body: dict[str, Any], path: str) -> dict[str, Any]:
 class DocumentsApi:
     BASE = ""
     WHAT = ""  # "data asset": names the ID in errors
+    MODEL = ""  # "DataAsset": the qcli.api.models class of what the server answers
     # nested properties the spec marks readOnly (a test keeps these equal to the spec digest)
     READ_ONLY_PATHS: tuple[str, ...] = ()
 
@@ -40,41 +44,50 @@ class DocumentsApi:
     def __init__(self, http: HttpClient):
         self.http = http
 
+    def _document(self, raw: Any) -> CatalogDocument:
+        from qcli.api import models  # pydantic: only for the commands that show one
+
+        document: CatalogDocument = getattr(models, self.MODEL).from_json(raw)
+        return document
+
     def _path(self, item_id: str, *rest: str) -> str:
         return "/".join([self.BASE, segment(item_id, f"{self.WHAT} ID"), *rest])
 
-    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+    def create(self, body: dict[str, Any]) -> CatalogDocument:
         """POST BASE, less what the spec marks readOnly."""
-        return self.http.json("POST", self.BASE, json=self.writable(body))
+        return self._document(self.http.json("POST", self.BASE, json=self.writable(body)))
 
     def delete_many(self, ids: list[str]) -> None:
         """DELETE BASE with {"ids": [...]}: all or none (204)."""
         self.http.request("DELETE", self.BASE, json={"ids": check_ids(ids, f"{self.WHAT} ID")})
 
-    def get(self, item_id: str, *, projections: list[str] | None = None) -> dict[str, Any]:
+    def get(self, item_id: str, *, projections: list[str] | None = None) -> CatalogDocument:
         """GET BASE/{id}"""
-        return self.http.json("GET", self._path(item_id), params={
-            "projections": ",".join(projections) if projections else None})
+        return self._document(self.http.json("GET", self._path(item_id), params={
+            "projections": ",".join(projections) if projections else None}))
 
     def patch(self, item_id: str, operations: list[dict[str, Any]]) -> None:
         """PATCH BASE/{id} with an RFC 6902 array."""
         self.http.request("PATCH", self._path(item_id), json=operations,
                           headers={"Content-Type": "application/json"})
 
-    def update(self, item_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def update(self, item_id: str, body: dict[str, Any]) -> CatalogDocument:
         """PUT BASE/{id}: the whole document with its current version."""
-        return self.http.json("PUT", self._path(item_id), json=self.writable(body))
+        return self._document(self.http.json("PUT", self._path(item_id),
+                                             json=self.writable(body)))
 
 
 class DataAssetsApi(DocumentsApi):
     BASE = "/api/v1/data-assets"
     WHAT = "data asset"
+    MODEL = "DataAsset"
     READ_ONLY_PATHS = ("dataStoreInfo.name", "dataStoreInfo.type")
 
 
 class DataSetsApi(DocumentsApi):
     BASE = "/api/v1/data-sets"
     WHAT = "data set"
+    MODEL = "DataSet"
     READ_ONLY_PATHS = ("dataAssetInfo.name", "dataAssetInfo.dataStoreInfo.name",
                        "dataAssetInfo.dataStoreInfo.type")
 

@@ -4,11 +4,14 @@ data sets. Lists use page numbers (`page`, `pages`, `total`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qcli.api.ids import check_ids, id_list, segment
 from qcli.api.limits import CATALOG_PAGE_SIZE as MAX_PAGE_SIZE
 from qcli.http.client import HttpClient
+
+if TYPE_CHECKING:
+    from qcli.api.models import DataStore
 
 BASE = "/api/v1/data-stores"
 
@@ -38,6 +41,12 @@ READ_ONLY = frozenset({"tenantId", "createdBy", "createdTime", "lastModifiedBy",
                        "lastModifiedTime"})
 
 
+def _data_store(raw: Any) -> DataStore:
+    from qcli.api.models import DataStore  # pydantic: only for the commands that show one
+
+    return DataStore.from_json(raw)
+
+
 def writable(body: dict[str, Any]) -> dict[str, Any]:
     """The body less what the spec marks readOnly."""
     return {k: v for k, v in body.items() if k not in READ_ONLY}
@@ -54,29 +63,30 @@ class DataStoresApi:
         return self.http.paginate(BASE, _list_params(projections, sort), limit=limit,
                                   page_size=page_size, max_page_size=MAX_PAGE_SIZE)
 
-    def create_data_store(self, body: dict[str, Any]) -> dict[str, Any]:
+    def create_data_store(self, body: dict[str, Any]) -> DataStore:
         """POST /v1/data-stores, less what the spec marks readOnly."""
-        return self.http.json("POST", BASE, json=writable(body))
+        return _data_store(self.http.json("POST", BASE, json=writable(body)))
 
     def delete_data_stores(self, ids: list[str]) -> None:
         """DELETE /v1/data-stores with {"ids": [...]}: only stores without data assets."""
         self.http.request("DELETE", BASE, json={"ids": check_ids(ids, "data store ID")})
 
     def get_data_store(self, store_id: str, *, projections: list[str] | None = None
-                       ) -> dict[str, Any]:
+                       ) -> DataStore:
         """GET /v1/data-stores/{data-store-id}"""
-        return self.http.json("GET", f"{BASE}/{_id(store_id)}",
-                              params=_list_params(projections, None))
+        return _data_store(self.http.json("GET", f"{BASE}/{_id(store_id)}",
+                                          params=_list_params(projections, None)))
 
     def patch_data_store(self, store_id: str, operations: list[dict[str, Any]]) -> None:
         """PATCH /v1/data-stores/{data-store-id} with an RFC 6902 array."""
         self.http.request("PATCH", f"{BASE}/{_id(store_id)}", json=operations,
                           headers={"Content-Type": "application/json"})
 
-    def update_data_store(self, store_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def update_data_store(self, store_id: str, body: dict[str, Any]) -> DataStore:
         """PUT /v1/data-stores/{data-store-id}: the whole resource, with its current version,
         less what the spec marks readOnly (the server sets those)."""
-        return self.http.json("PUT", f"{BASE}/{_id(store_id)}", json=writable(body))
+        return _data_store(self.http.json("PUT", f"{BASE}/{_id(store_id)}",
+                                          json=writable(body)))
 
     def list_data_assets(self, store_ids: list[str], *, projections: list[str] | None = None,
                          sort: list[str] | None = None, limit: int | None = None,

@@ -1,52 +1,72 @@
 """Models from the reference (pydantic v2): requests, checked before any request is sent, and
 the resources the API methods return (qcli.api imports this module only where one is needed:
-pydantic stays off the startup path of commands that print lists of plain dicts)."""
+pydantic stays off the startup path of commands that print lists of plain dicts).
+
+Their fields come from the reference itself: qcli/api/schemas.json, which `make specs` derives
+from the spec digest (tests/contract/test_digest.py keeps it current). A request model is built
+whole from its schema (`body_model`); a resource's class body declares only the attributes qcli
+reads, typed for mypy, and `from_schema` adds the schema's other properties as optional fields."""
 
 from __future__ import annotations
 
-from typing import Any, Self
+import json
+import keyword
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model
 
 from qcli.errors import UsageError
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class ExtensionBundle(_Strict):
-    id: str | None = None
-    name: str | None = None
-    description: str | None = None
+SCALARS: dict[str, Any] = {"string": str, "integer": int, "number": float, "boolean": bool}
+STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)  # built when first used
 
 
-class ExtensionData(_Strict):
-    """The `data` part of POST/PATCH /v1/extensions."""
+@cache
+def _schemas() -> dict[str, Any]:
+    return json.loads(Path(__file__).with_name("schemas.json").read_text(encoding="utf-8"))
 
-    file: dict[str, Any] | None = None
-    icon: str | None = None
-    name: str | None = None
-    tags: list[str] | None = None
-    type: str | None = None
-    author: str | None = None
-    bundle: ExtensionBundle | None = None
-    bundled: bool | None = None
-    license: str | None = None
-    preview: str | None = None
-    version: str | None = None
-    checksum: str | None = None
-    homepage: str | None = None
-    keywords: str | None = None
-    loadpath: str | None = None
-    supplier: str | None = None
-    supernova: bool | None = None
-    deprecated: str | None = None
-    repository: str | None = None
-    description: str | None = None
-    qextVersion: str | None = None
-    dependencies: dict[str, Any] | None = None
-    qextFilename: str | None = None
+
+def schema(spec: str, name: str) -> dict[str, Any]:
+    """A component schema's facts: {"properties": {name: facts}, "required": [...]}."""
+    facts: dict[str, Any] = _schemas()[spec][name]
+    return facts
+
+
+def _type(facts: dict[str, Any]) -> Any:
+    """A property's Python type: scalars as they are, an array as a list of its items, an
+    object or a $ref as a dict (kept as sent)."""
+    if facts["type"] == "array":
+        return list[SCALARS.get(facts.get("items", ""), Any)]  # type: ignore[misc]
+    return SCALARS.get(facts["type"], dict[str, Any])
+
+
+def _attr(prop: str, names: Callable[[str], str] | None = None) -> str:
+    """The attribute for a property: its own name unless that is a keyword or a BaseModel
+    name (`schema`), then with a trailing underscore (the property stays its alias)."""
+    attr = names(prop) if names else prop
+    return f"{attr}_" if keyword.iskeyword(attr) or hasattr(BaseModel, attr) else attr
+
+
+def body_model(spec: str, name: str, *, writable_only: bool = False,
+               nested: dict[str, type[BaseModel]] | None = None) -> type[BaseModel]:
+    """A strict request model of a schema: unknown fields refused, the required ones required,
+    string lengths as the spec has them; `writable_only` leaves out what the spec marks
+    readOnly; `nested` types some properties with a model of their own."""
+    facts = schema(spec, name)
+    required = set(facts["required"])
+    fields: dict[str, Any] = {}
+    for prop, f in facts["properties"].items():
+        if writable_only and f.get("readOnly"):
+            continue
+        attr = _attr(prop)
+        kind = (nested or {}).get(prop) or _type(f)
+        field = Field(... if prop in required else None, alias=prop if attr != prop else None,
+                      max_length=f.get("maxLength"), min_length=f.get("minLength"))
+        fields[attr] = (kind if prop in required else kind | None, field)
+    return create_model(name, __config__=STRICT, **fields)
 
 
 def validate(model: type[BaseModel], data: dict[str, Any], source: str) -> dict[str, Any]:
@@ -60,67 +80,25 @@ def validate(model: type[BaseModel], data: dict[str, Any], source: str) -> dict[
         if first.get("type") == "extra_forbidden":
             reason = "unknown field"
         raise UsageError(f"invalid {source}: {where}: {reason}") from None
-    return parsed.model_dump(exclude_none=True, by_alias=True)
+    return _as_given(parsed.model_dump(exclude_none=True, by_alias=True), data)
 
 
-NAME = Field(default=None, max_length=255)
-TEXT = Field(default=None, max_length=1024)
-TECHNICAL_NAME = Field(min_length=1, max_length=255)
+def _as_given(value: Any, given: Any) -> Any:
+    """The checked body with its keys in the order they were given (a model dumps its own)."""
+    if isinstance(value, dict) and isinstance(given, dict):
+        return {k: _as_given(value[k], given[k]) for k in given if k in value}
+    return value
 
 
-class _CatalogDocument(_Strict):
-    """What data stores, data assets and data sets share (the spec's common properties, with
-    its length limits)."""
-
-    id: str | None = None
-    name: str | None = NAME
-    tags: list[str] | None = None
-    ownerId: str | None = None
-    spaceId: str | None = None
-    version: int | None = None
-    tenantId: str | None = None
-    createdBy: str | None = None
-    properties: dict[str, Any] | None = None
-    createdTime: str | None = None
-    description: str | None = TEXT
-    lastModifiedBy: str | None = None
-    lastModifiedTime: str | None = None
-    technicalDescription: str | None = TEXT
-
-
-class DataStore(_CatalogDocument):
-    """A data store as POST/PUT /v1/data-stores take it (type and technicalName required)."""
-
-    uri: str | None = Field(default=None, max_length=512)
-    type: str = Field(min_length=1, max_length=64)
-    technicalName: str = TECHNICAL_NAME
-
-
-class DataAsset(_CatalogDocument):
-    """A data asset as POST/PUT /v1/data-assets take it (appType and technicalName required;
-    dataStoreInfo.id names its data store)."""
-
-    appId: str | None = None
-    appType: str
-    technicalName: str = TECHNICAL_NAME
-    dataFreshness: str | None = None
-    dataStoreInfo: dict[str, Any] | None = None
-
-
-class DataSet(_CatalogDocument):
-    """A data set as POST/PUT /v1/data-sets take it (dataAssetInfo, qri, secureQri and
-    technicalName required)."""
-
-    technicalName: str = TECHNICAL_NAME
-    qri: str = Field(min_length=8, max_length=1024)
-    type: str | None = None
-    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
-    secureQri: str
-    operational: dict[str, Any] | None = None
-    dataAssetInfo: dict[str, Any]
-    appTypeOverride: str | None = None
-    additionalSchemas: list[Any] | None = None
-    createdByConnectionId: str | None = None
+ExtensionBundle = body_model("extensions", "bundleMeta")
+# the `data` part of POST/PATCH /v1/extensions: what the client may set
+ExtensionData = body_model("extensions", "extension", writable_only=True,
+                           nested={"bundle": ExtensionBundle})
+# data stores, data assets and data sets as POST/PUT take them (readOnly fields allowed: an
+# update is the current document with changes; the API classes leave those out when sending)
+DataStoreBody = body_model("data-stores", "DataStore")
+DataAssetBody = body_model("data-assets", "DataAsset")
+DataSetBody = body_model("data-sets", "DataSet")
 
 
 POINTER = r"^(/([^~/]|~[01])*)*$"
@@ -170,7 +148,7 @@ class Resource(BaseModel):
     kept (extra allowed). to_json() is the server's JSON as it came (same keys, order and
     values), which is what the printer prints."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)  # built when first used
     _raw: Any = PrivateAttr(default=None)
 
     @classmethod
@@ -190,99 +168,94 @@ class Resource(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
+R = TypeVar("R", bound=Resource)
+
+
+def from_schema(spec: str, name: str, *, names: Callable[[str], str] | None = None
+                ) -> Callable[[type[R]], type[R]]:
+    """Class decorator: the resource with every other property of the reference's schema added
+    as an optional field (`names` turns a property's name into its attribute's)."""
+    def build(cls: type[R]) -> type[R]:
+        declared = set(cls.model_fields) | {f.alias for f in cls.model_fields.values()}
+        fields: dict[str, Any] = {}
+        for prop, facts in schema(spec, name)["properties"].items():
+            attr = _attr(prop, names)
+            if prop not in declared and attr not in declared:
+                fields[attr] = (_type(facts) | None,
+                                Field(None, alias=prop if attr != prop else None))
+        return create_model(cls.__name__, __base__=cls, __module__=cls.__module__,
+                            __doc__=cls.__doc__, **fields)
+    return build
+
+
+def snake(name: str) -> str:
+    """CreatorID -> creator_id, TTLSeconds -> ttl_seconds."""
+    import re
+
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+@from_schema("extensions", "bundleMeta")
 class BundleMeta(Resource):
-    id: str | None = None
     name: str | None = None
-    description: str | None = None
 
 
+@from_schema("extensions", "extension")
 class Extension(Resource):
     """GET/POST/PATCH /v1/extensions(/{id}): the reference's `extension`."""
 
     id: str | None = None
     name: str | None = None
-    type: str | None = None
-    tags: list[str] | None = None
-    icon: str | None = None
-    file: dict[str, Any] | None = None
-    author: str | None = None
     bundle: BundleMeta | None = None
-    bundled: bool | None = None
-    license: str | None = None
-    preview: str | None = None
-    version: str | None = None
-    checksum: str | None = None
-    homepage: str | None = None
-    keywords: str | None = None
-    loadpath: str | None = None
-    supplier: str | None = None
-    supernova: bool | None = None
-    deprecated: str | None = None
-    repository: str | None = None
-    description: str | None = None
-    qextVersion: str | None = None
-    dependencies: dict[str, Any] | None = None
-    qextFilename: str | None = None
-    migrationState: str | None = None
-    tenantId: str | None = None
-    userId: str | None = None
-    createdAt: str | None = None
-    updateAt: str | None = None
 
 
+@from_schema("data-files", "DataFileUploadResponse")
 class DataFile(Resource):
-    """A data file as GET/POST/PUT /v1/data-files(/{id}) answer it (DataFileUploadResponse)."""
+    """A data file as GET/POST/PUT /v1/data-files(/{id}) answer it."""
 
     id: str | None = None
     name: str | None = None
     size: int | None = None
-    qri: str | None = None
-    appId: str | None = None
-    folder: bool | None = None
-    actions: list[str] | None = None
-    ownerId: str | None = None
-    spaceId: str | None = None
-    baseName: str | None = None
-    folderId: str | None = None
-    folderPath: str | None = None
-    folderStats: dict[str, Any] | None = None
-    createdDate: str | None = None
-    modifiedDate: str | None = None
-    contentUpdatedDate: str | None = None
 
 
+@from_schema("data-files", "QuotaResponse")
 class DataFileQuota(Resource):
-    """GET /v1/data-files/quotas (QuotaResponse)."""
-
-    size: int | None = None
-    maxSize: int | None = None
-    maxFileSize: int | None = None
-    maxLargeFileSize: int | None = None
-    allowedExtensions: list[str] | None = None
-    allowedInternalExtensions: list[str] | None = None
+    """GET /v1/data-files/quotas."""
 
 
+@from_schema("data-files", "ConnectionsResponse")
 class DataFileConnection(Resource):
-    """GET /v1/data-files/connections/{id} (ConnectionsResponse)."""
-
-    id: str | None = None
-    name: str | None = None
-    type: str | None = None
-    spaceId: str | None = None
-    spaceStats: dict[str, Any] | None = None
-    connectStatement: str | None = None
+    """GET /v1/data-files/connections/{id}."""
 
 
+@from_schema("temp-contents", "detailResponse", names=snake)
 class TempContentDetails(Resource):
-    """GET /v1/temp-contents/{id}/details (detailResponse): Size is a string there."""
+    """GET /v1/temp-contents/{id}/details (detailResponse: ID, Name, Size (a string there),
+    TTLSeconds... as id, name, size, ttl_seconds)."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
-    id: str | None = Field(default=None, alias="ID")
     name: str | None = Field(default=None, alias="Name")
     size: str | None = Field(default=None, alias="Size")
-    expires: str | None = Field(default=None, alias="Expires")
-    created_at: str | None = Field(default=None, alias="CreatedAt")
-    updated_at: str | None = Field(default=None, alias="UpdatedAt")
-    creator_id: str | None = Field(default=None, alias="CreatorID")
-    ttl_seconds: int | None = Field(default=None, alias="TTLSeconds")
+
+
+class CatalogDocument(Resource):
+    """What qcli reads of a data store, data asset or data set: its version (a PUT sends the
+    current one)."""
+
+    version: int | None = None
+
+
+@from_schema("data-stores", "DataStore")
+class DataStore(CatalogDocument):
+    """GET/POST/PUT /v1/data-stores(/{id})."""
+
+
+@from_schema("data-assets", "DataAsset")
+class DataAsset(CatalogDocument):
+    """GET/POST/PUT /v1/data-assets(/{id})."""
+
+
+@from_schema("data-sets", "DataSet")
+class DataSet(CatalogDocument):
+    """GET/POST/PUT /v1/data-sets(/{id})."""

@@ -25,7 +25,7 @@ class AssetFields:
 
 
 document_verbs(app, Resource(
-    "data asset", "qcli.api.catalog:DataAssetsApi", "DataAsset", AssetFields,
+    "data asset", "qcli.api.catalog:DataAssetsApi", "DataAssetBody", AssetFields,
     complete_data_asset, examples=(
         ("create", "qcli data-asset create --data-store-id STORE_ID --app-type QIX-DF "
                    "--technical-name sales"),

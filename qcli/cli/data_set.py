@@ -34,7 +34,7 @@ class SetFields:
 
 
 document_verbs(app, Resource(
-    "data set", "qcli.api.catalog:DataSetsApi", "DataSet", SetFields, complete_data_set,
+    "data set", "qcli.api.catalog:DataSetsApi", "DataSetBody", SetFields, complete_data_set,
     examples=(
         ("create", "qcli data-set create --data-asset-id ASSET_ID --technical-name orders "
                    "--qri qri:db:x --secure-qri qri:db:x"),

@@ -54,9 +54,9 @@ class StoreFields:
 
 
 def _model() -> type:
-    from qcli.api.models import DataStore
+    from qcli.api.models import DataStoreBody
 
-    return DataStore
+    return DataStoreBody
 
 
 def _ids(values: list[str], what: str) -> list[str]:

@@ -66,7 +66,8 @@ def test_create_with_flags_and_with_a_file_give_the_same_resource(
 
 
 def test_bad_bodies_are_caught_before_sending(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
-    missing = qcli("data-store", "create", "--name", "x", env=_env(emu))
+    missing = qcli("data-store", "create", "--name", "x", "--technical-name", "t",
+                   env=_env(emu))
     assert missing.code == 2
     assert "invalid data store: type: Field required" in missing.err
     with_id = tmp_path / "id.json"

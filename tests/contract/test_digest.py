@@ -108,3 +108,18 @@ def test_the_script_keeps_property_names_that_look_like_prose(tmp_path: Path) ->
     script = _script()
     out = script.digest(tmp_path)["x"]["components"]["schemas"]["S"]
     assert out == {"type": "object", "properties": {"description": {"type": "string"}}}
+
+
+def test_the_models_facts_are_current_with_the_digest() -> None:
+    """qcli/api/schemas.json (what qcli.api.models builds its models from) is what `make specs`
+    derives from the committed digest."""
+    script = _script()
+    facts = ROOT / "qcli" / "api" / "schemas.json"
+    fresh = script.render(script.model_facts(json.loads(DIGEST.read_text(encoding="utf-8"))))
+    assert facts.read_text(encoding="utf-8") == fresh, (
+        "qcli/api/schemas.json is stale against tests/contract/specs.json: run `make specs`")
+    store = json.loads(fresh)["data-stores"]["DataStore"]
+    assert store["properties"]["type"] == {"maxLength": 64, "minLength": 1, "type": "string"}
+    assert store["properties"]["tags"] == {"items": "string", "type": "array"}
+    assert store["properties"]["tenantId"]["readOnly"] and store["required"] == [
+        "technicalName", "type"]

@@ -31,11 +31,13 @@ def test_completion_index_is_current() -> None:
         "qcli/cli/completion_index.json is stale: run 'make completions'")
 
 
-def test_completion_index_is_package_data() -> None:
+def test_generated_json_files_are_package_data() -> None:
     import tomllib
 
     conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert "cli/completion_index.json" in conf["tool"]["setuptools"]["package-data"]["qcli"]
+    data = conf["tool"]["setuptools"]["package-data"]["qcli"]
+    assert "cli/completion_index.json" in data
+    assert "api/schemas.json" in data  # qcli.api.models builds its models from it
 
 
 def test_man_pages_are_current_and_carry_options_and_examples() -> None:

@@ -16,6 +16,7 @@ from qcli.cli.kit.fields import option, wire_fields
 from qcli.errors import UsageError
 
 if TYPE_CHECKING:
+    from qcli.api.models import CatalogDocument
     from qcli.app import Application
 
 TechnicalName = typer.Option(None, "--technical-name", help="Technical name (required without "
@@ -101,7 +102,7 @@ def create_document(a: Application, file: str | None, fields: dict[str, Any], mo
 
 
 def update_document(a: Application, file: str | None, changes: dict[str, Any], model: type,
-                    what: str, current: Callable[[], dict[str, Any]],
+                    what: str, current: Callable[[], CatalogDocument],
                     replace: Callable[[dict[str, Any]], Any]) -> None:
     """PUT the whole document: field options change the current one; a --file body without
     a version is sent with the current version (a stale one exits 5)."""
@@ -110,11 +111,11 @@ def update_document(a: Application, file: str | None, changes: dict[str, Any], m
     if file is not None:
         body = checked_body(a, file, changes, model, what)
         if body.get("version") is None:
-            body["version"] = current()["version"]
+            body["version"] = current().version
     else:
         if not changes:
             raise UsageError("nothing to change: give --file or a field option")
-        body = validate(model, {**current(), **changes}, what)
+        body = validate(model, {**current().to_json(), **changes}, what)
     a.printer.item(replace(body))
 
 
@@ -164,7 +165,7 @@ class Resource:
 
     noun: str  # "data asset"
     api: str  # "qcli.api.catalog:DataAssetsApi"
-    model: str  # a class of qcli.api.models
+    model: str  # its request model, a class of qcli.api.models
     fields: type  # the resource's own option structure (before DocumentFields)
     complete: Callable[..., list[str]] | None = None
     examples: tuple[tuple[str, str], ...] = ()  # (verb, example lines)

@@ -105,3 +105,48 @@ def test_a_tag_or_id_given_twice_is_sent_once(inproc) -> None:  # type: ignore[n
     gone = inproc("data-asset", "rm", f"{asset['id']},{asset['id']}", asset["id"], "--yes")
     assert gone.code == 0, gone.err
     assert f"Deleted data asset {asset['id']}." in gone.err
+
+
+def test_a_catalog_document_prints_as_the_server_sent_it_in_every_format(inproc) -> None:  # type: ignore[no-untyped-def]
+    """get, create and update return models; what they print is the server's JSON, the same
+    bytes as `raw` prints for the same document, in every output format."""
+    store = _store(inproc)
+    asset = inproc("data-asset", "create", "--data-store-id", store, "--app-type", "QIX-DF",
+                   "--technical-name", "a1", "--property", "k=v", "--json").json()
+    body = {"technicalName": "orders", "qri": "qri:db:orders", "secureQri": "qri:db:orders",
+            "dataAssetInfo": {"id": asset["id"]}, "operational": {"rowCount": 3}}
+    data_set = inproc("data-set", "create", "--file", "-", "--json",
+                      input=json.dumps(body)).json()
+    for group, path, item in (("data-store", "data-stores", store),
+                              ("data-asset", "data-assets", asset["id"]),
+                              ("data-set", "data-sets", data_set["id"])):
+        for fmt in (["-o", "json"], ["-o", "yaml"], ["-o", "table"], ["-o", "csv"], ["-q"]):
+            shown = inproc(group, "get", item, *fmt)
+            raw = inproc("raw", "get", f"v1/{path}/{item}", *fmt)
+            assert shown.code == raw.code == 0, shown.err + raw.err
+            assert shown.out == raw.out and shown.out.strip(), (group, fmt)
+        updated = inproc(group, "update", item, "--description", "d", "--json")
+        assert updated.code == 0, updated.err
+        assert updated.out == inproc("raw", "get", f"v1/{path}/{item}", "--json").out
+
+
+def test_the_catalog_apis_return_models(inproc) -> None:  # type: ignore[no-untyped-def]
+    from inprocess_harness import API_KEY, SERVER
+
+    from qcli.api.catalog import DataAssetsApi
+    from qcli.api.models import DataAsset, DataStore
+    from qcli.app import Application
+    from qcli.iostreams import IOStreams
+
+    a = Application(IOStreams(env={"QCLI_SERVER": SERVER, "QCLI_API_KEY": API_KEY,
+                                   "QCLI_CONFIG_DIR": str(inproc.tmp_path / "config")}),
+                    transport=inproc.transport)
+    store = a.data_stores.create_data_store({"type": "t", "technicalName": "s"})
+    assert isinstance(store, DataStore) and store.version == 1
+    assert store.id is not None
+    asset = a.api(DataAssetsApi).create({"appType": "QIX-DF", "technicalName": "a",
+                                         "dataStoreInfo": {"id": store.id}})
+    assert isinstance(asset, DataAsset)
+    again = a.data_stores.update_data_store(store.id, {**store.to_json(), "name": "N"})
+    assert isinstance(again, DataStore) and again.version == 2
+    assert a.data_stores.get_data_store(store.id).to_json() == again.to_json()
