@@ -20,6 +20,8 @@ COLUMNS = [("NAME", "name"), ("CURRENT", "current"), ("SERVER", "server"), ("AUT
            ("COMMENT", "comment")]
 
 NameArg = typer.Argument(..., help="Context name", autocompletion=complete_context)
+CurrentNameArg = typer.Argument(None, help="Context name (default: the current one)",
+                                autocompletion=complete_context)
 ServerOpt = typer.Option(None, "-s", "--server", help="Tenant URL, e.g. https://acme.eu.qlikcloud.com")
 ApiKeyStdinOpt = typer.Option(False, "--api-key-stdin", help="Read the API key from stdin")
 OauthIdOpt = typer.Option(None, "--oauth-client-id", help="OAuth2 client ID (client credentials)")
@@ -249,8 +251,7 @@ def ls(ctx: typer.Context) -> None:
 @command(app, "get")
 def get(
     ctx: typer.Context,
-    name: str | None = typer.Argument(None, help="Context name (default: the current one)",
-                                      autocompletion=complete_context),
+    name: str | None = CurrentNameArg,
 ) -> None:
     """Show a context (secrets masked).
 
@@ -359,8 +360,7 @@ def clear(ctx: typer.Context) -> None:
 @command(app, "test")
 def test(
     ctx: typer.Context,
-    name: str | None = typer.Argument(None, help="Context name (default: the current one)",
-                                      autocompletion=complete_context),
+    name: str | None = CurrentNameArg,
 ) -> None:
     """Check that a context reaches its tenant: GET /api/v1/users/me.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -11,6 +12,7 @@ from qcli.cli.completers import complete_data_file
 from qcli.cli.inputs import check_counts
 from qcli.cli.kit import application, command, new_typer
 from qcli.cli.kit import options as opts
+from qcli.cli.kit.fields import option, wire_fields, with_options
 from qcli.cli.kit.verbs import delete_batch, report_results
 from qcli.errors import UsageError
 
@@ -92,40 +94,51 @@ def validate_name(name: str) -> str:
     return name
 
 
+@dataclass
+class FileFilters:
+    """data-file ls's filters: each is sent, when given, as the query parameter of its name in
+    camelCase (a switch only when on: the spec's default is off)."""
+
+    connection_id: str | None = option(ConnectionOpt)
+    app_id: str | None = option(AppOpt)
+    name: str | None = option(NameOpt)
+    owner_id: str | None = option("--owner-id", help="Files of this owner")
+    allow_internal_files: bool | None = option("--allow-internal-files/--no-internal-files",
+                                               help="Include files with internal extensions")
+    base_name_wildcard: str | None = option(
+        "--base-name-wildcard", help="Only items whose base name (no folder path) matches this "
+        "pattern, with * and ? wildcards, e.g. 'sales_*.csv'")
+    folder_id: str | None = option("--folder-id", help="Only items under this folder "
+                                   "(default: the space's root)")
+    folder_path: str | None = option("--folder-path", help="Only items under the folder at "
+                                     "this path, e.g. 2024/q1")
+    exclude_sub_folders: bool | None = option(
+        "--exclude-sub-folders", help="Only the direct children of the folder searched "
+        "(default: its whole tree)")
+    include_folders: bool | None = option("--include-folders", help="List folders too")
+    exclude_files: bool | None = option("--exclude-files", help="Leave files out (with "
+                                        "--include-folders: folders only)")
+    include_folder_stats: bool | None = option("--include-folder-stats",
+                                               help="Fill in each folder's folderStats")
+    not_owner_id: str | None = option("--not-owner-id", help="Only items of other owners "
+                                      "than this one")
+    include_all_spaces: bool | None = option(
+        "--include-all-spaces", help="Every space you can access, the personal one included "
+        "(ignored with --connection-id)")
+
+
+@dataclass
+class Paging:
+    """data-file ls's order and paging, listed after its filters."""
+
+    sort: str | None = option(SortOpt)
+    limit: int | None = option(opts.Limit)
+    page_size: int | None = option(LsPageSizeOpt)
+
+
 @command(app, "ls")
-def ls(
-    ctx: typer.Context,
-    connection_id: str | None = ConnectionOpt,
-    app_id: str | None = AppOpt,
-    name: str | None = NameOpt,
-    owner_id: str | None = typer.Option(None, "--owner-id", help="Files of this owner"),
-    allow_internal_files: bool | None = typer.Option(None, "--allow-internal-files/"
-                                                     "--no-internal-files",
-                                                     help="Include files with internal extensions"),
-    base_name_wildcard: str | None = typer.Option(
-        None, "--base-name-wildcard", help="Only items whose base name (no folder path) matches "
-        "this pattern, with * and ? wildcards, e.g. 'sales_*.csv'"),
-    folder_id: str | None = typer.Option(None, "--folder-id", help="Only items under this "
-                                         "folder (default: the space's root)"),
-    folder_path: str | None = typer.Option(None, "--folder-path", help="Only items under the "
-                                           "folder at this path, e.g. 2024/q1"),
-    exclude_sub_folders: bool = typer.Option(False, "--exclude-sub-folders", help="Only the "
-                                             "direct children of the folder searched (default: "
-                                             "its whole tree)"),
-    include_folders: bool = typer.Option(False, "--include-folders", help="List folders too"),
-    exclude_files: bool = typer.Option(False, "--exclude-files", help="Leave files out (with "
-                                       "--include-folders: folders only)"),
-    include_folder_stats: bool = typer.Option(False, "--include-folder-stats", help="Fill in "
-                                              "each folder's folderStats"),
-    not_owner_id: str | None = typer.Option(None, "--not-owner-id", help="Only items of other "
-                                            "owners than this one"),
-    include_all_spaces: bool = typer.Option(False, "--include-all-spaces", help="Every space "
-                                            "you can access, the personal one included "
-                                            "(ignored with --connection-id)"),
-    sort: str | None = SortOpt,
-    limit: int | None = opts.Limit,
-    page_size: int | None = LsPageSizeOpt,
-) -> None:
+@with_options
+def ls(ctx: typer.Context, filters: FileFilters, paging: Paging) -> None:
     """List data files (every page by default).
 
     Pages are followed through links.next and rows are printed as pages arrive; --limit stops
@@ -139,22 +152,14 @@ def ls(
       qcli data-file ls --folder-path 2024 --include-folders --base-name-wildcard 'q*'
     """
     a = application(ctx)
-    check_counts(limit, page_size, MAX_PAGE_SIZE)
-    if folder_id and folder_path:
+    check_counts(paging.limit, paging.page_size, MAX_PAGE_SIZE)
+    if filters.folder_id and filters.folder_path:
         raise UsageError("give --folder-id or --folder-path, not both")
-    params = {"connectionId": connection_id, "appId": app_id, "name": name, "ownerId": owner_id,
-              "sort": check_sort(sort, FILE_SORTS), "baseNameWildcard": base_name_wildcard,
-              "folderId": folder_id, "folderPath": folder_path, "notOwnerId": not_owner_id}
-    if allow_internal_files is not None:
-        params["allowInternalFiles"] = "true" if allow_internal_files else "false"
-    switches = {"excludeSubFolders": exclude_sub_folders, "includeFolders": include_folders,
-                "excludeFiles": exclude_files, "includeFolderStats": include_folder_stats,
-                "includeAllSpaces": include_all_spaces}
-    params.update({k: "true" for k, on in switches.items() if on})  # the spec's default: false
+    params = {**wire_fields(filters), "sort": check_sort(paging.sort, FILE_SORTS)}
     # the spec's largest page unless told otherwise: 10,000 files in 10 requests, not 500 of the
     # server's default 20 (on a link with a 40 ms round trip, 20 s of waiting)
-    items = a.data_files.list_data_files(params, limit=limit,
-                                         page_size=page_size or MAX_PAGE_SIZE)
+    items = a.data_files.list_data_files(params, limit=paging.limit,
+                                         page_size=paging.page_size or MAX_PAGE_SIZE)
     a.printer.items(items, columns=COLUMNS)
 
 

@@ -51,3 +51,31 @@ def test_no_command_sends_an_option_that_was_not_given(qcli: Qcli, emu: Emulator
         assert _empty_values(emu) == []
     finally:
         qcli("data-store", "rm", store, "--yes", env=_env(emu))
+
+
+def test_each_data_file_ls_filter_is_sent_as_its_parameter(qcli: Qcli, emu: Emulator) -> None:
+    """The filters are one declared structure (cli.data_file.FileFilters): each flag is sent as
+    its camelCase parameter; a switch only when on; --no-internal-files as false."""
+    connection = qcli("data-file", "connection", "ls", "--json", env=_env(emu)).json()[0]["id"]
+    folder = qcli("data-file", "create", "--folder", "--name", "q2024", "--json", env=_env(emu))
+    assert folder.code == 0, folder.err
+    emu.clear_requests()
+    every = qcli("data-file", "ls", "--connection-id", connection, "--app-id", "a1", "--name", "n.csv",
+                 "--owner-id", "o1", "--allow-internal-files", "--base-name-wildcard", "n*",
+                 "--folder-path", "q2024", "--exclude-sub-folders", "--include-folders",
+                 "--exclude-files", "--include-folder-stats", "--not-owner-id", "o2",
+                 "--include-all-spaces", "--sort", "-size", "--page-size", "7", "--json",
+                 env=_env(emu))
+    assert every.code == 0, every.err
+    off = qcli("data-file", "ls", "--no-internal-files", "--folder-id", folder.json()["id"],
+               "--json", env=_env(emu))
+    assert off.code == 0, off.err
+    sent = [dict(parse_qsl(r["query"])) for r in emu.requests()
+            if r["path"] == "/api/v1/data-files"]
+    assert sent == [
+        {"connectionId": connection, "appId": "a1", "name": "n.csv", "ownerId": "o1",
+         "allowInternalFiles": "true", "baseNameWildcard": "n*", "folderPath": "q2024",
+         "excludeSubFolders": "true", "includeFolders": "true", "excludeFiles": "true",
+         "includeFolderStats": "true", "notOwnerId": "o2", "includeAllSpaces": "true",
+         "sort": "-size", "limit": "7"},
+        {"allowInternalFiles": "false", "folderId": folder.json()["id"], "limit": "1000"}]
