@@ -40,6 +40,11 @@ DEFERRED = (
     "linecache",  # inspect, traceback: source lines of a traceback
     "tokenize",  # inspect, linecache
     "shellingham",  # typer's shell detection for `--install-completion`
+    "selectors",  # socket (sendfile only)
+    "locale",  # calendar, gettext (locale-aware formatting qcli does not use)
+    "email.errors",  # email.message, http.client: defect and parse-error classes
+    "numbers",  # typer (is_number_type, when a command with a number option is built)
+    "stringprep",  # the idna codec, for non-ASCII host names only
 )
 
 _locks: dict[str, Any] = {}  # one per deferred module: its loader holds it, other threads wait
