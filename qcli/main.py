@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
 
                 code = answer()
             if code is None:
+                from qcli.lazyimport import defer
+
+                defer()  # before typer and httpx load: modules they import and `ls` never uses
                 from qcli.cli.root import run
 
                 code = run(args)
