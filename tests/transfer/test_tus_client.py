@@ -1,7 +1,7 @@
 """The tus client's timing and bookkeeping rules, unit-tested with mocked HTTP (respx) and a
 fake clock: the automatic chunk size (8 MiB first; then the throughput the last full PATCH
-measured times 2 s, at most 16 times that chunk, 1 MiB to 1 GiB; --chunk-size fixes it), and
---no-resume ending the saved upload."""
+measured times 2 s, at most 16 times that chunk, 1 MiB to 1 GiB; a rest of at most half a chunk
+goes with the chunk before it; --chunk-size fixes it), and --no-resume ending the saved upload."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from qcli.api.temp_contents import TempContentsApi
 from qcli.config.settings import Connection
 from qcli.http.client import HttpClient
 from qcli.transfer.progress import Bar
-from qcli.transfer.tus import MAX_AUTO_CHUNK, MIN_AUTO_CHUNK, TusUploader, next_chunk
+from qcli.transfer.tus import MAX_AUTO_CHUNK, MIN_AUTO_CHUNK, TusUploader, fold_tail, next_chunk
 
 BASE = "https://tenant.example"
 FILES = f"{BASE}/api/v1/temp-contents/files"
@@ -55,7 +55,12 @@ def _upload(tmp_path: Path, size: int, seconds_per_patch: list[float],
 
 def test_chunks_follow_the_measured_throughput(tmp_path: Path) -> None:
     # 8 MiB in 1 s: 8 MiB/s, so 16 MiB (2 s of it) next, then 32 MiB, then the rest
-    assert _upload(tmp_path, 60 * MiB, [1.0]) == [8 * MiB, 16 * MiB, 32 * MiB, 4 * MiB]
+    assert _upload(tmp_path, 76 * MiB, [1.0]) == [8 * MiB, 16 * MiB, 32 * MiB, 20 * MiB]
+
+
+def test_a_short_rest_goes_with_the_chunk_before_it(tmp_path: Path) -> None:
+    # 32 MiB would leave 4 MiB: one PATCH of 36 MiB instead of a round trip for the last 4
+    assert _upload(tmp_path, 60 * MiB, [1.0]) == [8 * MiB, 16 * MiB, 36 * MiB]
 
 
 def test_a_fast_link_gets_large_chunks_at_once(tmp_path: Path) -> None:
@@ -66,7 +71,7 @@ def test_a_fast_link_gets_large_chunks_at_once(tmp_path: Path) -> None:
 
 
 def test_one_quick_answer_grows_the_chunk_at_most_16_times(tmp_path: Path) -> None:
-    assert _upload(tmp_path, 137 * MiB, [0.0001]) == [8 * MiB, 16 * 8 * MiB, MiB]
+    assert _upload(tmp_path, 250 * MiB, [0.0001]) == [8 * MiB, 16 * 8 * MiB, 114 * MiB]
 
 
 def test_a_slow_patch_shrinks_only_the_next_chunk(tmp_path: Path) -> None:
@@ -88,6 +93,18 @@ def test_a_slow_link_gets_small_chunks(tmp_path: Path) -> None:
 ])
 def test_next_chunk_bounds(length: int, seconds: float, expected: int) -> None:
     assert next_chunk(length, seconds) == expected
+
+
+@pytest.mark.parametrize("length, left, expected", [
+    (32 * MiB, 48 * MiB, 48 * MiB),    # a rest of half the chunk goes with it
+    (32 * MiB, 48 * MiB + 1, 32 * MiB),  # more than half: a PATCH of its own
+    (32 * MiB, 32 * MiB, 32 * MiB),    # the last chunk as it is
+    (32 * MiB, 8 * MiB, 32 * MiB),     # (the caller already cut it to what is left)
+    (MAX_AUTO_CHUNK, MAX_AUTO_CHUNK + MiB, MAX_AUTO_CHUNK),  # never past the 1 GiB cap
+    (800 * MiB, 1000 * MiB, 1000 * MiB),
+])
+def test_fold_tail(length: int, left: int, expected: int) -> None:
+    assert fold_tail(length, left) == expected
 
 
 @pytest.mark.parametrize("fixed", [1 * MiB, 32 * MiB])
