@@ -10,6 +10,7 @@ import random
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -112,6 +113,41 @@ def test_qclis_own_client_reads_a_plain_body_straight_from_the_socket(
         for piece in download.chunks():
             received += piece
             kinds.add(type(piece))
+    assert bytes(received) == BODY
+    assert memoryview in kinds
+
+
+def test_qclis_own_client_reads_an_https_body_straight_from_the_tls_socket(
+        tmp_path: Path) -> None:
+    """The same over HTTPS (the wrapper's TLS stream, its ssl.SSLSocket read directly)."""
+    import ssl
+
+    import trustme
+
+    from qcli.config.settings import Connection
+    from qcli.http.client import HttpClient
+
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.peers = []  # type: ignore[attr-defined]
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    srv.socket = context.wrap_socket(srv.socket, server_side=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        conn = Connection(server=f"https://127.0.0.1:{srv.server_address[1]}", auth="api-key",
+                          api_key="k", ca_cert=str(tmp_path / "ca.pem"))
+        with HttpClient(conn) as http, http.download("GET", "/plain") as download:
+            received = bytearray()
+            kinds = set()
+            for piece in download.chunks():
+                received += piece
+                kinds.add(type(piece))
+    finally:
+        srv.shutdown()
+        srv.server_close()
     assert bytes(received) == BODY
     assert memoryview in kinds
 
