@@ -7,6 +7,8 @@ On loopback, and again through a link with a 40 ms round trip (bench/link.py, a 
 - qcli's `temp-content download` from the emulator vs `curl -o` of the same URL, the same way.
 - qcli's CPU seconds (user + system) per GiB uploaded and downloaded (curl's alongside), for the
   whole process and beyond qcli's fixed CPU (the same command on a 1 KiB file).
+- how many PATCHes one qcli upload makes on loopback and through the link (each costs a round
+  trip and the server's work at its end).
 - qcli's peak RSS uploading 256 MiB and 2 GiB files (target <= 100 MB and flat).
 
 The file, @tus/server's store and the emulator's data are in /dev/shm when it has room (or
@@ -139,6 +141,7 @@ def main() -> int:
     lines: list[str] = []
     cpu: dict[str, list[float]] = {}
     fixed: dict[str, list[float]] = {}
+    patches: dict[str, int] = {}
     with tempfile.TemporaryDirectory(dir=where) as tmp_name:
         tmp = Path(tmp_name)
         store = tmp / "tus-store"
@@ -218,6 +221,14 @@ def main() -> int:
                 if cpu_key:
                     cpu[f"qcli {cpu_key}"] = [q.cpu for _, q in runs]
                     cpu[f"curl {cpu_key}"] = [c.cpu for c, _ in runs]
+            # the round trips the chunk-size rule costs: PATCHes in one more upload each way
+            # (not timed), from --verbose's request lines
+            for where, url in (("loopback", tus_url), (link_name, tus_link_url)):
+                traced = subprocess.run([QCLI, "--verbose", "temp-content", "create", str(src),
+                                         "-q"], env=dict(env, QCLI_SERVER=url),
+                                        capture_output=True, text=True, check=True).stderr
+                patches[where] = traced.count("> PATCH ")
+                clear(store)
             # qcli's fixed CPU (start-up, the requests around the transfer): the same commands
             # on a 1 KiB file, so the CPU per GiB can be given without it too
             tiny = tmp / "tiny.bin"
@@ -252,6 +263,8 @@ def main() -> int:
           f"curl s  MiB/s: qcli  curl  target")
     print("\n".join(lines))
     gib = SIZE / GiB
+    print(f"PATCHes of one qcli upload of {SIZE // MiB} MiB (curl: 1): " + ", ".join(
+        f"{k} {v}" for k, v in patches.items()))
     print("CPU seconds per GiB (user + system, whole process, median; range): " + "; ".join(
         f"{k} {statistics.median(v) / gib:.2f} ({min(v) / gib:.2f}-{max(v) / gib:.2f})"
         for k, v in cpu.items()))

@@ -47,7 +47,7 @@ def create(
     ttl: int = typer.Option(3600, "--ttl", help="Seconds the content is kept (1 to 259200)"),
     chunk_size: str | None = typer.Option(None, "--chunk-size", help="Bytes per PATCH, e.g. "
                                           "32MiB, 1GB (default: 8MiB first, then what the link "
-                                          "moves in about 2 s, 1MiB to 1GiB)"),
+                                          "moves in about 8 s, 1MiB to 1GiB)"),
     single: bool = typer.Option(False, "--single", help="One streamed POST instead of tus"),
     no_resume: bool = typer.Option(False, "--no-resume", help="Start afresh: a saved interrupted "
                                    "upload of this file is ended on the server, not resumed"),

@@ -42,6 +42,12 @@ class DeadlineStream(httpcore.NetworkStream):
         self._inner = inner
         self._deadline = deadline
 
+    @property
+    def inner(self) -> httpcore.NetworkStream:
+        """The stream it wraps (httpcore's own), whose socket a download's body is read from
+        directly (qcli.http.download)."""
+        return self._inner
+
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._inner.read(max_bytes, self._deadline.clamp(timeout, httpcore.ReadTimeout))
 

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import httpx
 
+from qcli.http.deadline import DeadlineStream
+
 BODY_BUFFER = 1024 * 1024  # bytes per read of a body read straight from the socket
 
 
@@ -18,8 +20,12 @@ def _plain_socket(response: httpx.Response) -> socket.socket | None:
     """The socket a plain HTTP/1.1 body can be read from as it is, or None.
 
     Only httpcore's own stream over one socket (plain TCP for http://, an ssl.SSLSocket for
-    https://) qualifies: a TLS-in-TLS stream (an HTTPS proxy) or a mocked transport does not."""
+    https://) qualifies, as qcli's client hands it over (wrapped in the DeadlineStream of
+    qcli.http.deadline, which a body read here bypasses: a download's body has per-read timeouts
+    only): a TLS-in-TLS stream (an HTTPS proxy) or a mocked transport does not."""
     stream = response.extensions.get("network_stream")
+    while isinstance(stream, DeadlineStream):
+        stream = stream.inner
     if stream is None or type(stream).__name__ != "SyncStream":
         return None
     if response.extensions.get("http_version", b"") != b"HTTP/1.1":

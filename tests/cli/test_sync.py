@@ -239,7 +239,9 @@ def test_create_several_files_in_parallel(qcli: Qcli, emu: Emulator, tmp_path: P
 
 # -- SIGKILL, then the same command again -------------------------------------------------------
 
-BIG = 9 * 1024 * 1024  # over the 8 MiB threshold: through resumable temp content
+# over the 8 MiB threshold: through resumable temp content; over 12 MiB: two PATCHes (8 MiB,
+# then the rest; a rest of at most half the first chunk would go with it)
+BIG = 13 * 1024 * 1024
 KILL_POINTS = [
     ("after the 3rd create landed, answer unheard", "POST", FILES, 3, "response"),
     ("before the 7th create is read", "POST", FILES, 7, "request"),

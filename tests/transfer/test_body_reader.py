@@ -10,6 +10,7 @@ import random
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -94,6 +95,61 @@ def test_a_plain_body_is_read_straight_from_the_socket(server: ThreadingHTTPServ
         assert again == BODY
         # httpx never saw the first body's end, so that connection was closed, not reused
         assert len(server.peers) == 1  # type: ignore[attr-defined]
+
+
+def test_qclis_own_client_reads_a_plain_body_straight_from_the_socket(
+        server: ThreadingHTTPServer) -> None:
+    """Through HttpClient, whose connections are wrapped for --timeout (qcli.http.deadline):
+    the wrapper hid the socket, and every download went through httpx's parser again (2.3x
+    curl's CPU per GiB) while the test above, on a bare httpx.Client, still passed."""
+    from qcli.config.settings import Connection
+    from qcli.http.client import HttpClient
+
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with HttpClient(Connection(server=base, auth="api-key", api_key="k")) as http, \
+            http.download("GET", "/plain") as download:
+        received = bytearray()
+        kinds = set()
+        for piece in download.chunks():
+            received += piece
+            kinds.add(type(piece))
+    assert bytes(received) == BODY
+    assert memoryview in kinds
+
+
+def test_qclis_own_client_reads_an_https_body_straight_from_the_tls_socket(
+        tmp_path: Path) -> None:
+    """The same over HTTPS (the wrapper's TLS stream, its ssl.SSLSocket read directly)."""
+    import ssl
+
+    import trustme
+
+    from qcli.config.settings import Connection
+    from qcli.http.client import HttpClient
+
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.peers = []  # type: ignore[attr-defined]
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    srv.socket = context.wrap_socket(srv.socket, server_side=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        conn = Connection(server=f"https://127.0.0.1:{srv.server_address[1]}", auth="api-key",
+                          api_key="k", ca_cert=str(tmp_path / "ca.pem"))
+        with HttpClient(conn) as http, http.download("GET", "/plain") as download:
+            received = bytearray()
+            kinds = set()
+            for piece in download.chunks():
+                received += piece
+                kinds.add(type(piece))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert bytes(received) == BODY
+    assert memoryview in kinds
 
 
 @pytest.mark.parametrize("path", ["/chunked", "/gzip"])
