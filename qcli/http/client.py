@@ -8,8 +8,10 @@ and jitter, 429 + Retry-After, error envelope -> ApiError, and one pagination it
 from __future__ import annotations
 
 import contextlib
+import functools
 import json as _json
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -332,73 +334,36 @@ class HttpClient:
         spec) or from 1, and the list ends on that base's last page. An empty page, a page
         that holds only items already given, or `total` items given also end it, so no item
         is skipped or given twice whichever base the server uses.
+
+        One page ahead: while the caller takes a page's items (printing them), the next page
+        is already being fetched, in a background thread; so at most two pages are held. Its
+        failure is raised here, after every item of the page before it was given, as if it
+        had been fetched then. A caller that stops early leaves that one request to finish
+        unread (no request starts when `limit` or `total` says the list is complete).
         """
         query: dict[str, Any] = dict(params or {})  # None values are dropped when sent
         if page_size is not None:
             query["limit"] = page_size
         if limit is not None and (page_size is None or limit < page_size):
             query["limit"] = min(limit, max_page_size)
+        pages = _Pages(limit)
         url = path
-        followed: set[str] = set()
-        given: set[str] = set()
-        count = 0
-        base: int | None = None  # the server's first page number, from its first answer
-        asked: int | None = None  # the page number this request named (None: the first)
-        skipped = False
+        body = self.json("GET", url, params=query or None)
         while True:
-            body = self.json("GET", url, params=query or None)
             if not isinstance(body, dict):
-                raise QcliError(f"GET {self._client.base_url.join(url)}: expected a JSON object "
-                                "with 'data'")
-            items = body.get("data") or []
-            if not items:
+                raise QcliError(f"GET {self._client.base_url.join(url)}: expected a JSON "
+                                "object with 'data'")
+            items = pages.take(body)
+            nxt = pages.next(body, url, query, self._same_server)
+            ahead = None
+            if nxt is not None:
+                url, query = nxt
+                ahead = _Ahead(functools.partial(self.json, "GET", url, params=dict(query) or None))
+            yield from items
+            if ahead is None:
                 return
-            fresh = 0
-            for item in items:
-                key = _item_key(item)
-                if key in given:
-                    continue
-                given.add(key)
-                fresh += 1
-                yield item
-                count += 1
-                if limit is not None and count >= limit:
-                    return
-            total = body.get("total")
-            if isinstance(total, int) and not isinstance(total, bool) and count >= total:
-                return
-            next_href = ((body.get("links") or {}).get("next") or {}).get("href")
-            if next_href:
-                url = self._same_server(next_href)
-                if url in followed or not fresh:
-                    return
-                followed.add(url)
-                query = {}
-                continue
-            if followed:  # a server that gives next links gives one until the last page
-                return
-            pages = body.get("pages")
-            if not isinstance(pages, int) or isinstance(pages, bool):
-                return
-            page = body.get("page")
-            if isinstance(page, int) and not isinstance(page, bool):
-                if asked is None:
-                    base = page
-                if not fresh or base is None or page >= base + pages - 1:
-                    return
-                asked = page + 1
-            else:  # no page number in the answer: count from the spec's 0
-                current = 0 if asked is None else asked
-                if not fresh:
-                    # the page we took for the second was the first again: the server counts
-                    # from 1; look once more, one further
-                    if skipped:
-                        return
-                    skipped = True
-                elif current + 1 >= pages + (1 if skipped else 0):
-                    return
-                asked = current + 1
-            query["page"] = asked
+            del items, body  # the page is out: hold only the one ahead
+            body = ahead.result()
 
     def _same_server(self, href: str) -> str:
         """A next link, as a path on our server (tenants may answer with an internal host)."""
@@ -473,6 +438,105 @@ class HttpClient:
     def _trace(self, line: str) -> None:
         if self._log is not None:
             self._log(line)
+
+
+class _Pages:
+    """What a paginated list has given so far, and which page comes next."""
+
+    def __init__(self, limit: int | None):
+        self.limit = limit
+        self.given: set[str] = set()
+        self.count = 0
+        self.followed: set[str] = set()
+        self.fresh = 0  # items of the last page not given before
+        self.base: int | None = None  # the server's first page number, from its first answer
+        self.asked: int | None = None  # the page number the last request named (None: first)
+        self.skipped = False
+
+    def take(self, body: dict[str, Any]) -> list[Any]:
+        """The items of a page to give: those not given before, up to the limit."""
+        fresh = []
+        for item in body.get("data") or []:
+            key = _item_key(item)
+            if key in self.given:
+                continue
+            self.given.add(key)
+            fresh.append(item)
+            if self.limit is not None and self.count + len(fresh) >= self.limit:
+                break
+        self.fresh = len(fresh)
+        self.count += len(fresh)
+        return fresh
+
+    def next(self, body: dict[str, Any], url: str, query: dict[str, Any],
+             same_server: Callable[[str], str]) -> tuple[str, dict[str, Any]] | None:
+        """The path and query of the page after `body` (the answer to `url` with `query`), or
+        None when the list is complete."""
+        if not body.get("data") or (self.limit is not None and self.count >= self.limit):
+            return None
+        total = body.get("total")
+        if isinstance(total, int) and not isinstance(total, bool) and self.count >= total:
+            return None
+        next_href = ((body.get("links") or {}).get("next") or {}).get("href")
+        if next_href:
+            url = same_server(next_href)
+            if url in self.followed or not self.fresh:
+                return None
+            self.followed.add(url)
+            return url, {}
+        if self.followed:  # a server that gives next links gives one until the last page
+            return None
+        pages = body.get("pages")
+        if not isinstance(pages, int) or isinstance(pages, bool):
+            return None
+        page = body.get("page")
+        if isinstance(page, int) and not isinstance(page, bool):
+            if self.asked is None:
+                self.base = page
+            if not self.fresh or self.base is None or page >= self.base + pages - 1:
+                return None
+            self.asked = page + 1
+        else:  # no page number in the answer: count from the spec's 0
+            current = 0 if self.asked is None else self.asked
+            if not self.fresh:
+                # the page we took for the second was the first again: the server counts
+                # from 1; look once more, one further
+                if self.skipped:
+                    return None
+                self.skipped = True
+            elif current + 1 >= pages + (1 if self.skipped else 0):
+                return None
+            self.asked = current + 1
+        return url, dict(query, page=self.asked)
+
+
+class _Ahead:
+    """One call run in a daemon thread (the next page, while this one is printed); result()
+    gives its value or raises its exception. Waiting is interruptible (Ctrl-C), and a daemon
+    thread keeps no exit waiting."""
+
+    def __init__(self, call: Callable[[], Any]):
+        self._call = call
+        self._done = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, name="qcli-page-ahead", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._call()
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self) -> Any:
+        self._done.wait()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        value, self._value = self._value, None
+        return value
 
 
 def _item_key(item: Any) -> str:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from conftest import Emulator
 
 from qcli.config.settings import Connection
+from qcli.errors import ApiError
 from qcli.http.client import HttpClient
 
 
@@ -31,3 +35,48 @@ def test_numbered_pages_followed_to_the_end(emu: Emulator) -> None:
         few = list(http.paginate("/__emulator/items/pages", {"count": 47}, limit=5))
     assert [i["n"] for i in items] == list(range(47))
     assert [i["n"] for i in few] == list(range(5))
+
+
+def _listing(emu: Emulator) -> list[dict]:
+    emu._call("POST", "/__emulator/data-files", {"count": 25, "prefix": "ahead-"})
+    with _client(emu) as http:
+        return list(http.paginate("/api/v1/data-files", {}, page_size=10))
+
+
+def _gets(r: dict) -> bool:
+    return bool(r["method"] == "GET" and r["path"] == "/api/v1/data-files")
+
+
+def test_the_next_page_is_fetched_while_this_one_is_taken(emu: Emulator) -> None:
+    everything = _listing(emu)
+    emu.clear_requests()
+    taken = []
+    with _client(emu) as http:
+        for item in http.paginate("/api/v1/data-files", {}, page_size=10):
+            if not taken:  # the first page is out; its caller has not asked for more yet
+                assert len(emu.wait_for(_gets, count=2, timeout=10)) == 2
+            taken.append(item)
+    assert [i["id"] for i in taken] == [i["id"] for i in everything]  # the same order
+    assert len([r for r in emu.requests() if _gets(r)]) == (len(everything) + 9) // 10
+
+
+def test_a_failing_page_is_raised_after_every_item_before_it(emu: Emulator) -> None:
+    everything = _listing(emu)
+    assert len(everything) > 20
+    emu.add_faults({"status": 403, "method": "GET", "path": "/api/v1/data-files", "nth": [3]})
+    taken = []
+    with _client(emu) as http, pytest.raises(ApiError) as failed:
+        for item in http.paginate("/api/v1/data-files", {}, page_size=10):
+            taken.append(item)
+    assert failed.value.status == 403
+    assert [i["id"] for i in taken] == [i["id"] for i in everything[:20]]
+
+
+def test_no_page_is_fetched_past_the_limit(emu: Emulator) -> None:
+    _listing(emu)
+    emu.clear_requests()
+    with _client(emu) as http:
+        items = list(http.paginate("/api/v1/data-files", {}, page_size=10, limit=20))
+    assert len(items) == 20
+    time.sleep(0.3)  # a page fetched ahead by mistake would be logged by now
+    assert len([r for r in emu.requests() if _gets(r)]) == 2
