@@ -13,6 +13,7 @@ import json as _json
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -441,11 +442,21 @@ class HttpClient:
 
 
 class _Pages:
-    """What a paginated list has given so far, and which page comes next."""
+    """What a paginated list has given so far, and which page comes next.
+
+    An item is told apart by its key (`_item_key`); the keys of the last `REMEMBERED` items (and
+    at least of the last two pages) are kept, so memory stays flat however long the list is:
+    what ends a list, a page that repeats the one before (a server counting pages from 1), and
+    what shifts between pages (items added or removed while the list is read), is always within
+    them; only an item that comes again more than that many items later is given again."""
+
+    REMEMBERED = 10_000
 
     def __init__(self, limit: int | None):
         self.limit = limit
         self.given: set[str] = set()
+        self.recent: deque[list[str]] = deque()  # the keys in `given`, a list per page
+        self.remembered = 0
         self.count = 0
         self.followed: set[str] = set()
         self.fresh = 0  # items of the last page not given before
@@ -456,16 +467,24 @@ class _Pages:
     def take(self, body: dict[str, Any]) -> list[Any]:
         """The items of a page to give: those not given before, up to the limit."""
         fresh = []
+        keys: list[str] = []
         for item in body.get("data") or []:
             key = _item_key(item)
             if key in self.given:
                 continue
             self.given.add(key)
+            keys.append(key)
             fresh.append(item)
             if self.limit is not None and self.count + len(fresh) >= self.limit:
                 break
         self.fresh = len(fresh)
         self.count += len(fresh)
+        self.recent.append(keys)
+        self.remembered += len(keys)
+        while len(self.recent) > 2 and self.remembered - len(self.recent[0]) >= self.REMEMBERED:
+            oldest = self.recent.popleft()
+            self.given.difference_update(oldest)
+            self.remembered -= len(oldest)
         return fresh
 
     def next(self, body: dict[str, Any], url: str, query: dict[str, Any],

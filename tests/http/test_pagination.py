@@ -9,7 +9,7 @@ from conftest import Emulator
 
 from qcli.config.settings import Connection
 from qcli.errors import ApiError
-from qcli.http.client import HttpClient
+from qcli.http.client import HttpClient, _Pages
 
 
 def _client(emu: Emulator) -> HttpClient:
@@ -80,3 +80,20 @@ def test_no_page_is_fetched_past_the_limit(emu: Emulator) -> None:
     assert len(items) == 20
     time.sleep(0.3)  # a page fetched ahead by mistake would be logged by now
     assert len([r for r in emu.requests() if _gets(r)]) == 2
+
+
+def test_memory_of_given_items_stays_flat_on_a_long_list() -> None:
+    """The keys that tell items apart are kept for the last REMEMBERED items, not for all: a
+    list of 30 pages of 1000 holds no more than that (and a page repeated is still dropped)."""
+    pages = _Pages(None)
+    window = _Pages.REMEMBERED
+    for n in range(30):
+        page = {"data": [{"id": f"{n}-{i}"} for i in range(1000)]}
+        assert len(pages.take(page)) == 1000
+        assert len(pages.take(page)) == 0  # the same page again: nothing new
+        assert len(pages.given) <= window + 1000
+    assert pages.count == 30_000
+    recent = {"data": [{"id": f"{n}-{i}"} for n in range(30 - window // 1000, 30)
+                       for i in range(1000)]}
+    assert pages.take(recent) == []  # what came within the window is still known
+    assert len(pages.take({"data": [{"id": "0-0"}]})) == 1  # long before it: given again
