@@ -120,6 +120,7 @@ def test_the_same_text_as_json_dumps(level: int) -> None:
     assert not differ, f"{len(differ)} values differ, the first: {differ[0]!r}"
 
 
+@pytest.mark.skipif(jsontext._make_encoder is None, reason="json.dumps is the fast path here")
 @pytest.mark.parametrize("level", [0, 1])
 def test_json_as_a_server_sends_it_never_falls_back(level: int) -> None:
     """The fast path itself gives json.dumps's text (not its fallback to json.dumps)."""
@@ -129,6 +130,7 @@ def test_json_as_a_server_sends_it_never_falls_back(level: int) -> None:
     assert not differ, f"{len(differ)} values differ, the first: {differ[0]!r}"
 
 
+@pytest.mark.skipif(jsontext._make_encoder is None, reason="json.dumps is the fast path here")
 def test_api_objects_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """A listing's items never fall back to json.dumps (or the speed is gone, silently)."""
     calls = []

@@ -1,12 +1,13 @@
 """`-o json`'s text: exactly `json.dumps(value, indent=2, ensure_ascii=False)`, about 1.5 times
 faster on API objects.
 
-With `indent`, Python's json module encodes in Python (its C encoder is used only without
-`indent`). Here each container goes through the C encoder once, with the item separator of its own
-depth (`",\\n" + indent`), so only the brackets are ours: a nested non-empty container is swapped
-for a placeholder number, encoded on its own, then put in the placeholder's place (the output is
-split on the placeholder's text, which must occur exactly as often as it was used: a value equal to
-it, or a string holding its digits, sends the whole value to json.dumps). Anything but exact dicts,
+With `indent`, Python's json module before 3.13 encodes in Python (its C encoder is used only
+without `indent`; from 3.13 on it is used with `indent` too, and json.dumps is what we call). Here
+each container goes through the C encoder once, with the item separator of its own depth
+(`",\\n" + indent`), so only the brackets are ours: a nested non-empty container is swapped for a
+placeholder number, encoded on its own, then put in the placeholder's place (the output is split
+on the placeholder's text, which must occur exactly as often as it was used: a value equal to it,
+or a string holding its digits, sends the whole value to json.dumps). Anything but exact dicts,
 lists, str, int, float, bool and None (a tuple, a subclass), and any error (a circular reference, an
 int too long to print), also goes to json.dumps: the same text, or the same exception, as before.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import json.encoder
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +25,8 @@ _CONTAINERS = frozenset({dict, list})
 _JSON = _SCALARS | _CONTAINERS
 _PLACEHOLDER = -(2**64 + 0x5EED)
 _PLACEHOLDER_TEXT = str(_PLACEHOLDER)
-_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_make_encoder: Any = (getattr(json.encoder, "c_make_encoder", None) if sys.version_info < (3, 13)
+                      else None)  # 3.13's json.dumps is faster than this module
 _encoders: dict[int, Callable[[Any, int], Any]] = {}
 
 
