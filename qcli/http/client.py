@@ -83,9 +83,20 @@ class HttpClient:
         )
         install_deadline(self._client, self._deadline)
         self.auth = Authenticator(conn, self._client, credential_cache=credential_cache)
+        self._closed = False
+        self._ahead = 0  # pages being fetched ahead (paginate), each in its own thread
+        self._lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
+        """Close the connections; while a page is fetched ahead for a list its caller left (a
+        closed pipe, Ctrl-C, an error), its thread closes them once it is done, so that no
+        socket is closed under it (its file descriptor could be another file's by then).
+        Nothing is sent after close() and no retry is announced."""
+        with self._lock:
+            self._closed = True
+            if self._ahead:
+                return
         self._client.close()
 
     def __enter__(self) -> HttpClient:
@@ -203,6 +214,8 @@ class HttpClient:
         # read); a 429's Retry-After is waited on top (the server said when to come back).
         deadline = first_try + self.conn.timeout
         while True:
+            if self._closed:  # (a page fetched ahead for a list that was left)
+                raise QcliError(f"{method} {path}: the HTTP client is closed")
             if self.gate is not None:
                 deadline += self.gate.wait()  # another thread was told to wait
             _rewind(files)
@@ -292,6 +305,8 @@ class HttpClient:
 
     def _announce_retry(self, retry: int, reason: str, pause: float, method: str,
                         url: str, attempts: int | None = None) -> None:
+        if self._closed:
+            return
         line = (f"retrying ({retry + 2}/{attempts or self.retry.attempts}) after {reason}, in "
                 f"{pause:.1f} s: {method} {url}")
         self._trace(f"< {line}")
@@ -359,12 +374,34 @@ class HttpClient:
             ahead = None
             if nxt is not None:
                 url, query = nxt
-                ahead = _Ahead(functools.partial(self.json, "GET", url, params=dict(query) or None))
+                ahead = self._fetch_ahead(url, dict(query) or None)
             yield from items
             if ahead is None:
                 return
             del items, body  # the page is out: hold only the one ahead
             body = ahead.result()
+
+    def _fetch_ahead(self, url: str, params: dict[str, Any] | None) -> _Ahead:
+        with self._lock:
+            if self._closed:
+                raise QcliError(f"GET {url}: the HTTP client is closed")
+            self._ahead += 1
+        try:
+            return _Ahead(functools.partial(self._page_ahead, url, params))
+        except BaseException:  # no thread to be had
+            with self._lock:
+                self._ahead -= 1
+            raise
+
+    def _page_ahead(self, url: str, params: dict[str, Any] | None) -> Any:
+        try:
+            return self.json("GET", url, params=params)
+        finally:
+            with self._lock:
+                self._ahead -= 1
+                last = self._closed and not self._ahead
+            if last:  # the list was left and the client closed meanwhile: close it now
+                self._client.close()
 
     def _same_server(self, href: str) -> str:
         """A next link, as a path on our server (tenants may answer with an internal host)."""

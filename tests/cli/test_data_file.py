@@ -233,7 +233,7 @@ def test_a_closed_pipe_mid_listing_exits_0_silently(qcli: Qcli, emu: Emulator) -
     read_end, write_end = os.pipe()
     os.close(read_end)  # as after `| head -1`: the first page's output fails, the next is due
     try:
-        for args in (["-q"], ["-o", "json"]):
+        for args in (["-q"], ["-o", "json"]) * 3:  # (a race between the two threads, once)
             proc = subprocess.run([sys.executable, "-m", "qcli", "data-file", "ls",
                                    "--page-size", "10", *args], stdout=write_end,
                                   stderr=subprocess.PIPE, text=True,

@@ -97,3 +97,40 @@ def test_memory_of_given_items_stays_flat_on_a_long_list() -> None:
                        for i in range(1000)]}
     assert pages.take(recent) == []  # what came within the window is still known
     assert len(pages.take({"data": [{"id": "0-0"}]})) == 1  # long before it: given again
+
+
+def test_a_list_left_while_a_page_is_fetched_ahead_closes_quietly_after_it() -> None:
+    """The caller leaves the list (a closed pipe, an error) and closes the client while page 2
+    is on its way: its socket is not closed under the thread reading it (that thread closes the
+    client once done), and its failure is neither retried nor announced."""
+    import threading
+
+    import httpx
+
+    release = threading.Event()
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params.get("cursor", "first"))
+        if "cursor" not in request.url.params:
+            return httpx.Response(200, json={"data": [{"id": "a"}],
+                                             "links": {"next": {"href": "/things?cursor=2"}}})
+        release.wait(10)
+        raise httpx.ReadError("connection reset")  # what a socket closed under it gives
+
+    notices: list[str] = []
+    http = HttpClient(Connection(server="http://tenant.test", auth="api-key", api_key="k"),
+                      transport=httpx.MockTransport(answer), notice=notices.append,
+                      sleep=lambda s: None)
+    items = http.paginate("/things")
+    assert next(items) == {"id": "a"}  # page 2 is now being fetched ahead
+    http.close()
+    assert not http._client.is_closed  # not under the thread still reading page 2
+    release.set()
+    for _ in range(500):
+        if http._client.is_closed:
+            break
+        time.sleep(0.01)
+    assert http._client.is_closed  # closed by that thread once it was done
+    assert calls == ["first", "2"]  # no retry after close
+    assert notices == []
