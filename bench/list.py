@@ -5,7 +5,8 @@ Run with `make bench`.
 qcli asks for pages of 1000 (the spec's largest) unless told otherwise; the bare loop asks for the
 same, so each pair does the same 10 requests. On loopback the bare loop with the API's default
 page (20, 500 requests: what qcli did before) is shown too. Back-to-back pairs (bare, qcli), the
-median of their ratios and its range. Targets: <= 1.5 on loopback, <= 1.1 through the link
+median of their ratios and its range, in wall time and in CPU seconds (user + system: what other
+jobs on a shared machine move less). Targets: <= 1.5 on loopback, <= 1.1 through the link
 (reported, not enforced: the machine is shared).
 """
 
@@ -40,35 +41,48 @@ print(len(items))
 """
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"{cmd[:3]} failed: {proc.stderr}")
-    return seconds, proc.stdout
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system, from wait4) and stdout of one run."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=errors)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.stdout.close()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{cmd[:3]} failed: {errors.read().decode(errors='replace')}")
+    return seconds, usage.ru_utime + usage.ru_stime, out.decode()
 
 
-def pairs(url: str, env: dict[str, str], limit: str) -> list[tuple[float, float]]:
+Run = tuple[float, float, float, float]  # bare wall, qcli wall, bare CPU, qcli CPU
+
+
+def pairs(url: str, env: dict[str, str], limit: str) -> list[Run]:
     env = dict(env, QCLI_SERVER=url)
     runs = []
     for _ in range(RUNS):
-        bare, bare_out = timed([sys.executable, "-c", BARE, url, KEY, limit], env)
-        qcli, qcli_out = timed([QCLI, "data-file", "ls", "-o", "json"], env)
+        bare, bare_cpu, bare_out = timed([sys.executable, "-c", BARE, url, KEY, limit], env)
+        qcli, qcli_cpu, qcli_out = timed([QCLI, "data-file", "ls", "-o", "json"], env)
         assert int(bare_out) == COUNT, bare_out
         assert len(json.loads(qcli_out)) == COUNT
-        runs.append((bare, qcli))
+        runs.append((bare, qcli, bare_cpu, qcli_cpu))
     return runs
 
 
-def line(name: str, runs: list[tuple[float, float]], target: float | None) -> str:
-    ratios = [q / b for b, q in runs]
+def line(name: str, runs: list[Run], target: float | None) -> str:
+    ratios = [r[1] / r[0] for r in runs]
+    cpu = [r[3] / r[2] for r in runs]
     med = statistics.median(ratios)
     verdict = (f"(target <= {target}: {'yes' if med <= target else 'NO'})" if target
                else "(reference)")
-    return (f"  {name:<44} {statistics.median(q for _, q in runs):6.2f} s vs "
-            f"{statistics.median(b for b, _ in runs):6.2f} s  ratio {med:.2f} "
-            f"({min(ratios):.2f}-{max(ratios):.2f}) {verdict}")
+    return (f"  {name:<44} {statistics.median(r[1] for r in runs):6.2f} s vs "
+            f"{statistics.median(r[0] for r in runs):6.2f} s  ratio {med:.2f} "
+            f"({min(ratios):.2f}-{max(ratios):.2f}), CPU {statistics.median(cpu):.2f} "
+            f"({min(cpu):.2f}-{max(cpu):.2f}) {verdict}")
 
 
 def main() -> int:

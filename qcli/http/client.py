@@ -8,9 +8,12 @@ and jitter, 429 + Retry-After, error envelope -> ApiError, and one pagination it
 from __future__ import annotations
 
 import contextlib
+import functools
 import json as _json
 import ssl
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,9 +83,20 @@ class HttpClient:
         )
         install_deadline(self._client, self._deadline)
         self.auth = Authenticator(conn, self._client, credential_cache=credential_cache)
+        self._closed = False
+        self._ahead = 0  # pages being fetched ahead (paginate), each in its own thread
+        self._lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
+        """Close the connections; while a page is fetched ahead for a list its caller left (a
+        closed pipe, Ctrl-C, an error), its thread closes them once it is done, so that no
+        socket is closed under it (its file descriptor could be another file's by then).
+        Nothing is sent after close() and no retry is announced."""
+        with self._lock:
+            self._closed = True
+            if self._ahead:
+                return
         self._client.close()
 
     def __enter__(self) -> HttpClient:
@@ -200,6 +214,8 @@ class HttpClient:
         # read); a 429's Retry-After is waited on top (the server said when to come back).
         deadline = first_try + self.conn.timeout
         while True:
+            if self._closed:  # (a page fetched ahead for a list that was left)
+                raise QcliError(f"{method} {path}: the HTTP client is closed")
             if self.gate is not None:
                 deadline += self.gate.wait()  # another thread was told to wait
             _rewind(files)
@@ -289,6 +305,8 @@ class HttpClient:
 
     def _announce_retry(self, retry: int, reason: str, pause: float, method: str,
                         url: str, attempts: int | None = None) -> None:
+        if self._closed:
+            return
         line = (f"retrying ({retry + 2}/{attempts or self.retry.attempts}) after {reason}, in "
                 f"{pause:.1f} s: {method} {url}")
         self._trace(f"< {line}")
@@ -332,73 +350,58 @@ class HttpClient:
         spec) or from 1, and the list ends on that base's last page. An empty page, a page
         that holds only items already given, or `total` items given also end it, so no item
         is skipped or given twice whichever base the server uses.
+
+        One page ahead: while the caller takes a page's items (printing them), the next page
+        is already being fetched, in a background thread; so at most two pages are held. Its
+        failure is raised here, after every item of the page before it was given, as if it
+        had been fetched then. A caller that stops early leaves that one request to finish
+        unread (no request starts when `limit` or `total` says the list is complete).
         """
         query: dict[str, Any] = dict(params or {})  # None values are dropped when sent
         if page_size is not None:
             query["limit"] = page_size
         if limit is not None and (page_size is None or limit < page_size):
             query["limit"] = min(limit, max_page_size)
+        pages = _Pages(limit)
         url = path
-        followed: set[str] = set()
-        given: set[str] = set()
-        count = 0
-        base: int | None = None  # the server's first page number, from its first answer
-        asked: int | None = None  # the page number this request named (None: the first)
-        skipped = False
+        body = self.json("GET", url, params=query or None)
         while True:
-            body = self.json("GET", url, params=query or None)
             if not isinstance(body, dict):
-                raise QcliError(f"GET {self._client.base_url.join(url)}: expected a JSON object "
-                                "with 'data'")
-            items = body.get("data") or []
-            if not items:
+                raise QcliError(f"GET {self._client.base_url.join(url)}: expected a JSON "
+                                "object with 'data'")
+            items = pages.take(body)
+            nxt = pages.next(body, url, query, self._same_server)
+            ahead = None
+            if nxt is not None:
+                url, query = nxt
+                ahead = self._fetch_ahead(url, dict(query) or None)
+            yield from items
+            if ahead is None:
                 return
-            fresh = 0
-            for item in items:
-                key = _item_key(item)
-                if key in given:
-                    continue
-                given.add(key)
-                fresh += 1
-                yield item
-                count += 1
-                if limit is not None and count >= limit:
-                    return
-            total = body.get("total")
-            if isinstance(total, int) and not isinstance(total, bool) and count >= total:
-                return
-            next_href = ((body.get("links") or {}).get("next") or {}).get("href")
-            if next_href:
-                url = self._same_server(next_href)
-                if url in followed or not fresh:
-                    return
-                followed.add(url)
-                query = {}
-                continue
-            if followed:  # a server that gives next links gives one until the last page
-                return
-            pages = body.get("pages")
-            if not isinstance(pages, int) or isinstance(pages, bool):
-                return
-            page = body.get("page")
-            if isinstance(page, int) and not isinstance(page, bool):
-                if asked is None:
-                    base = page
-                if not fresh or base is None or page >= base + pages - 1:
-                    return
-                asked = page + 1
-            else:  # no page number in the answer: count from the spec's 0
-                current = 0 if asked is None else asked
-                if not fresh:
-                    # the page we took for the second was the first again: the server counts
-                    # from 1; look once more, one further
-                    if skipped:
-                        return
-                    skipped = True
-                elif current + 1 >= pages + (1 if skipped else 0):
-                    return
-                asked = current + 1
-            query["page"] = asked
+            del items, body  # the page is out: hold only the one ahead
+            body = ahead.result()
+
+    def _fetch_ahead(self, url: str, params: dict[str, Any] | None) -> _Ahead:
+        with self._lock:
+            if self._closed:
+                raise QcliError(f"GET {url}: the HTTP client is closed")
+            self._ahead += 1
+        try:
+            return _Ahead(functools.partial(self._page_ahead, url, params))
+        except BaseException:  # no thread to be had
+            with self._lock:
+                self._ahead -= 1
+            raise
+
+    def _page_ahead(self, url: str, params: dict[str, Any] | None) -> Any:
+        try:
+            return self.json("GET", url, params=params)
+        finally:
+            with self._lock:
+                self._ahead -= 1
+                last = self._closed and not self._ahead
+            if last:  # the list was left and the client closed meanwhile: close it now
+                self._client.close()
 
     def _same_server(self, href: str) -> str:
         """A next link, as a path on our server (tenants may answer with an internal host)."""
@@ -473,6 +476,123 @@ class HttpClient:
     def _trace(self, line: str) -> None:
         if self._log is not None:
             self._log(line)
+
+
+class _Pages:
+    """What a paginated list has given so far, and which page comes next.
+
+    An item is told apart by its key (`_item_key`); the keys of the last `REMEMBERED` items (and
+    at least of the last two pages) are kept, so memory stays flat however long the list is:
+    what ends a list, a page that repeats the one before (a server counting pages from 1), and
+    what shifts between pages (items added or removed while the list is read), is always within
+    them; only an item that comes again more than that many items later is given again."""
+
+    REMEMBERED = 10_000
+
+    def __init__(self, limit: int | None):
+        self.limit = limit
+        self.given: set[str] = set()
+        self.recent: deque[list[str]] = deque()  # the keys in `given`, a list per page
+        self.remembered = 0
+        self.count = 0
+        self.followed: set[str] = set()
+        self.fresh = 0  # items of the last page not given before
+        self.base: int | None = None  # the server's first page number, from its first answer
+        self.asked: int | None = None  # the page number the last request named (None: first)
+        self.skipped = False
+
+    def take(self, body: dict[str, Any]) -> list[Any]:
+        """The items of a page to give: those not given before, up to the limit."""
+        fresh = []
+        keys: list[str] = []
+        for item in body.get("data") or []:
+            key = _item_key(item)
+            if key in self.given:
+                continue
+            self.given.add(key)
+            keys.append(key)
+            fresh.append(item)
+            if self.limit is not None and self.count + len(fresh) >= self.limit:
+                break
+        self.fresh = len(fresh)
+        self.count += len(fresh)
+        self.recent.append(keys)
+        self.remembered += len(keys)
+        while len(self.recent) > 2 and self.remembered - len(self.recent[0]) >= self.REMEMBERED:
+            oldest = self.recent.popleft()
+            self.given.difference_update(oldest)
+            self.remembered -= len(oldest)
+        return fresh
+
+    def next(self, body: dict[str, Any], url: str, query: dict[str, Any],
+             same_server: Callable[[str], str]) -> tuple[str, dict[str, Any]] | None:
+        """The path and query of the page after `body` (the answer to `url` with `query`), or
+        None when the list is complete."""
+        if not body.get("data") or (self.limit is not None and self.count >= self.limit):
+            return None
+        total = body.get("total")
+        if isinstance(total, int) and not isinstance(total, bool) and self.count >= total:
+            return None
+        next_href = ((body.get("links") or {}).get("next") or {}).get("href")
+        if next_href:
+            url = same_server(next_href)
+            if url in self.followed or not self.fresh:
+                return None
+            self.followed.add(url)
+            return url, {}
+        if self.followed:  # a server that gives next links gives one until the last page
+            return None
+        pages = body.get("pages")
+        if not isinstance(pages, int) or isinstance(pages, bool):
+            return None
+        page = body.get("page")
+        if isinstance(page, int) and not isinstance(page, bool):
+            if self.asked is None:
+                self.base = page
+            if not self.fresh or self.base is None or page >= self.base + pages - 1:
+                return None
+            self.asked = page + 1
+        else:  # no page number in the answer: count from the spec's 0
+            current = 0 if self.asked is None else self.asked
+            if not self.fresh:
+                # the page we took for the second was the first again: the server counts
+                # from 1; look once more, one further
+                if self.skipped:
+                    return None
+                self.skipped = True
+            elif current + 1 >= pages + (1 if self.skipped else 0):
+                return None
+            self.asked = current + 1
+        return url, dict(query, page=self.asked)
+
+
+class _Ahead:
+    """One call run in a daemon thread (the next page, while this one is printed); result()
+    gives its value or raises its exception. Waiting is interruptible (Ctrl-C), and a daemon
+    thread keeps no exit waiting."""
+
+    def __init__(self, call: Callable[[], Any]):
+        self._call = call
+        self._done = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, name="qcli-page-ahead", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._call()
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self) -> Any:
+        self._done.wait()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        value, self._value = self._value, None
+        return value
 
 
 def _item_key(item: Any) -> str:

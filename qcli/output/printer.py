@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from qcli.errors import UsageError
 from qcli.iostreams import IOStreams
+from qcli.output.jsontext import dumps_json
 from qcli.output.table import OTHER, cell, render_table, shrink_class
 
 # a column: (header, key); the key may be dotted ("bundle.name")
@@ -23,10 +23,6 @@ def dig(obj: Any, key: str) -> Any:
             return None
         obj = obj.get(part)
     return obj
-
-
-def dumps_json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 class Printer:
@@ -122,7 +118,7 @@ class Printer:
     def _json_stream(self, items: Iterable[Any]) -> None:
         first = True
         for item in items:
-            text = dumps_json(item).replace("\n", "\n  ")
+            text = dumps_json(item, 1)
             self.io.out(("[\n  " if first else ",\n  ") + text)
             first = False
         self.io.out("[]\n" if first else "\n]\n")

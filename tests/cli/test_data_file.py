@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -184,6 +185,62 @@ def test_listing_follows_every_page_and_stops_at_limit(qcli: Qcli, emu: Emulator
         ids = [f["id"] for f in _mine(qcli, emu, "--connection-id", FINANCE_CONNECTION)]
         for start in range(0, len(ids), 500):
             _cleanup(qcli, emu, ids[start:start + 500])
+
+
+def _paged_listing(qcli: Qcli, emu: Emulator) -> list[str]:
+    """25 more data files; the IDs of the whole listing, in order (3+ pages of 10)."""
+    emu._call("POST", "/__emulator/data-files", {"count": 25, "prefix": "paged-"})
+    ids = qcli("data-file", "ls", "-q", env=_env(emu)).out.split()
+    assert len(ids) >= 25
+    return ids
+
+
+def test_a_failing_third_page_leaves_the_first_two_printed(qcli: Qcli, emu: Emulator) -> None:
+    ids = _paged_listing(qcli, emu)
+    for args in (["-q"], ["-o", "csv"]):
+        emu.clear_faults()  # (counts the matching requests afresh)
+        emu.add_faults({"status": 403, "method": "GET", "path": "/api/v1/data-files",
+                        "nth": [3]})
+        result = qcli("data-file", "ls", "--page-size", "10", *args, env=_env(emu))
+        assert result.code == 3, (args, result.err)  # the documented code of a 403
+        assert result.err.startswith("error: 403") and "Traceback" not in result.err
+        if args == ["-q"]:
+            printed = result.out.split()
+        else:
+            rows = list(csv.reader(result.out.splitlines()))
+            printed = [row[rows[0].index("id")] for row in rows[1:]]
+        assert printed == ids[:20], args
+
+
+def test_ctrl_c_while_the_next_page_is_fetched_exits_130_at_once(qcli: Qcli,
+                                                                 emu: Emulator) -> None:
+    ids = _paged_listing(qcli, emu)
+    emu.add_faults({"delay": 60, "method": "GET", "path": "/api/v1/data-files", "nth": [2]})
+    proc = subprocess.Popen([sys.executable, "-m", "qcli", "data-file", "ls", "--page-size",
+                             "10", "-q"], env=dict(qcli.env, **_env(emu)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    emu.wait_for(lambda r: bool(r.get("held")) and r["path"] == "/api/v1/data-files",
+                 alive=proc)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)  # not the 60 s the page is held
+    assert proc.returncode == 130
+    assert err == "interrupted\n"
+    assert out.split() == ids[:10]  # the page before stays printed
+
+
+def test_a_closed_pipe_mid_listing_exits_0_silently(qcli: Qcli, emu: Emulator) -> None:
+    _paged_listing(qcli, emu)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # as after `| head -1`: the first page's output fails, the next is due
+    try:
+        for args in (["-q"], ["-o", "json"]) * 3:  # (a race between the two threads, once)
+            proc = subprocess.run([sys.executable, "-m", "qcli", "data-file", "ls",
+                                   "--page-size", "10", *args], stdout=write_end,
+                                  stderr=subprocess.PIPE, text=True,
+                                  env=dict(qcli.env, **_env(emu)), timeout=60)
+            assert (proc.returncode, proc.stderr) == (0, ""), args
+    finally:
+        os.close(write_end)
 
 
 def test_batch_delete_with_an_unknown_id_reports_both(qcli: Qcli, emu: Emulator,

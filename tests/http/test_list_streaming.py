@@ -1,6 +1,6 @@
 """Long lists stream: with -o json, -o csv and -q each page's rows are written before the next
-page is requested, so memory does not grow with the number of rows (bench/list_memory.py
-measures it over 100,000 data files)."""
+page's rows are taken (the next page is fetched meanwhile, one ahead, no more), so memory does not
+grow with the number of rows (bench/list_memory.py measures it over 100,000 data files)."""
 
 from __future__ import annotations
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from conftest import Emulator
 
 from qcli.config.settings import Connection
-from qcli.http.client import HttpClient
+from qcli.errors import ApiError
+from qcli.http.client import HttpClient, _Pages
 
 
 def _client(emu: Emulator) -> HttpClient:
@@ -31,3 +35,102 @@ def test_numbered_pages_followed_to_the_end(emu: Emulator) -> None:
         few = list(http.paginate("/__emulator/items/pages", {"count": 47}, limit=5))
     assert [i["n"] for i in items] == list(range(47))
     assert [i["n"] for i in few] == list(range(5))
+
+
+def _listing(emu: Emulator) -> list[dict]:
+    emu._call("POST", "/__emulator/data-files", {"count": 25, "prefix": "ahead-"})
+    with _client(emu) as http:
+        return list(http.paginate("/api/v1/data-files", {}, page_size=10))
+
+
+def _gets(r: dict) -> bool:
+    return bool(r["method"] == "GET" and r["path"] == "/api/v1/data-files")
+
+
+def test_the_next_page_is_fetched_while_this_one_is_taken(emu: Emulator) -> None:
+    everything = _listing(emu)
+    emu.clear_requests()
+    taken = []
+    with _client(emu) as http:
+        for item in http.paginate("/api/v1/data-files", {}, page_size=10):
+            if not taken:  # the first page is out; its caller has not asked for more yet
+                assert len(emu.wait_for(_gets, count=2, timeout=10)) == 2
+            taken.append(item)
+    assert [i["id"] for i in taken] == [i["id"] for i in everything]  # the same order
+    assert len([r for r in emu.requests() if _gets(r)]) == (len(everything) + 9) // 10
+
+
+def test_a_failing_page_is_raised_after_every_item_before_it(emu: Emulator) -> None:
+    everything = _listing(emu)
+    assert len(everything) > 20
+    emu.add_faults({"status": 403, "method": "GET", "path": "/api/v1/data-files", "nth": [3]})
+    taken = []
+    with _client(emu) as http, pytest.raises(ApiError) as failed:
+        for item in http.paginate("/api/v1/data-files", {}, page_size=10):
+            taken.append(item)
+    assert failed.value.status == 403
+    assert [i["id"] for i in taken] == [i["id"] for i in everything[:20]]
+
+
+def test_no_page_is_fetched_past_the_limit(emu: Emulator) -> None:
+    _listing(emu)
+    emu.clear_requests()
+    with _client(emu) as http:
+        items = list(http.paginate("/api/v1/data-files", {}, page_size=10, limit=20))
+    assert len(items) == 20
+    time.sleep(0.3)  # a page fetched ahead by mistake would be logged by now
+    assert len([r for r in emu.requests() if _gets(r)]) == 2
+
+
+def test_memory_of_given_items_stays_flat_on_a_long_list() -> None:
+    """The keys that tell items apart are kept for the last REMEMBERED items, not for all: a
+    list of 30 pages of 1000 holds no more than that (and a page repeated is still dropped)."""
+    pages = _Pages(None)
+    window = _Pages.REMEMBERED
+    for n in range(30):
+        page = {"data": [{"id": f"{n}-{i}"} for i in range(1000)]}
+        assert len(pages.take(page)) == 1000
+        assert len(pages.take(page)) == 0  # the same page again: nothing new
+        assert len(pages.given) <= window + 1000
+    assert pages.count == 30_000
+    recent = {"data": [{"id": f"{n}-{i}"} for n in range(30 - window // 1000, 30)
+                       for i in range(1000)]}
+    assert pages.take(recent) == []  # what came within the window is still known
+    assert len(pages.take({"data": [{"id": "0-0"}]})) == 1  # long before it: given again
+
+
+def test_a_list_left_while_a_page_is_fetched_ahead_closes_quietly_after_it() -> None:
+    """The caller leaves the list (a closed pipe, an error) and closes the client while page 2
+    is on its way: its socket is not closed under the thread reading it (that thread closes the
+    client once done), and its failure is neither retried nor announced."""
+    import threading
+
+    import httpx
+
+    release = threading.Event()
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params.get("cursor", "first"))
+        if "cursor" not in request.url.params:
+            return httpx.Response(200, json={"data": [{"id": "a"}],
+                                             "links": {"next": {"href": "/things?cursor=2"}}})
+        release.wait(10)
+        raise httpx.ReadError("connection reset")  # what a socket closed under it gives
+
+    notices: list[str] = []
+    http = HttpClient(Connection(server="http://tenant.test", auth="api-key", api_key="k"),
+                      transport=httpx.MockTransport(answer), notice=notices.append,
+                      sleep=lambda s: None)
+    items = http.paginate("/things")
+    assert next(items) == {"id": "a"}  # page 2 is now being fetched ahead
+    http.close()
+    assert not http._client.is_closed  # not under the thread still reading page 2
+    release.set()
+    for _ in range(500):
+        if http._client.is_closed:
+            break
+        time.sleep(0.01)
+    assert http._client.is_closed  # closed by that thread once it was done
+    assert calls == ["first", "2"]  # no retry after close
+    assert notices == []
