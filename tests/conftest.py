@@ -310,6 +310,18 @@ class Qcli:
                               cwd=self.home)  # files a command writes by default land here
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
+    def after_extension_ls(self, emulator: Emulator, report: str) -> str:
+        """Run `extension ls -o json` against `emulator` in a fresh Python through qcli.main,
+        then evaluate `report` there (sys is imported): its text, printed to stderr."""
+        code = ("import sys; from qcli.main import main; "
+                "rc = main(['extension', 'ls', '-o', 'json']); "
+                f"print({report}, file=sys.stderr); sys.exit(rc)")
+        env = dict(self.env, QCLI_SERVER=emulator.url, QCLI_API_KEY=emulator.api_key)
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert proc.returncode == 0 and proc.stdout.startswith("["), proc.stderr
+        return proc.stderr.strip()
+
     def login(self, emulator: Emulator, name: str = "emu") -> Result:
         result = self("context", "create", name, "--server", emulator.url, "--api-key-stdin",
                       input=emulator.api_key + "\n")

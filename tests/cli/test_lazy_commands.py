@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 
 import typer
-from conftest import API_KEY, Qcli
+from conftest import Qcli
 
 from qcli.cli.root import GROUPS, build
 
@@ -43,15 +43,5 @@ def test_an_unknown_command_still_gets_a_suggestion(qcli: Qcli) -> None:
 
 
 def test_extension_ls_loads_no_zipfile_rich_or_pydantic(qcli: Qcli, emu) -> None:
-    import subprocess
-    import sys
-
-    code = ("import sys; sys.argv = ['qcli', 'extension', 'ls', '-o', 'json']; "
-            "from qcli.main import main; rc = main(); "
-            "print(sorted(m for m in ('zipfile', 'rich', 'pydantic') if m in sys.modules),"
-            " file=sys.stderr); sys.exit(rc)")
-    env = dict(qcli.env, QCLI_SERVER=emu.url, QCLI_API_KEY=API_KEY)
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert proc.returncode == 0 and proc.stdout.startswith("[")
-    assert proc.stderr.strip() == "[]"
+    report = "sorted(m for m in ('zipfile', 'rich', 'pydantic') if m in sys.modules)"
+    assert qcli.after_extension_ls(emu, report) == "[]"

@@ -6,32 +6,24 @@ been imported eagerly."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import API_KEY, Qcli
+from conftest import Qcli
 
 from qcli.lazyimport import DEFERRED, DeferredModule, defer, still_deferred
 
 
 def test_every_module_in_the_list_is_still_deferred_through_extension_ls(qcli: Qcli,
                                                                           emu) -> None:
-    code = ("import sys; from qcli.main import main; "
-            "rc = main(['extension', 'ls', '-o', 'json']); "
-            "from qcli.lazyimport import DEFERRED, still_deferred; "
-            "print(sorted(set(DEFERRED) - set(still_deferred())), file=sys.stderr); "
-            "sys.exit(rc)")
-    env = dict(qcli.env, QCLI_SERVER=emu.url, QCLI_API_KEY=API_KEY)
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert proc.returncode == 0 and proc.stdout.startswith("[")
     # a module listed here loads during `extension ls` (typer or httpx now use it): take it
     # off qcli.lazyimport.DEFERRED
-    assert proc.stderr.strip() == "[]"
+    report = ("sorted(set(__import__('qcli.lazyimport').lazyimport.DEFERRED) - "
+              "set(__import__('qcli.lazyimport').lazyimport.still_deferred()))")
+    assert qcli.after_extension_ls(emu, report) == "[]"
 
 
 def test_the_list_names_no_module_twice_and_only_modules_that_exist() -> None:
