@@ -65,6 +65,9 @@ def iter_body(response: httpx.Response) -> Iterator[bytes | memoryview]:
         got += len(first)
         yield first
     buffer = memoryview(bytearray(min(BODY_BUFFER, max(total - got, 1))))
+    # each read gets the read timeout: the socket still has what the last header read was
+    # given, cut to what was left of --timeout's deadline then (qcli.http.deadline)
+    sock.settimeout(response.request.extensions.get("timeout", {}).get("read"))
     while got < total:
         try:
             n = sock.recv_into(buffer, min(len(buffer), total - got))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import random
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from qcli.transfer.download import iter_body
 
 BODY = random.Random(14).randbytes(3 * 1024 * 1024 + 7)  # not a multiple of any buffer
+TIMEOUT, LATE, PAUSE = 2.0, 1.6, 1.0  # /late: headers at 1.6 of 2 s, then a 1 s pause
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -45,6 +47,16 @@ class Handler(BaseHTTPRequestHandler):
                 piece = BODY[start:start + 500_000]
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             self.wfile.write(b"0\r\n\r\n")
+            return
+        if self.path == "/late":  # headers late in --timeout's budget, then a pause mid-body
+            time.sleep(LATE)
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")  # the status line: a first header read
+            self.wfile.flush()
+            time.sleep(0.05)  # the rest of the headers: a second read, 0.4 s left of 2 s
+            self.wfile.write(b"Content-Length: %d\r\n\r\n" % len(BODY) + BODY[:1000])
+            self.wfile.flush()
+            time.sleep(PAUSE)
+            self.wfile.write(BODY[1000:])
             return
         body, coded = (gzip.compress(BODY), True) if self.path == "/gzip" else (BODY, False)
         self.send_response(200)
@@ -115,6 +127,26 @@ def test_qclis_own_client_reads_a_plain_body_straight_from_the_socket(
             kinds.add(type(piece))
     assert bytes(received) == BODY
     assert memoryview in kinds
+
+
+def test_a_body_read_from_the_socket_gets_the_read_timeout_not_what_the_headers_left(
+        server: ThreadingHTTPServer) -> None:
+    """--timeout bounds the exchange up to the headers; the body then has per-read timeouts.
+    The direct read inherited the last header read's timeout (0.4 s left of 2 s here), so a
+    1 s pause mid-body timed out a download that httpx's own read would have finished."""
+    from qcli.config.settings import Connection
+    from qcli.http.client import HttpClient
+
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    conn = Connection(server=base, auth="api-key", api_key="k", timeout=TIMEOUT)
+    with HttpClient(conn) as http, http.download("GET", "/late") as download:
+        received = bytearray()
+        kinds = set()
+        for piece in download.chunks():
+            received += piece
+            kinds.add(type(piece))
+    assert bytes(received) == BODY
+    assert memoryview in kinds  # the direct read, not httpx's
 
 
 def test_qclis_own_client_reads_an_https_body_straight_from_the_tls_socket(
