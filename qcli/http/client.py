@@ -485,9 +485,15 @@ class _Pages:
     at least of the last two pages) are kept, so memory stays flat however long the list is:
     what ends a list, a page that repeats the one before (a server counting pages from 1), and
     what shifts between pages (items added or removed while the list is read), is always within
-    them; only an item that comes again more than that many items later is given again."""
+    them; only an item that comes again more than that many items later is given again.
+
+    The keys of the list's first `ANCHORS` items are kept to its end: one of them coming again
+    is not given again, and two of them again one after the other, in their first order, is
+    the list starting over (a cursor that wraps around after more than REMEMBERED items),
+    which ends it instead of going round for ever."""
 
     REMEMBERED = 10_000
+    ANCHORS = 1_000
 
     def __init__(self, limit: int | None):
         self.limit = limit
@@ -500,6 +506,9 @@ class _Pages:
         self.base: int | None = None  # the server's first page number, from its first answer
         self.asked: int | None = None  # the page number the last request named (None: first)
         self.skipped = False
+        self.anchors: dict[str, int] = {}  # key -> place among the list's first ANCHORS items
+        self.last_anchor: int | None = None  # the place of the item just seen, if an anchor
+        self.wrapped = False
 
     def take(self, body: dict[str, Any]) -> list[Any]:
         """The items of a page to give: those not given before, up to the limit."""
@@ -507,8 +516,17 @@ class _Pages:
         keys: list[str] = []
         for item in body.get("data") or []:
             key = _item_key(item)
-            if key in self.given:
+            place = self.anchors.get(key)
+            if key in self.given or place is not None:
+                if (place is not None and key not in self.given and self.last_anchor is not None
+                        and place == self.last_anchor + 1):
+                    self.wrapped = True  # the list's start again, beyond what is remembered
+                    break
+                self.last_anchor = place
                 continue
+            self.last_anchor = None
+            if len(self.anchors) < self.ANCHORS:
+                self.anchors[key] = len(self.anchors)
             self.given.add(key)
             keys.append(key)
             fresh.append(item)
@@ -528,7 +546,8 @@ class _Pages:
              same_server: Callable[[str], str]) -> tuple[str, dict[str, Any]] | None:
         """The path and query of the page after `body` (the answer to `url` with `query`), or
         None when the list is complete."""
-        if not body.get("data") or (self.limit is not None and self.count >= self.limit):
+        if (not body.get("data") or self.wrapped
+                or (self.limit is not None and self.count >= self.limit)):
             return None
         total = body.get("total")
         if isinstance(total, int) and not isinstance(total, bool) and self.count >= total:

@@ -96,7 +96,48 @@ def test_memory_of_given_items_stays_flat_on_a_long_list() -> None:
     recent = {"data": [{"id": f"{n}-{i}"} for n in range(30 - window // 1000, 30)
                        for i in range(1000)]}
     assert pages.take(recent) == []  # what came within the window is still known
-    assert len(pages.take({"data": [{"id": "0-0"}]})) == 1  # long before it: given again
+    assert len(pages.take({"data": [{"id": "1-5"}]})) == 1  # long before it: given again
+    assert pages.take({"data": [{"id": "0-5"}]}) == []  # the list's first items are kept
+
+
+@pytest.mark.parametrize("period", [12_000, 12_500, 30_001])
+def test_a_cursor_that_wraps_around_past_the_window_ends_the_list(period: int) -> None:
+    """A server whose next links go on for ever, its items starting over after `period` (more
+    than the REMEMBERED window, aligned with the pages or not): the list ends where it starts
+    again, each item given once (it went round until the script's cap of 200,000 before)."""
+    import httpx
+
+    requests = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        k = int(request.url.params.get("cursor", "0"))
+        requests.append(k)
+        if k > 200:
+            return httpx.Response(500, json={"errors": [{"title": "gone round too often"}]})
+        items = [{"id": f"item-{(k * 1000 + i) % period}"} for i in range(1000)]
+        return httpx.Response(200, json={"data": items,
+                                         "links": {"next": {"href": f"/things?cursor={k + 1}"}}})
+
+    http = HttpClient(Connection(server="http://tenant.test", auth="api-key", api_key="k"),
+                      transport=httpx.MockTransport(answer), sleep=lambda s: None)
+    with http:
+        ids = [item["id"] for item in http.paginate("/things")]
+    assert len(ids) == period and len(set(ids)) == period
+    assert max(requests) <= period // 1000 + 2
+
+
+def test_one_early_item_coming_again_late_is_skipped_and_the_list_goes_on() -> None:
+    """An item of the list's start that comes again far later (moved by a change while the
+    list is read) is not given twice, and what follows it still is: only two of the start's
+    items again in their order end a list."""
+    pages = _Pages(None)
+    for n in range(15):
+        pages.take({"data": [{"id": f"{n}-{i}"} for i in range(1000)]})
+    late = pages.take({"data": [{"id": "15-0"}, {"id": "0-7"}, {"id": "15-1"}, {"id": "0-9"}]})
+    assert [item["id"] for item in late] == ["15-0", "15-1"]
+    assert not pages.wrapped
+    assert pages.take({"data": [{"id": "0-3"}, {"id": "0-4"}, {"id": "16-0"}]}) == []
+    assert pages.wrapped
 
 
 def test_a_list_left_while_a_page_is_fetched_ahead_closes_quietly_after_it() -> None:
