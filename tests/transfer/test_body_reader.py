@@ -109,23 +109,30 @@ def test_a_plain_body_is_read_straight_from_the_socket(server: ThreadingHTTPServ
         assert len(server.peers) == 1  # type: ignore[attr-defined]
 
 
+def _read_through_qcli(conn: Any, path: str) -> tuple[bytes, set[type]]:
+    """The body of GET `path` through qcli's HttpClient.download, and the types of its pieces."""
+    from qcli.http.client import HttpClient
+
+    received = bytearray()
+    kinds = set()
+    with HttpClient(conn) as http, http.download("GET", path) as download:
+        for piece in download.chunks():
+            received += piece
+            kinds.add(type(piece))
+    return bytes(received), kinds
+
+
 def test_qclis_own_client_reads_a_plain_body_straight_from_the_socket(
         server: ThreadingHTTPServer) -> None:
     """Through HttpClient, whose connections are wrapped for --timeout (qcli.http.deadline):
     the wrapper hid the socket, and every download went through httpx's parser again (2.3x
     curl's CPU per GiB) while the test above, on a bare httpx.Client, still passed."""
     from qcli.config.settings import Connection
-    from qcli.http.client import HttpClient
 
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    with HttpClient(Connection(server=base, auth="api-key", api_key="k")) as http, \
-            http.download("GET", "/plain") as download:
-        received = bytearray()
-        kinds = set()
-        for piece in download.chunks():
-            received += piece
-            kinds.add(type(piece))
-    assert bytes(received) == BODY
+    body, kinds = _read_through_qcli(Connection(server=base, auth="api-key", api_key="k"),
+                                     "/plain")
+    assert body == BODY
     assert memoryview in kinds
 
 
@@ -135,17 +142,11 @@ def test_a_body_read_from_the_socket_gets_the_read_timeout_not_what_the_headers_
     The direct read inherited the last header read's timeout (0.4 s left of 2 s here), so a
     1 s pause mid-body timed out a download that httpx's own read would have finished."""
     from qcli.config.settings import Connection
-    from qcli.http.client import HttpClient
 
     base = f"http://127.0.0.1:{server.server_address[1]}"
     conn = Connection(server=base, auth="api-key", api_key="k", timeout=TIMEOUT)
-    with HttpClient(conn) as http, http.download("GET", "/late") as download:
-        received = bytearray()
-        kinds = set()
-        for piece in download.chunks():
-            received += piece
-            kinds.add(type(piece))
-    assert bytes(received) == BODY
+    body, kinds = _read_through_qcli(conn, "/late")
+    assert body == BODY
     assert memoryview in kinds  # the direct read, not httpx's
 
 
@@ -157,7 +158,6 @@ def test_qclis_own_client_reads_an_https_body_straight_from_the_tls_socket(
     import trustme
 
     from qcli.config.settings import Connection
-    from qcli.http.client import HttpClient
 
     ca = trustme.CA()
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
@@ -171,16 +171,11 @@ def test_qclis_own_client_reads_an_https_body_straight_from_the_tls_socket(
     try:
         conn = Connection(server=f"https://127.0.0.1:{srv.server_address[1]}", auth="api-key",
                           api_key="k", ca_cert=str(tmp_path / "ca.pem"))
-        with HttpClient(conn) as http, http.download("GET", "/plain") as download:
-            received = bytearray()
-            kinds = set()
-            for piece in download.chunks():
-                received += piece
-                kinds.add(type(piece))
+        body, kinds = _read_through_qcli(conn, "/plain")
     finally:
         srv.shutdown()
         srv.server_close()
-    assert bytes(received) == BODY
+    assert body == BODY
     assert memoryview in kinds
 
 
