@@ -20,22 +20,24 @@ def _csv(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
+def _ls(qcli: Qcli, fmt: str, prefix: str, query: str) -> str:
+    """`data-file ls -o FMT --query` over the files named PREFIX... then QUERY; its stdout."""
+    result = qcli("data-file", "ls", "-o", fmt, "--query",
+                  query.replace("MINE", f"[?starts_with(name, '{prefix}')]"))
+    assert result.code == 0, result.err
+    return result.out
+
+
 def test_csv_after_a_query_of_scalars_has_one_value_column(qcli: Qcli, emu: Emulator) -> None:
     qcli.login(emu)
     prefix, names = _seed(emu)
-    result = qcli("data-file", "ls", "-o", "csv", "--query",
-                  f"[?starts_with(name, '{prefix}')].name")
-    assert result.code == 0, result.err
-    assert _csv(result.out) == [["value"], *[[n] for n in names]]
+    assert _csv(_ls(qcli, "csv", prefix, "MINE.name")) == [["value"], *[[n] for n in names]]
 
 
 def test_csv_after_a_query_of_arrays_has_positional_columns(qcli: Qcli, emu: Emulator) -> None:
     qcli.login(emu)
     prefix, names = _seed(emu)
-    result = qcli("data-file", "ls", "-o", "csv", "--query",
-                  f"[?starts_with(name, '{prefix}')].[id, name, size]")
-    assert result.code == 0, result.err
-    rows = _csv(result.out)
+    rows = _csv(_ls(qcli, "csv", prefix, "MINE.[id, name, size]"))
     assert rows[0] == ["value1", "value2", "value3"]
     assert [r[1:] for r in rows[1:]] == [[n, "7"] for n in names]
     assert all(len(r[0]) == 36 for r in rows[1:])  # the IDs, not blanks
@@ -44,23 +46,15 @@ def test_csv_after_a_query_of_arrays_has_positional_columns(qcli: Qcli, emu: Emu
 def test_csv_after_a_query_of_objects_has_their_keys(qcli: Qcli, emu: Emulator) -> None:
     qcli.login(emu)
     prefix, names = _seed(emu, 2)
-    result = qcli("data-file", "ls", "-o", "csv", "--query",
-                  f"[?starts_with(name, '{prefix}')].{{file: name, bytes: size}}")
-    assert result.code == 0, result.err
-    assert _csv(result.out) == [["file", "bytes"], [names[0], "7"], [names[1], "7"]]
+    assert _csv(_ls(qcli, "csv", prefix, "MINE.{file: name, bytes: size}")) == [
+        ["file", "bytes"], [names[0], "7"], [names[1], "7"]]
 
 
 def test_table_after_a_query(qcli: Qcli, emu: Emulator) -> None:
     qcli.login(emu)
     prefix, names = _seed(emu, 2)
-    scalars = qcli("data-file", "ls", "-o", "table", "--query",
-                   f"[?starts_with(name, '{prefix}')].name")
-    assert scalars.code == 0, scalars.err
-    assert scalars.out.splitlines() == ["VALUE", *names]
-    arrays = qcli("data-file", "ls", "-o", "table", "--query",
-                  f"[?starts_with(name, '{prefix}')].[name, size]")
-    assert arrays.code == 0, arrays.err
-    lines = arrays.out.splitlines()
+    assert _ls(qcli, "table", prefix, "MINE.name").splitlines() == ["VALUE", *names]
+    lines = _ls(qcli, "table", prefix, "MINE.[name, size]").splitlines()
     assert lines[0].split() == ["VALUE1", "VALUE2"]
     assert [line.split() for line in lines[1:]] == [[n, "7"] for n in names]
 
@@ -90,10 +84,7 @@ def test_context_ls_csv_after_a_query(qcli: Qcli, emu: Emulator) -> None:
 def test_a_query_that_filters_keeps_the_commands_columns(qcli: Qcli, emu: Emulator) -> None:
     qcli.login(emu)
     prefix, names = _seed(emu, 2)
-    result = qcli("data-file", "ls", "-o", "csv", "--query",
-                  f"reverse(sort_by([?starts_with(name, '{prefix}')], &name))")
-    assert result.code == 0, result.err
-    rows = _csv(result.out)
+    rows = _csv(_ls(qcli, "csv", prefix, "reverse(sort_by(MINE, &name))"))
     assert rows[0] == ["id", "name", "size", "spaceId", "appId", "modifiedDate"]
     assert [r[1] for r in rows[1:]] == names[::-1]
 
