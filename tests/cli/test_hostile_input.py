@@ -410,25 +410,27 @@ def tcp() -> Iterator[Callable[[str], str]]:
         listener.close()
 
 
-def _spent(last: str) -> float:
-    """The total time qcli reports in its final timeout error: '(after 2.0 s)' or '(... 2.0 s
-    in all)'."""
-    return float(last.split(" s in all)" if "in all" in last else " s)")[0].rsplit(" ", 1)[1])
+def _timed_out(qcli: Qcli, url: str, request: str, *args: str) -> tuple[str, float, float]:
+    """Run qcli ARGS --timeout 2 against `url`, which must end in exit 6 with a last line
+    saying REQUEST (method and path) timed out; that line, the total time qcli reports in it
+    ('(after 2.0 s)' or '(... 2.0 s in all)') and the seconds the run took."""
+    started = time.monotonic()
+    result = qcli(*args, "--timeout", "2", env={"QCLI_SERVER": url, "QCLI_API_KEY": API_KEY})
+    took = time.monotonic() - started
+    assert result.code == 6, result.err
+    last = result.err.splitlines()[-1]
+    method, path = request.split(" ")
+    assert last.startswith(f"error: {method} {url}{path} timed out: no complete answer "
+                           "within 2 s ("), last
+    spent = float(last.split(" s in all)" if "in all" in last else " s)")[0].rsplit(" ", 1)[1])
+    return last, spent, took
 
 
 @pytest.mark.parametrize("behaviour", ["silent", "drip-head", "drip-body"])
 def test_timeout_bounds_the_whole_request(qcli: Qcli, tcp: Callable[[str], str],
                                           behaviour: str) -> None:
     url = tcp(behaviour)
-    started = time.monotonic()
-    result = qcli("extension", "ls", "--timeout", "2",
-                  env={"QCLI_SERVER": url, "QCLI_API_KEY": API_KEY})
-    took = time.monotonic() - started
-    assert result.code == 6, result.err
-    last = result.err.splitlines()[-1]
-    assert last.startswith(f"error: GET {url}/api/v1/extensions timed out: no complete answer "
-                           "within 2 s ("), last
-    spent = _spent(last)
+    _, spent, took = _timed_out(qcli, url, "GET /api/v1/extensions", "extension", "ls")
     assert 1.5 <= spent < 15  # the real total, as measured by qcli
     assert took < 15, f"{behaviour}: {took:.1f} s with --timeout 2"
 
@@ -466,15 +468,8 @@ def test_timeout_bounds_tus_creation_and_its_retries(qcli: Qcli, tcp: Callable[[
                                                      tmp_path: Path) -> None:
     url = tcp("silent")
     (tmp_path / "sales.csv").write_text("a,b\n1,2\n")
-    started = time.monotonic()
-    result = qcli("temp-content", "create", str(tmp_path / "sales.csv"), "--timeout", "2",
-                  env={"QCLI_SERVER": url, "QCLI_API_KEY": API_KEY})
-    took = time.monotonic() - started
-    assert result.code == 6, result.err
-    last = result.err.splitlines()[-1]
-    assert last.startswith(f"error: POST {url}/api/v1/temp-contents/files timed out: no "
-                           "complete answer within 2 s ("), last
-    spent = _spent(last)
+    last, spent, took = _timed_out(qcli, url, "POST /api/v1/temp-contents/files",
+                                   "temp-content", "create", str(tmp_path / "sales.csv"))
     assert 1.5 <= spent < 5, last  # the real total, as measured by qcli
     assert took < 10, f"{took:.1f} s with --timeout 2 (was 8 tries of 2 s and their pauses)"
 
