@@ -16,6 +16,15 @@ def _store(inproc: Any) -> str:
     return str(made.json()["id"])
 
 
+def _asset(inproc: Any, store: str, *extra: str) -> dict[str, Any]:
+    """A data asset `a1` in `store` (with EXTRA options), as created."""
+    made = inproc("data-asset", "create", "--data-store-id", store, "--app-type", "QIX-DF",
+                  "--technical-name", "a1", *extra, "--json")
+    assert made.code == 0, made.err
+    asset: dict[str, Any] = made.json()
+    return asset
+
+
 def test_data_asset_verbs_with_camel_case_flags(inproc) -> None:  # type: ignore[no-untyped-def]
     store = _store(inproc)
     made = inproc("data-asset", "create", "--dataStoreId", store, "--appType", "QIX-DF",
@@ -38,8 +47,7 @@ def test_data_asset_verbs_with_camel_case_flags(inproc) -> None:  # type: ignore
 
 def test_data_set_verbs_and_profiles(inproc) -> None:  # type: ignore[no-untyped-def]
     store = _store(inproc)
-    asset = inproc("data-asset", "create", "--data-store-id", store, "--app-type", "QIX-DF",
-                   "--technical-name", "a1", "--json").json()
+    asset = _asset(inproc, store)
     body = {"technicalName": "orders", "qri": "qri:db:orders", "secureQri": "qri:db:orders",
             "dataAssetInfo": {"id": asset["id"]},
             "schema": {"dataFields": [{"name": "id", "dataType": {"type": "INTEGER"}}]}}
@@ -74,8 +82,7 @@ def test_data_asset_and_data_set_ids_complete(inproc) -> None:  # type: ignore[n
     from qcli.http.client import HttpClient
 
     store = _store(inproc)
-    asset = inproc("data-asset", "create", "--data-store-id", store, "--app-type", "QIX-DF",
-                   "--technical-name", "a1", "-q").out.strip()
+    asset = _asset(inproc, store)["id"]
     body = {"technicalName": "t", "qri": "qri:db:t", "secureQri": "qri:db:t",
             "dataAssetInfo": {"id": asset}}
     data_set = inproc("data-set", "create", "--file", "-", "-q", input=json.dumps(body))
@@ -97,10 +104,7 @@ def test_the_specs_length_limits_are_checked_before_sending(inproc) -> None:  # 
 def test_a_tag_or_id_given_twice_is_sent_once(inproc) -> None:  # type: ignore[no-untyped-def]
     """The specs want tags and batch IDs unique (the emulator refuses repeats with 400)."""
     store = _store(inproc)
-    made = inproc("data-asset", "create", "--data-store-id", store, "--app-type", "QIX-DF",
-                  "--technical-name", "a1", "--tag", "eu", "--tag", "eu", "--json")
-    assert made.code == 0, made.err
-    asset = made.json()
+    asset = _asset(inproc, store, "--tag", "eu", "--tag", "eu")
     assert asset["tags"] == ["eu"]
     gone = inproc("data-asset", "rm", f"{asset['id']},{asset['id']}", asset["id"], "--yes")
     assert gone.code == 0, gone.err
@@ -111,8 +115,7 @@ def test_a_catalog_document_prints_as_the_server_sent_it_in_every_format(inproc)
     """get, create and update return models; what they print is the server's JSON, the same
     bytes as `raw` prints for the same document, in every output format."""
     store = _store(inproc)
-    asset = inproc("data-asset", "create", "--data-store-id", store, "--app-type", "QIX-DF",
-                   "--technical-name", "a1", "--property", "k=v", "--json").json()
+    asset = _asset(inproc, store, "--property", "k=v")
     body = {"technicalName": "orders", "qri": "qri:db:orders", "secureQri": "qri:db:orders",
             "dataAssetInfo": {"id": asset["id"]}, "operational": {"rowCount": 3}}
     data_set = inproc("data-set", "create", "--file", "-", "--json",
