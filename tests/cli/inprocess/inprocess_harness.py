@@ -8,27 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from conftest import Result
 
 SERVER = "http://qcli.inprocess"
 API_KEY = "inprocess-key-5d1e9a"
-
-
-@dataclass
-class Ran:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 class InProcess:
@@ -39,7 +28,7 @@ class InProcess:
         self.transport = transport
         self.contract_checked = False
 
-    def __call__(self, *args: str, input: str = "") -> Ran:
+    def __call__(self, *args: str, input: str = "") -> Result:
         from qcli.app import Application
         from qcli.cli.root import run
         from qcli.iostreams import IOStreams
@@ -50,7 +39,7 @@ class InProcess:
         stdin = io.TextIOWrapper(io.BytesIO(input.encode()), encoding="utf-8")
         streams = IOStreams(stdin=stdin, stdout=out, stderr=err, env=env)
         code = run(list(args), Application(streams, transport=self.transport))
-        return Ran(code, out.getvalue(), err.getvalue())
+        return Result(code, out.getvalue(), err.getvalue())
 
 
 def asgi_transport(app: Any) -> tuple[httpx.MockTransport, asyncio.AbstractEventLoop]:
