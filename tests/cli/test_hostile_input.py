@@ -137,48 +137,33 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
+    def _send(self, status: int, body: bytes = b"", **headers: str) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def _answer(self) -> None:
         behaviour = self.server.behaviour  # type: ignore[attr-defined]
         self.server.seen.append(f"{self.command} {self.path}")  # type: ignore[attr-defined]
+        html = "text/html"
         if behaviour == "redirect-loop":
-            self.send_response(302)
-            self.send_header("Location", self.path)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._send(302, Location=self.path)
         elif behaviour == "503-twice" and len(self.server.seen) <= 2:  # type: ignore[attr-defined]
-            self.send_response(503)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._send(503)
         elif behaviour == "503-twice":
-            body = b'{"data": []}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._send(200, b'{"data": []}', Content_Type="application/json")
         elif behaviour == "503-always":
-            self.send_response(503)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._send(503)
         elif behaviour == "429-long":  # rate limited for more than a day
-            self.send_response(429)
-            self.send_header("Retry-After", "100000")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._send(429, Retry_After="100000")
         elif behaviour == "web-page":  # a catch-all site: 200 and a web page for every path
-            body = b"<html><body>Welcome</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._send(200, b"<html><body>Welcome</body></html>", Content_Type=html)
         else:  # a plain web server: 404 for everything, HTML body
-            body = b"<html><body>Not Found</body></html>"
-            self.send_response(404 if self.command != "POST" else 405)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._send(404 if self.command != "POST" else 405,
+                       b"<html><body>Not Found</body></html>", Content_Type=html)
 
     do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = _answer
 
