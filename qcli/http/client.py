@@ -517,10 +517,12 @@ class _Pages:
         for item in body.get("data") or []:
             key = _item_key(item)
             place = self.anchors.get(key)
-            if key in self.given or place is not None:
-                if (place is not None and key not in self.given and self.last_anchor is not None
-                        and place == self.last_anchor + 1):
-                    self.wrapped = True  # the list's start again, beyond what is remembered
+            if key in self.given:
+                self.last_anchor = place
+                continue
+            if place is not None:  # one of the list's first items, past the window
+                if self.last_anchor is not None and place == self.last_anchor + 1:
+                    self.wrapped = True  # the list's start again: it ends here
                     break
                 self.last_anchor = place
                 continue
