@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from qcli.api import parse
 from qcli.api.data_stores import writable
 from qcli.api.ids import check_ids, segment
 from qcli.api.limits import CATALOG_PAGE_SIZE
@@ -44,18 +45,12 @@ class DocumentsApi:
     def __init__(self, http: HttpClient):
         self.http = http
 
-    def _document(self, raw: Any) -> CatalogDocument:
-        from qcli.api import models  # pydantic: only for the commands that show one
-
-        document: CatalogDocument = getattr(models, self.MODEL).from_json(raw)
-        return document
-
     def _path(self, item_id: str, *rest: str) -> str:
         return "/".join([self.BASE, segment(item_id, f"{self.WHAT} ID"), *rest])
 
     def create(self, body: dict[str, Any]) -> CatalogDocument:
         """POST BASE, less what the spec marks readOnly."""
-        return self._document(self.http.json("POST", self.BASE, json=self.writable(body)))
+        return parse(self.MODEL, self.http.json("POST", self.BASE, json=self.writable(body)))
 
     def delete_many(self, ids: list[str]) -> None:
         """DELETE BASE with {"ids": [...]}: all or none (204)."""
@@ -63,7 +58,7 @@ class DocumentsApi:
 
     def get(self, item_id: str, *, projections: list[str] | None = None) -> CatalogDocument:
         """GET BASE/{id}"""
-        return self._document(self.http.json("GET", self._path(item_id), params={
+        return parse(self.MODEL, self.http.json("GET", self._path(item_id), params={
             "projections": ",".join(projections) if projections else None}))
 
     def patch(self, item_id: str, operations: list[dict[str, Any]]) -> None:
@@ -73,7 +68,7 @@ class DocumentsApi:
 
     def update(self, item_id: str, body: dict[str, Any]) -> CatalogDocument:
         """PUT BASE/{id}: the whole document with its current version."""
-        return self._document(self.http.json("PUT", self._path(item_id),
+        return parse(self.MODEL, self.http.json("PUT", self._path(item_id),
                                              json=self.writable(body)))
 
 

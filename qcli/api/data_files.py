@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
+from qcli.api import parse
 from qcli.api.ids import check_ids, segment
 from qcli.http.client import HttpClient
 
@@ -17,12 +18,6 @@ BASE = "/api/v1/data-files"
 
 def _id(value: str) -> str:
     return segment(value, "data file ID")
-
-
-def _data_file(raw: Any) -> DataFile:
-    from qcli.api.models import DataFile  # pydantic: only for the commands that show one
-
-    return DataFile.from_json(raw)
 
 
 def _parts(model: dict[str, Any], content: tuple[str, IO[bytes]] | None) -> dict[str, Any]:
@@ -59,7 +54,7 @@ class DataFilesApi:
     def upload_data_file(self, model: dict[str, Any],
                          content: tuple[str, IO[bytes]] | None) -> DataFile:
         """POST /data-files: multipart `Json` + `File` (or a tempContentFileId/sourceId copy)."""
-        return _data_file(self.http.json("POST", BASE, files=_parts(model, content)))
+        return parse("DataFile", self.http.json("POST", BASE, files=_parts(model, content)))
 
     def list_data_files(self, params: dict[str, Any], *, limit: int | None = None,
                         page_size: int | None = None) -> Iterator[dict[str, Any]]:
@@ -69,12 +64,12 @@ class DataFilesApi:
     def update_data_file(self, file_id: str, model: dict[str, Any],
                          content: tuple[str, IO[bytes]] | None) -> DataFile:
         """PUT /data-files/{id}: re-upload and/or rename or move."""
-        return _data_file(self.http.json(
+        return parse("DataFile", self.http.json(
             "PUT", f"{BASE}/{_id(file_id)}", files=_parts(model, content)))
 
     def get_data_file(self, file_id: str) -> DataFile:
         """GET /data-files/{id}"""
-        return _data_file(self.http.json("GET", f"{BASE}/{_id(file_id)}"))
+        return parse("DataFile", self.http.json("GET", f"{BASE}/{_id(file_id)}"))
 
     def delete_data_file(self, file_id: str) -> None:
         """DELETE /data-files/{id}"""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from qcli.api import parse
 from qcli.api.ids import check_ids, id_list, segment
 from qcli.api.limits import CATALOG_PAGE_SIZE as MAX_PAGE_SIZE
 from qcli.http.client import HttpClient
@@ -41,12 +42,6 @@ READ_ONLY = frozenset({"tenantId", "createdBy", "createdTime", "lastModifiedBy",
                        "lastModifiedTime"})
 
 
-def _data_store(raw: Any) -> DataStore:
-    from qcli.api.models import DataStore  # pydantic: only for the commands that show one
-
-    return DataStore.from_json(raw)
-
-
 def writable(body: dict[str, Any]) -> dict[str, Any]:
     """The body less what the spec marks readOnly."""
     return {k: v for k, v in body.items() if k not in READ_ONLY}
@@ -65,7 +60,7 @@ class DataStoresApi:
 
     def create_data_store(self, body: dict[str, Any]) -> DataStore:
         """POST /v1/data-stores, less what the spec marks readOnly."""
-        return _data_store(self.http.json("POST", BASE, json=writable(body)))
+        return parse("DataStore", self.http.json("POST", BASE, json=writable(body)))
 
     def delete_data_stores(self, ids: list[str]) -> None:
         """DELETE /v1/data-stores with {"ids": [...]}: only stores without data assets."""
@@ -74,7 +69,7 @@ class DataStoresApi:
     def get_data_store(self, store_id: str, *, projections: list[str] | None = None
                        ) -> DataStore:
         """GET /v1/data-stores/{data-store-id}"""
-        return _data_store(self.http.json("GET", f"{BASE}/{_id(store_id)}",
+        return parse("DataStore", self.http.json("GET", f"{BASE}/{_id(store_id)}",
                                           params=_list_params(projections, None)))
 
     def patch_data_store(self, store_id: str, operations: list[dict[str, Any]]) -> None:
@@ -85,7 +80,7 @@ class DataStoresApi:
     def update_data_store(self, store_id: str, body: dict[str, Any]) -> DataStore:
         """PUT /v1/data-stores/{data-store-id}: the whole resource, with its current version,
         less what the spec marks readOnly (the server sets those)."""
-        return _data_store(self.http.json("PUT", f"{BASE}/{_id(store_id)}",
+        return parse("DataStore", self.http.json("PUT", f"{BASE}/{_id(store_id)}",
                                           json=writable(body)))
 
     def list_data_assets(self, store_ids: list[str], *, projections: list[str] | None = None,

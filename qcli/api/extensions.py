@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
+from qcli.api import parse
 from qcli.api.ids import segment, segments
 from qcli.http.client import HttpClient
 from qcli.http.download import Download
@@ -40,19 +41,19 @@ class ExtensionsApi:
 
     def get_extension(self, extension_id: str) -> Extension:
         """GET /v1/extensions/{id}: by ID or qextFilename."""
-        return _extension(self.http.json("GET", f"{BASE}/{_id(extension_id)}"))
+        return parse("Extension", self.http.json("GET", f"{BASE}/{_id(extension_id)}"))
 
     def create_extension(
         self, archive: Archive | None, data: dict[str, Any] | None
     ) -> Extension:
         """POST /v1/extensions: multipart parts `file` (the archive) and `data` (the model)."""
-        return _extension(self.http.json("POST", BASE, files=_parts(archive, data)))
+        return parse("Extension", self.http.json("POST", BASE, files=_parts(archive, data)))
 
     def patch_extension(
         self, extension_id: str, archive: Archive | None, data: dict[str, Any] | None
     ) -> Extension:
         """PATCH /v1/extensions/{id}: a new archive and/or changed fields."""
-        return _extension(self.http.json(
+        return parse("Extension", self.http.json(
             "PATCH", f"{BASE}/{_id(extension_id)}", files=_parts(archive, data)
         ))
 
@@ -74,12 +75,6 @@ class ExtensionsApi:
         path = f"{BASE}/{_id(extension_id)}/file/{inner}"
         with self.http.download("GET", path, headers={"Accept": "*/*"}) as download:
             yield download
-
-
-def _extension(raw: Any) -> Extension:
-    from qcli.api.models import Extension  # pydantic: only for the commands that show one
-
-    return Extension.from_json(raw)
 
 
 def _parts(archive: Archive | None, data: dict[str, Any] | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from qcli.api import parse
 from qcli.api.ids import segment
 from qcli.errors import ApiError, NetworkError, QcliError
 from qcli.http.client import HttpClient, same_origin
@@ -137,6 +138,4 @@ class TempContentsApi:
         result = self.http.json("GET", f"{BASE}/{segment(temp_id, 'temporary content ID')}/details")
         if not isinstance(result, dict):
             return None
-        from qcli.api.models import TempContentDetails  # pydantic: only where details are read
-
-        return TempContentDetails.from_json(result)
+        return parse("TempContentDetails", result)
