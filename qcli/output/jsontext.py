@@ -14,6 +14,7 @@ int too long to print), also goes to json.dumps: the same text, or the same exce
 
 from __future__ import annotations
 
+import functools
 import json
 import json.encoder
 import sys
@@ -27,7 +28,6 @@ _PLACEHOLDER = -(2**64 + 0x5EED)
 _PLACEHOLDER_TEXT = str(_PLACEHOLDER)
 _make_encoder: Any = (getattr(json.encoder, "c_make_encoder", None) if sys.version_info < (3, 13)
                       else None)  # 3.13's json.dumps is faster than this module
-_encoders: dict[int, Callable[[Any, int], Any]] = {}
 
 
 class _Fallback(Exception):
@@ -46,20 +46,19 @@ def dumps_json(value: Any, level: int = 0) -> str:
     return text.replace("\n", "\n" + "  " * level) if level else text
 
 
+@functools.cache
 def _encoder(depth: int) -> Callable[[Any, int], Any]:
     """The C encoder whose item separator is a new line at `depth` (its items' indentation)."""
-    encoder = _encoders.get(depth)
-    if encoder is None:
-        encoder = _encoders[depth] = _make_encoder(
-            None, None, json.encoder.encode_basestring, None, ": ", ",\n" + "  " * depth,
-            False, False, True)
+    encoder: Callable[[Any, int], Any] = _make_encoder(
+        None, None, json.encoder.encode_basestring, None, ": ", ",\n" + "  " * depth,
+        False, False, True)
     return encoder
 
 
 def _container(value: dict[Any, Any] | list[Any], level: int) -> str:
     """A non-empty dict or list whose brackets are at `level`."""
     inner = level + 1
-    encode = _encoders.get(inner) or _encoder(inner)
+    encode = _encoder(inner)
     values = value.values() if type(value) is dict else value
     types = set(map(type, values))
     if types <= _SCALARS:
