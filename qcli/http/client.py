@@ -370,11 +370,11 @@ class HttpClient:
                 raise QcliError(f"GET {self._client.base_url.join(url)}: expected a JSON "
                                 "object with 'data'")
             items = pages.take(body)
-            nxt = pages.next(body, url, query, self._same_server)
+            nxt = pages.next(body, url, query, self._same_server, fresh=len(items))
             ahead = None
             if nxt is not None:
                 url, query = nxt
-                ahead = self._fetch_ahead(url, dict(query) or None)
+                ahead = self._fetch_ahead(url, query or None)
             yield from items
             if ahead is None:
                 return
@@ -502,7 +502,6 @@ class _Pages:
         self.remembered = 0
         self.count = 0
         self.followed: set[str] = set()
-        self.fresh = 0  # items of the last page not given before
         self.base: int | None = None  # the server's first page number, from its first answer
         self.asked: int | None = None  # the page number the last request named (None: first)
         self.skipped = False
@@ -534,7 +533,6 @@ class _Pages:
             fresh.append(item)
             if self.limit is not None and self.count + len(fresh) >= self.limit:
                 break
-        self.fresh = len(fresh)
         self.count += len(fresh)
         self.recent.append(keys)
         self.remembered += len(keys)
@@ -545,9 +543,10 @@ class _Pages:
         return fresh
 
     def next(self, body: dict[str, Any], url: str, query: dict[str, Any],
-             same_server: Callable[[str], str]) -> tuple[str, dict[str, Any]] | None:
-        """The path and query of the page after `body` (the answer to `url` with `query`), or
-        None when the list is complete."""
+             same_server: Callable[[str], str], *, fresh: int
+             ) -> tuple[str, dict[str, Any]] | None:
+        """The path and query of the page after `body` (the answer to `url` with `query`, of
+        which `take` gave `fresh` items), or None when the list is complete."""
         if (not body.get("data") or self.wrapped
                 or (self.limit is not None and self.count >= self.limit)):
             return None
@@ -557,7 +556,7 @@ class _Pages:
         next_href = ((body.get("links") or {}).get("next") or {}).get("href")
         if next_href:
             url = same_server(next_href)
-            if url in self.followed or not self.fresh:
+            if url in self.followed or not fresh:
                 return None
             self.followed.add(url)
             return url, {}
@@ -570,12 +569,12 @@ class _Pages:
         if isinstance(page, int) and not isinstance(page, bool):
             if self.asked is None:
                 self.base = page
-            if not self.fresh or self.base is None or page >= self.base + pages - 1:
+            if not fresh or self.base is None or page >= self.base + pages - 1:
                 return None
             self.asked = page + 1
         else:  # no page number in the answer: count from the spec's 0
             current = 0 if self.asked is None else self.asked
-            if not self.fresh:
+            if not fresh:
                 # the page we took for the second was the first again: the server counts
                 # from 1; look once more, one further
                 if self.skipped:
