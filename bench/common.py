@@ -3,15 +3,57 @@
 from __future__ import annotations
 
 import json
+import os
 import selectors
 import subprocess
 import sys
+import tempfile
+import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
 QCLI = str(BIN / "qcli")
 KEY = "bench-key-0123456789"
+
+
+@dataclass
+class Run:
+    """One command run to its end: wall seconds, its own CPU seconds (user + system) and peak
+    RSS (bytes), from wait4; its exit code, stdout (unless not kept) and the lines in it."""
+
+    seconds: float
+    cpu: float
+    rss: int
+    code: int
+    out: bytes
+    lines: int
+
+
+def reaped(cmd: list[str], env: dict[str, str] | None = None, *, keep_out: bool = True,
+           check: bool = True) -> Run:
+    """Run `cmd`, reading its stdout as it comes, and reap it ourselves (wait4) so its own CPU
+    time and peak RSS are read; with `check`, a failure exits with the command's stderr."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=errors)
+        stdout = proc.stdout
+        assert stdout is not None
+        kept, lines = [], 0
+        for chunk in iter(lambda: stdout.read(1 << 16), b""):
+            lines += chunk.count(b"\n")
+            if keep_out:
+                kept.append(chunk)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        stdout.close()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if check and proc.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{cmd[:3]} failed: {errors.read().decode(errors='replace')}")
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024,
+               proc.returncode, b"".join(kept), lines)
 
 
 def first_line(proc: subprocess.Popen[str], what: str, timeout: float = 30) -> str:

@@ -15,12 +15,10 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
-from common import KEY, QCLI, seed_data_files, start_emulator
+from common import KEY, QCLI, reaped, seed_data_files, start_emulator
 from link import start_link
 
 COUNT = int(os.environ.get("BENCH_FILES", "10000"))
@@ -41,23 +39,6 @@ print(len(items))
 """
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, CPU seconds (user + system, from wait4) and stdout of one run."""
-    with tempfile.TemporaryFile() as errors:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=errors)
-        assert proc.stdout is not None
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        proc.stdout.close()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            errors.seek(0)
-            raise SystemExit(f"{cmd[:3]} failed: {errors.read().decode(errors='replace')}")
-    return seconds, usage.ru_utime + usage.ru_stime, out.decode()
-
-
 Run = tuple[float, float, float, float]  # bare wall, qcli wall, bare CPU, qcli CPU
 
 
@@ -65,11 +46,11 @@ def pairs(url: str, env: dict[str, str], limit: str) -> list[Run]:
     env = dict(env, QCLI_SERVER=url)
     runs = []
     for _ in range(RUNS):
-        bare, bare_cpu, bare_out = timed([sys.executable, "-c", BARE, url, KEY, limit], env)
-        qcli, qcli_cpu, qcli_out = timed([QCLI, "data-file", "ls", "-o", "json"], env)
-        assert int(bare_out) == COUNT, bare_out
-        assert len(json.loads(qcli_out)) == COUNT
-        runs.append((bare, qcli, bare_cpu, qcli_cpu))
+        bare = reaped([sys.executable, "-c", BARE, url, KEY, limit], env)
+        qcli = reaped([QCLI, "data-file", "ls", "-o", "json"], env)
+        assert int(bare.out) == COUNT, bare.out
+        assert len(json.loads(qcli.out)) == COUNT
+        runs.append((bare.seconds, qcli.seconds, bare.cpu, qcli.cpu))
     return runs
 
 

@@ -9,29 +9,14 @@ what one page holds, not what the listing holds. Run with `make bench`.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
-import time
 
-from common import KEY, QCLI, seed_data_files, start_emulator
+from common import KEY, QCLI, reaped, seed_data_files, start_emulator
 
 MiB = 1024 * 1024
 FORMATS = {"json": ["-o", "json"], "csv": ["-o", "csv"], "-q": ["-q"], "table": ["-o", "table"]}
 COUNTS = (10_000, 100_000)
-
-
-def peak_rss(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int]:
-    """Seconds, peak RSS (bytes) and lines printed by one command."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None
-    lines = sum(chunk.count(b"\n") for chunk in iter(lambda: proc.stdout.read(1 << 16), b""))
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{cmd[:4]} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    return elapsed, usage.ru_maxrss * 1024, lines
 
 
 def main() -> int:
@@ -46,8 +31,9 @@ def main() -> int:
                 seed_data_files(url, count - seeded)
                 seeded = count
                 for name, flags in FORMATS.items():
-                    results[name, count] = peak_rss(
-                        [QCLI, "data-file", "ls", "--page-size", "1000", *flags], env)
+                    run = reaped([QCLI, "data-file", "ls", "--page-size", "1000", *flags], env,
+                                 keep_out=False)
+                    results[name, count] = run.seconds, run.rss, run.lines
         finally:
             proc.terminate()
             proc.wait(10)

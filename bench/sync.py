@@ -26,7 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import KEY, QCLI, start_emulator
+from common import KEY, QCLI, reaped, start_emulator
 
 FULL = os.environ.get("BENCH_SYNC_FULL") == "1"
 SMALL = int(os.environ.get("BENCH_SYNC_SMALL", "500" if FULL else "350"))
@@ -91,18 +91,6 @@ def timed(args: list[str], run_env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def run_sync(args: list[str], run_env: dict[str, str]) -> tuple[float, int, int, str]:
-    """Like timed(), reaping the process ourselves so its own peak RSS is read (wait4)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, env=run_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - started, proc.returncode, usage.ru_maxrss, out.decode()
-
-
 def main() -> int:
     # the issue's workload (500 + 3 files: 503 tier-2 POSTs) takes SECONDS at this scale; a
     # smaller run keeps the same rate (and so a shorter minimum)
@@ -116,9 +104,11 @@ def main() -> int:
         proc, url = start_emulator(f"{tmp}/emu", "--faults", f"rate-limit scale={scale:.5f}")
         try:
             run_env = env(url, tmp)
-            elapsed, code, rss, out = run_sync(
+            first = reaped(
                 [QCLI, "data-file", "sync", str(tree), "--parallel", PARALLEL, "-o", "json"],
-                run_env)
+                run_env, check=False)
+            elapsed, code, out = first.seconds, first.code, first.out
+            rss = first.rss // 1024  # KiB
             log = emulator_log(url)
             results = json.loads(out or "[]")
             failed = [r for r in results if r["status"] != "ok"]
@@ -126,13 +116,13 @@ def main() -> int:
             least = minimum(log, scale)
 
             clear_log(url)
-            again = [run_sync([QCLI, "data-file", "sync", str(tree), "-o", "json"], run_env)
-                     for _ in range(3)]
+            again = [reaped([QCLI, "data-file", "sync", str(tree), "-o", "json"], run_env,
+                            check=False) for _ in range(3)]
             second_log = emulator_log(url)
             lists = [timed([QCLI, "data-file", "ls", "-o", "json"], run_env) for _ in range(3)]
             only_lists = all(r["method"] == "GET" and r["path"] == "/api/v1/data-files"
                              for r in second_log)
-            skipped = all(r["action"] == "skip" for r in json.loads(again[0][3]))
+            skipped = all(r["action"] == "skip" for r in json.loads(again[0].out))
         finally:
             proc.terminate()
             proc.wait(10)
@@ -157,7 +147,7 @@ def main() -> int:
             proc.terminate()
             proc.wait(10)
 
-    second = statistics.median(r[0] for r in again)
+    second = statistics.median(r.seconds for r in again)
     ls_time = statistics.median(lists)
     ratio = elapsed / least if least else float("inf")
     speedup = loop / elapsed

@@ -23,6 +23,7 @@ neighbours. The exit status is 1 only when the RSS target fails.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -32,7 +33,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import KEY, QCLI, first_line
+from common import KEY, QCLI, Run, first_line, reaped
 from link import start_link
 
 ROOT = Path(__file__).parents[1]
@@ -42,11 +43,6 @@ SIZE = int(os.environ.get("BENCH_MIB", "256")) * MiB
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 RTT_MS = float(os.environ.get("BENCH_RTT_MS", "40"))
 RATE_MBIT = float(os.environ["BENCH_RATE_MBIT"]) if os.environ.get("BENCH_RATE_MBIT") else None
-
-
-class Run:
-    def __init__(self, seconds: float, cpu: float, rss: int):
-        self.seconds, self.cpu, self.rss = seconds, cpu, rss
 
 
 def clear(store: Path) -> None:
@@ -62,19 +58,6 @@ def make_file(path: Path, size: int) -> Path:
     return path
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> Run:
-    """Wall seconds, CPU seconds (user + system) and peak RSS (bytes) of one command."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{cmd[:3]} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-    if proc.stderr:
-        proc.stderr.close()
-    return Run(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
-
-
 def curl_upload(base: str, path: Path) -> Run:
     """What `temp-content create` does, with curl: POST the upload, then PATCH the whole file."""
     size = path.stat().st_size
@@ -86,10 +69,10 @@ def curl_upload(base: str, path: Path) -> Run:
         check=True).stdout
     location = next(line.split(":", 1)[1].strip() for line in out.splitlines()
                     if line.lower().startswith("location:"))
-    patch = run(["curl", "-s", "-f", "-X", "PATCH", location, "-H", "Tus-Resumable: 1.0.0",
+    patch = reaped(["curl", "-s", "-f", "-X", "PATCH", location, "-H", "Tus-Resumable: 1.0.0",
                  "-H", "Upload-Offset: 0", "-H", "Content-Type: application/offset+octet-stream",
                  "-T", str(path), "-o", "/dev/null"])
-    return Run(time.perf_counter() - start, patch.cpu, patch.rss)
+    return dataclasses.replace(patch, seconds=time.perf_counter() - start)
 
 
 def bench_dir() -> str | None:
@@ -179,7 +162,7 @@ def main() -> int:
 
             def up_qcli(url: str) -> Callable[[], Run]:
                 def go() -> Run:
-                    r = run([QCLI, "temp-content", "create", str(src), "-q"],
+                    r = reaped([QCLI, "temp-content", "create", str(src), "-q"],
                             dict(env, QCLI_SERVER=url))
                     clear(store)
                     return r
@@ -187,7 +170,7 @@ def main() -> int:
 
             def down_curl(url: str) -> Callable[[], Run]:
                 def go() -> Run:
-                    r = run(["curl", "-s", "-f", "-H", f"Authorization: Bearer {KEY}", "-o",
+                    r = reaped(["curl", "-s", "-f", "-H", f"Authorization: Bearer {KEY}", "-o",
                              str(out), f"{url}/api/v1/temp-contents/{made}"])
                     out.unlink()
                     return r
@@ -195,7 +178,7 @@ def main() -> int:
 
             def down_qcli(url: str) -> Callable[[], Run]:
                 def go() -> Run:
-                    r = run([QCLI, "temp-content", "download", made, "--output-file", str(out)],
+                    r = reaped([QCLI, "temp-content", "download", made, "--output-file", str(out)],
                             dict(env, QCLI_SERVER=url))
                     if out.stat().st_size != SIZE:
                         raise SystemExit(f"qcli downloaded {out.stat().st_size} bytes")
@@ -238,10 +221,10 @@ def main() -> int:
                                      text=True, check=True).stdout.strip()
             fixed.update(up=[], down=[])
             for _ in range(3):
-                fixed["up"].append(run([QCLI, "temp-content", "create", str(tiny), "-q"],
+                fixed["up"].append(reaped([QCLI, "temp-content", "create", str(tiny), "-q"],
                                        dict(env, QCLI_SERVER=tus_url)).cpu)
                 clear(store)
-                fixed["down"].append(run([QCLI, "temp-content", "download", tiny_id,
+                fixed["down"].append(reaped([QCLI, "temp-content", "download", tiny_id,
                                           "--output-file", str(out)],
                                          dict(env, QCLI_SERVER=emu_url)).cpu)
                 out.unlink()
@@ -249,7 +232,7 @@ def main() -> int:
             if os.environ.get("BENCH_RSS", "1") != "0":
                 for label, size in (("256 MiB", 256 * MiB), ("2 GiB", 2 * GiB)):
                     big = make_file(tmp / "rss.bin", size)
-                    rss[label] = run([QCLI, "temp-content", "create", str(big), "-q"],
+                    rss[label] = reaped([QCLI, "temp-content", "create", str(big), "-q"],
                                      dict(env, QCLI_SERVER=tus_url)).rss
                     big.unlink()
                     clear(store)
