@@ -19,10 +19,8 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -84,13 +82,6 @@ def env(url: str, home: str) -> dict[str, str]:
                 XDG_CONFIG_HOME=f"{home}/config", QCLI_CONFIG_DIR=f"{home}/config")
 
 
-def timed(args: list[str], run_env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(args, env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=True)
-    return time.perf_counter() - started
-
-
 def main() -> int:
     # the workload (500 + 3 files: 503 tier-2 POSTs) takes SECONDS at this scale; a
     # smaller run keeps the same rate (and so a shorter minimum)
@@ -119,7 +110,8 @@ def main() -> int:
             again = [reaped([QCLI, "data-file", "sync", str(tree), "-o", "json"], run_env,
                             check=False) for _ in range(3)]
             second_log = emulator_log(url)
-            lists = [timed([QCLI, "data-file", "ls", "-o", "json"], run_env) for _ in range(3)]
+            lists = [reaped([QCLI, "data-file", "ls", "-o", "json"], run_env).seconds
+                     for _ in range(3)]
             only_lists = all(r["method"] == "GET" and r["path"] == "/api/v1/data-files"
                              for r in second_log)
             skipped = all(r["action"] == "skip" for r in json.loads(again[0].out))
@@ -133,16 +125,12 @@ def main() -> int:
             loop_env = env(url, tmp)
             smalls = sorted(p for p in tree.rglob("small-*.csv"))
             sample = smalls if LOOP == "all" else smalls[:int(LOOP)]
-            started = time.perf_counter()
-            for path in sample:
-                subprocess.run([QCLI, "data-file", "create", str(path), "-q"], env=loop_env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-            small_loop = (time.perf_counter() - started) * len(smalls) / max(len(sample), 1)
-            started = time.perf_counter()
-            for path in sorted(tree.glob("large-*.bin")):
-                subprocess.run([QCLI, "data-file", "create", str(path), "-q"], env=loop_env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-            loop = small_loop + time.perf_counter() - started
+
+            def create(path: Path) -> float:
+                return reaped([QCLI, "data-file", "create", str(path), "-q"], loop_env).seconds
+
+            small_loop = sum(map(create, sample)) * len(smalls) / max(len(sample), 1)
+            loop = small_loop + sum(map(create, sorted(tree.glob("large-*.bin"))))
         finally:
             proc.terminate()
             proc.wait(10)
