@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import KEY, QCLI, start_emulator
+from common import KEY, QCLI, reaped, start_emulator
 
 RUNS = int(os.environ.get("BENCH_RUNS", "21"))
 FLOOR = ("import qcli; from qcli.lazyimport import defer; defer(); "
@@ -40,20 +39,11 @@ FLOOR = ("import qcli; from qcli.lazyimport import defer; defer(); "
 LAST_CPU = [0.0]  # CPU seconds (user + system) of the last run_once
 
 
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
-    """Wall seconds and stdout of one run; its CPU seconds are added to CPU[cmd[0]...]."""
-    start, cpu = time.perf_counter(), cpu_seconds()
-    proc = subprocess.run(cmd, env=env, capture_output=True)
-    took = time.perf_counter() - start
-    LAST_CPU[0] = cpu_seconds() - cpu
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()}")
-    return took, proc.stdout.decode()
+    """Wall seconds and stdout of one run; its CPU seconds go to LAST_CPU."""
+    run = reaped(cmd, env)
+    LAST_CPU[0] = run.cpu
+    return run.seconds, run.out.decode()
 
 
 def quantile(values: list[float], q: float) -> float:
