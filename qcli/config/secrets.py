@@ -9,16 +9,17 @@ from urllib.parse import quote
 
 from qcli.errors import UsageError
 
-_LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# sets, not regular expressions: compiling this character class took ~1.7 ms of every command
+_LINE_BREAKS = frozenset("\r\n\u2028\u2029\x85\x0b\x0c")
+_CONTROLS = frozenset([*map(chr, range(0x20)), "\x7f"])
 
 
 def secret_problem(secret: str) -> str | None:
     """What is wrong with a secret as an HTTP header value, or None. Names the kind of
     character, never the character's place or its neighbours."""
-    if _LINE_BREAK.search(secret):
+    if not _LINE_BREAKS.isdisjoint(secret):
         return "a line break"
-    if _CONTROL.search(secret):
+    if not _CONTROLS.isdisjoint(secret):
         return "a control character"
     if any(ord(c) > 0x7E for c in secret):
         return "a non-ASCII character"
