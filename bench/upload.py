@@ -12,7 +12,12 @@ On loopback, and again through a link with a 40 ms round trip (bench/link.py, a 
 - qcli's peak RSS uploading 256 MiB and 2 GiB files (target <= 100 MB and flat).
 
 The file, @tus/server's store and the emulator's data are in /dev/shm when it has room (or
-BENCH_DIR): the run measures the clients, not the disk. Both commands are timed whole (process
+BENCH_DIR): the run measures the clients, not the disk. Before measuring, BENCH_WARM_GIB (default:
+what memory allows, at most 8) GiB are written to that directory and deleted (warm_memory): in a
+VM whose memory the host backs lazily (this machine is a Firecracker guest), the first touch of a
+page costs a host fault, ~2.8 s of system time per GiB here, which fell at random on whichever
+client happened to get fresh pages (a 1 GiB download's system time went 0.37-2.6 s, curl's and
+qcli's alike; 0.38-0.78 s after warming). Both commands are timed whole (process
 start to exit). Knobs: BENCH_MIB (file size, default 256; the targets are set for 1024),
 BENCH_REPEAT (pairs, default 5), BENCH_RTT_MS (default 40), BENCH_RATE_MBIT (a rate limit in the
 link, default none), BENCH_RSS=0 skips the RSS runs.
@@ -88,6 +93,26 @@ def bench_dir() -> str | None:
     return "/dev/shm" if st.f_bavail * st.f_frsize > 3 * SIZE + 3 * GiB else None
 
 
+def warm_memory(where: str | None) -> float:
+    """Write and delete BENCH_WARM_GIB GiB in `where` (see the module's text); the GiB written."""
+    try:
+        available = next(int(line.split()[1]) * 1024
+                         for line in Path("/proc/meminfo").read_text().splitlines()
+                         if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration):
+        return 0.0
+    default = max(0, min(8 * GiB, available - 3 * SIZE - 3 * GiB)) // GiB
+    gib = int(os.environ.get("BENCH_WARM_GIB", default))
+    if gib <= 0:
+        return 0.0
+    block = bytes(MiB)
+    with tempfile.NamedTemporaryFile(dir=where) as fh:
+        for _ in range(gib * 1024):
+            fh.write(block)
+        fh.flush()
+    return float(gib)
+
+
 def pairs(curl: Callable[[], Run], qcli: Callable[[], Run]) -> list[tuple[Run, Run]]:
     """REPEAT back-to-back (curl, qcli) runs: slow drifts of the machine cancel in each pair."""
     return [(curl(), qcli()) for _ in range(REPEAT)]
@@ -121,6 +146,10 @@ def main() -> int:
     link_name = f"{RTT_MS:.0f} ms link" + (f" {RATE_MBIT:.0f} Mbit/s" if RATE_MBIT else "")
     print(f"files, the tus store and the emulator's data in {where or tempfile.gettempdir()}; "
           f"{SIZE // MiB} MiB, {REPEAT} pairs per measure; link: {link_name} (bench/link.py)")
+    started = time.perf_counter()
+    warmed = warm_memory(where)
+    print(f"memory warmed: {warmed:.0f} GiB written and deleted in "
+          f"{time.perf_counter() - started:.1f} s", flush=True)
     lines: list[str] = []
     cpu: dict[str, list[float]] = {}
     fixed: dict[str, list[float]] = {}
