@@ -33,10 +33,11 @@ from pathlib import Path
 from common import KEY, QCLI, reaped, start_emulator
 
 RUNS = int(os.environ.get("BENCH_RUNS", "21"))
-FLOOR = ("import gc; from qcli.main import GC_YOUNG; gc.set_threshold(GC_YOUNG, 10, 10); "
+FLOOR = ("from qcli import gcpolicy; gcpolicy.starting(); "
          "from qcli.lazyimport import defer; defer(); "
          "import ssl, typer.main, httpx, httpcore; "
-         "httpx.Client(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)).close(); gc.freeze()")
+         "httpx.Client(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)).close(); "
+         "gcpolicy.ready(); gcpolicy.ending()")
 LAST_CPU = [0.0]  # CPU seconds (user + system) of the last run_once
 
 

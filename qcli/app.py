@@ -104,6 +104,9 @@ class Application:
             transport=self.transport,
         )
         self._closers.append(client)
+        from qcli import gcpolicy
+
+        gcpolicy.ready()  # the heavy imports are done
         return client
 
     def api(self, cls: type[T]) -> T:

@@ -119,6 +119,9 @@ def start(
                  "API key can read its request log, inject faults and change its data"
                  f"{'' if tls_cert else ', and its plain HTTP shows the key to the network'}. "
                  "Use --host 127.0.0.1 unless you mean it.")
+    from qcli import gcpolicy
+
+    gcpolicy.ready()  # a long-running server: Python's collector as it is
     try:
         serve(config, host, port, announce=announce, tls_cert=tls_cert, tls_key=tls_key)
     except OSError as exc:
