@@ -86,18 +86,24 @@ class HttpClient:
         self._closed = False
         self._ahead = 0  # pages being fetched ahead (paginate), each in its own thread
         self._lock = threading.Lock()
+        self._held: set[_Held] = set()  # the stderr lines of pages fetched ahead, not handed over
+        self._local = threading.local()  # .held: the _Held of the page this thread fetches
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
         """Close the connections; while a page is fetched ahead for a list its caller left (a
         closed pipe, Ctrl-C, an error), its thread closes them once it is done, so that no
         socket is closed under it (its file descriptor could be another file's by then).
-        Nothing is sent after close() and no retry is announced."""
+        Nothing is sent after close() and no retry is announced. What such a page's request
+        said on stderr so far (--verbose) is written now, the rest as it comes."""
         with self._lock:
             self._closed = True
-            if self._ahead:
-                return
-        self._client.close()
+            held, self._held = self._held, set()
+            ahead = self._ahead
+        for lines in held:  # a list left unfinished (Ctrl-C, an error): its trace is not lost
+            lines.release()
+        if not ahead:
+            self._client.close()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -311,7 +317,7 @@ class HttpClient:
                 f"{pause:.1f} s: {method} {url}")
         self._trace(f"< {line}")
         if self._notice is not None and self._log is None:  # --verbose traced it already
-            self._notice(line)
+            self._say(self._notice, line)
 
     # -- redirects: credentials and --header values stay on the context's own origin -------------
     def _guard_origin(self, request: httpx.Request) -> None:
@@ -356,6 +362,9 @@ class HttpClient:
         failure is raised here, after every item of the page before it was given, as if it
         had been fetched then. A caller that stops early leaves that one request to finish
         unread (no request starts when `limit` or `total` says the list is complete).
+
+        What fetching a page ahead says on stderr (the --verbose trace, retry lines) is held
+        until that page is handed over (see _Held), so it comes after the rows before it.
         """
         query: dict[str, Any] = dict(params or {})  # None values are dropped when sent
         if page_size is not None:
@@ -365,38 +374,49 @@ class HttpClient:
         pages = _Pages(limit)
         url = path
         body = self.json("GET", url, params=query or None)
-        while True:
-            if not isinstance(body, dict):
-                raise QcliError(f"GET {self._client.base_url.join(url)}: expected a JSON "
-                                "object with 'data'")
-            items = pages.take(body)
-            nxt = pages.next(body, url, query, self._same_server, fresh=len(items))
-            ahead = None
-            if nxt is not None:
-                url, query = nxt
-                ahead = self._fetch_ahead(url, query or None)
-            yield from items
-            if ahead is None:
-                return
-            del items, body  # the page is out: hold only the one ahead
-            body = ahead.result()
+        ahead: _Ahead | None = None
+        try:
+            while True:
+                if not isinstance(body, dict):
+                    raise QcliError(f"GET {self._client.base_url.join(url)}: expected a JSON "
+                                    "object with 'data'")
+                items = pages.take(body)
+                nxt = pages.next(body, url, query, self._same_server, fresh=len(items))
+                ahead = None
+                if nxt is not None:
+                    url, query = nxt
+                    ahead = self._fetch_ahead(url, query or None)
+                yield from items
+                if ahead is None:
+                    return
+                del items, body  # the page is out: hold only the one ahead
+                self._release(ahead.held)  # its trace now, after the rows before it
+                body = ahead.result()
+        finally:
+            if ahead is not None:  # the list was left: what its page ahead said so far
+                self._release(ahead.held)
 
     def _fetch_ahead(self, url: str, params: dict[str, Any] | None) -> _Ahead:
+        held = _Held()
         with self._lock:
             if self._closed:
                 raise QcliError(f"GET {url}: the HTTP client is closed")
             self._ahead += 1
+            self._held.add(held)
         try:
-            return _Ahead(functools.partial(self._page_ahead, url, params))
+            return _Ahead(functools.partial(self._page_ahead, url, params, held), held)
         except BaseException:  # no thread to be had
             with self._lock:
                 self._ahead -= 1
+                self._held.discard(held)
             raise
 
-    def _page_ahead(self, url: str, params: dict[str, Any] | None) -> Any:
+    def _page_ahead(self, url: str, params: dict[str, Any] | None, held: _Held) -> Any:
+        self._local.held = held  # this thread's trace waits for its page to be handed over
         try:
             return self.json("GET", url, params=params)
         finally:
+            self._local.held = None
             with self._lock:
                 self._ahead -= 1
                 last = self._closed and not self._ahead
@@ -475,7 +495,20 @@ class HttpClient:
 
     def _trace(self, line: str) -> None:
         if self._log is not None:
-            self._log(line)
+            self._say(self._log, line)
+
+    def _say(self, write: Callable[[str], None], line: str) -> None:
+        """A line for stderr: held while this thread fetches a page ahead (see _Held)."""
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
+            write(line)
+        else:
+            held.write(write, line)
+
+    def _release(self, held: _Held) -> None:
+        with self._lock:
+            self._held.discard(held)
+        held.release()
 
 
 class _Pages:
@@ -586,12 +619,37 @@ class _Pages:
         return url, dict(query, page=self.asked)
 
 
+class _Held:
+    """The stderr lines (--verbose trace, retry notices) of a page fetched ahead: held until
+    that page is handed over, then written, and from then on as they come. So they follow the
+    rows of the page before it, as the user reads them (on a terminal, or in `2>&1`)."""
+
+    def __init__(self) -> None:
+        self._lines: deque[tuple[Callable[[str], None], str]] | None = deque()
+        self._lock = threading.Lock()  # no line of the thread passes those being released
+
+    def write(self, write: Callable[[str], None], line: str) -> None:
+        with self._lock:
+            if self._lines is not None:
+                self._lines.append((write, line))
+                return
+            write(line)
+
+    def release(self) -> None:
+        with self._lock:
+            while self._lines:
+                write, line = self._lines.popleft()
+                write(line)
+            self._lines = None
+
+
 class _Ahead:
     """One call run in a daemon thread (the next page, while this one is printed); result()
     gives its value or raises its exception. Waiting is interruptible (Ctrl-C), and a daemon
-    thread keeps no exit waiting."""
+    thread keeps no exit waiting. `held`: what the call says on stderr meanwhile."""
 
-    def __init__(self, call: Callable[[], Any]):
+    def __init__(self, call: Callable[[], Any], held: _Held):
+        self.held = held
         self._call = call
         self._done = threading.Event()
         self._value: Any = None
