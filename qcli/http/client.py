@@ -154,24 +154,40 @@ class HttpClient:
         if not same_origin(url, self.conn.server):
             raise QcliError(f"refusing to send the API key to {url}: it is on another origin "
                             f"than the context's server {self.conn.server}")
+        # `deadline`: the caller's limit over this request and its retries (None: no limit)
+        response = self._exchange(method, url, _Attempt(deadline), headers=headers,
+                                  content=content, params=set_params(params),
+                                  timeout=timeout or self._client.timeout)
+        if response.status_code == 401 and self.auth.can_refresh:
+            self.auth.invalidate()
+        return response
+
+    def _exchange(self, method: str, url: str, attempt: _Attempt, *,
+                  headers: Mapping[str, str] | None, stream: bool = False,
+                  **build: Any) -> httpx.Response:
+        """One request and its answer (send_once, each try of _send): `headers` and the
+        Authorization header, traced (`> METHOD URL`, `< STATUS REASON (n ms)`), within
+        `attempt.deadline` if set. A redirect loop is a QcliError; a transport error is raised
+        as httpx raises it. Either way `attempt` tells the request's URL and the deadline as a
+        slowly sent body moved it."""
         request_headers = dict(headers or {})
         request_headers["Authorization"] = self.auth.header()
-        request = self._build(method, url, headers=request_headers, content=content,
-                              params=set_params(params), timeout=timeout or self._client.timeout)
+        request = self._build(method, url, headers=request_headers, **build)
+        attempt.url = str(request.url)
         started = time.monotonic()
         self._trace(f"> {method} {request.url}")
-        if deadline is not None:  # the caller's limit over this request and its retries
-            self._deadline.at, self._deadline.budget = deadline, self.conn.timeout
+        if attempt.deadline is not None:
+            self._deadline.at, self._deadline.budget = attempt.deadline, self.conn.timeout
         try:
-            response = self._client.send(request)
+            response = self._client.send(request, stream=stream)
         except httpx.TooManyRedirects:
-            raise self.redirect_loop(method, str(request.url)) from None
+            raise self.redirect_loop(method, attempt.url) from None
         finally:
+            if attempt.deadline is not None:
+                attempt.deadline = max(attempt.deadline, self._deadline.at or attempt.deadline)
             self._deadline.at = None
         elapsed = (time.monotonic() - started) * 1000
         self._trace(f"< {response.status_code} {response.reason_phrase} ({elapsed:.0f} ms)")
-        if response.status_code == 401 and self.auth.can_refresh:
-            self.auth.invalidate()
         return response
 
     def _build(self, method: str, url: str, **kwargs: Any) -> httpx.Request:
@@ -225,43 +241,26 @@ class HttpClient:
             if self.gate is not None:
                 deadline += self.gate.wait()  # another thread was told to wait
             _rewind(files)
-            request_headers = dict(headers or {})
-            request_headers["Authorization"] = self.auth.header()
-            request = self._build(
-                method,
-                path,
-                params=query,
-                json=json,
-                content=content,
-                files=files,
-                data=data,
-                headers=request_headers,
-            )
-            started = time.monotonic()
-            self._trace(f"> {method} {request.url}")
-            self._deadline.at, self._deadline.budget = deadline, self.conn.timeout
+            attempt = _Attempt(deadline)
             try:
-                response = self._client.send(request, stream=stream)
-            except httpx.TooManyRedirects:
-                raise self.redirect_loop(method, str(request.url)) from None
+                response = self._exchange(method, path, attempt, headers=headers, stream=stream,
+                                          params=query, json=json, content=content, files=files,
+                                          data=data)
             except httpx.TransportError as exc:
                 pause = attempts.delay()
                 sent = not isinstance(exc, _NOT_SENT)
                 if (pause is not None and self.classifier.error(method, sent=sent)
                         and not _is_tls_failure(exc) and time.monotonic() + pause < deadline - 0.05):
                     self._announce_retry(attempts.failures, _short_reason(exc), pause, method,
-                                         str(request.url))
+                                         attempt.url)
                     attempts.wait(pause)
                     continue
-                raise self.network_error(exc, method, str(request.url),
+                raise self.network_error(exc, method, attempt.url,
                                          tries=attempts.failures + 1, since=first_try) from None
             finally:
                 # a body that took long to send moved the limit; a download's body is read
                 # with per-read timeouts
-                deadline = max(deadline, self._deadline.at or deadline)
-                self._deadline.at = None
-            elapsed = (time.monotonic() - started) * 1000
-            self._trace(f"< {response.status_code} {response.reason_phrase} ({elapsed:.0f} ms)")
+                deadline = attempt.deadline or deadline
             status = response.status_code
             if ok(status):
                 return response
@@ -295,7 +294,7 @@ class HttpClient:
                     if not throttled or self.announce_throttled:
                         self._announce_retry(attempts.failures, f"{status} "
                                              f"{response.reason_phrase}", wait, method,
-                                             str(request.url))
+                                             attempt.url)
                     attempts.wait(wait, throttled=throttled)
                     continue
             raise self._api_error(response, method)
@@ -509,6 +508,16 @@ class HttpClient:
         with self._lock:
             self._held.discard(held)
         held.release()
+
+
+class _Attempt:
+    """What HttpClient._exchange tells its caller, also when the request failed: the URL it
+    was sent to, and its deadline (time.monotonic(); None: httpx's timeouts alone) as a body
+    that took long to send moved it."""
+
+    def __init__(self, deadline: float | None):
+        self.deadline = deadline
+        self.url = ""
 
 
 class _Pages:
