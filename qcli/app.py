@@ -123,6 +123,12 @@ class Application:
     temp_contents: ApiSlot[TempContentsApi] = ApiSlot("qcli.api.temp_contents:TempContentsApi")
 
     def _verbose_line(self, line: str) -> None:
+        import contextlib
+
+        # the rows printed so far come first (stdout and stderr in one pipe, `2>&1`); a closed
+        # pipe is for the next write to stdout to report
+        with contextlib.suppress(OSError, ValueError):
+            self.io.stdout.flush()
         self.io.err(self.redact(line))
 
     def redact(self, text: str) -> str:

@@ -86,18 +86,24 @@ class HttpClient:
         self._closed = False
         self._ahead = 0  # pages being fetched ahead (paginate), each in its own thread
         self._lock = threading.Lock()
+        self._held: set[_Held] = set()  # the stderr lines of pages fetched ahead, not handed over
+        self._local = threading.local()  # .held: the _Held of the page this thread fetches
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
         """Close the connections; while a page is fetched ahead for a list its caller left (a
         closed pipe, Ctrl-C, an error), its thread closes them once it is done, so that no
         socket is closed under it (its file descriptor could be another file's by then).
-        Nothing is sent after close() and no retry is announced."""
+        Nothing is sent after close() and no retry is announced. What such a page's request
+        said on stderr so far (--verbose) is written now, the rest as it comes."""
         with self._lock:
             self._closed = True
-            if self._ahead:
-                return
-        self._client.close()
+            held, self._held = self._held, set()
+            ahead = self._ahead
+        for lines in held:  # a list left unfinished (Ctrl-C, an error): its trace is not lost
+            lines.release()
+        if not ahead:
+            self._client.close()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -148,24 +154,40 @@ class HttpClient:
         if not same_origin(url, self.conn.server):
             raise QcliError(f"refusing to send the API key to {url}: it is on another origin "
                             f"than the context's server {self.conn.server}")
+        # `deadline`: the caller's limit over this request and its retries (None: no limit)
+        response = self._exchange(method, url, _Attempt(deadline), headers=headers,
+                                  content=content, params=set_params(params),
+                                  timeout=timeout or self._client.timeout)
+        if response.status_code == 401 and self.auth.can_refresh:
+            self.auth.invalidate()
+        return response
+
+    def _exchange(self, method: str, url: str, attempt: _Attempt, *,
+                  headers: Mapping[str, str] | None, stream: bool = False,
+                  **build: Any) -> httpx.Response:
+        """One request and its answer (send_once, each try of _send): `headers` and the
+        Authorization header, traced (`> METHOD URL`, `< STATUS REASON (n ms)`), within
+        `attempt.deadline` if set. A redirect loop is a QcliError; a transport error is raised
+        as httpx raises it. Either way `attempt` tells the request's URL and the deadline as a
+        slowly sent body moved it."""
         request_headers = dict(headers or {})
         request_headers["Authorization"] = self.auth.header()
-        request = self._build(method, url, headers=request_headers, content=content,
-                              params=set_params(params), timeout=timeout or self._client.timeout)
+        request = self._build(method, url, headers=request_headers, **build)
+        attempt.url = str(request.url)
         started = time.monotonic()
         self._trace(f"> {method} {request.url}")
-        if deadline is not None:  # the caller's limit over this request and its retries
-            self._deadline.at, self._deadline.budget = deadline, self.conn.timeout
+        if attempt.deadline is not None:
+            self._deadline.at, self._deadline.budget = attempt.deadline, self.conn.timeout
         try:
-            response = self._client.send(request)
+            response = self._client.send(request, stream=stream)
         except httpx.TooManyRedirects:
-            raise self.redirect_loop(method, str(request.url)) from None
+            raise self.redirect_loop(method, attempt.url) from None
         finally:
+            if attempt.deadline is not None:
+                attempt.deadline = max(attempt.deadline, self._deadline.at or attempt.deadline)
             self._deadline.at = None
         elapsed = (time.monotonic() - started) * 1000
         self._trace(f"< {response.status_code} {response.reason_phrase} ({elapsed:.0f} ms)")
-        if response.status_code == 401 and self.auth.can_refresh:
-            self.auth.invalidate()
         return response
 
     def _build(self, method: str, url: str, **kwargs: Any) -> httpx.Request:
@@ -219,43 +241,26 @@ class HttpClient:
             if self.gate is not None:
                 deadline += self.gate.wait()  # another thread was told to wait
             _rewind(files)
-            request_headers = dict(headers or {})
-            request_headers["Authorization"] = self.auth.header()
-            request = self._build(
-                method,
-                path,
-                params=query,
-                json=json,
-                content=content,
-                files=files,
-                data=data,
-                headers=request_headers,
-            )
-            started = time.monotonic()
-            self._trace(f"> {method} {request.url}")
-            self._deadline.at, self._deadline.budget = deadline, self.conn.timeout
+            attempt = _Attempt(deadline)
             try:
-                response = self._client.send(request, stream=stream)
-            except httpx.TooManyRedirects:
-                raise self.redirect_loop(method, str(request.url)) from None
+                response = self._exchange(method, path, attempt, headers=headers, stream=stream,
+                                          params=query, json=json, content=content, files=files,
+                                          data=data)
             except httpx.TransportError as exc:
                 pause = attempts.delay()
                 sent = not isinstance(exc, _NOT_SENT)
                 if (pause is not None and self.classifier.error(method, sent=sent)
                         and not _is_tls_failure(exc) and time.monotonic() + pause < deadline - 0.05):
                     self._announce_retry(attempts.failures, _short_reason(exc), pause, method,
-                                         str(request.url))
+                                         attempt.url)
                     attempts.wait(pause)
                     continue
-                raise self.network_error(exc, method, str(request.url),
+                raise self.network_error(exc, method, attempt.url,
                                          tries=attempts.failures + 1, since=first_try) from None
             finally:
                 # a body that took long to send moved the limit; a download's body is read
                 # with per-read timeouts
-                deadline = max(deadline, self._deadline.at or deadline)
-                self._deadline.at = None
-            elapsed = (time.monotonic() - started) * 1000
-            self._trace(f"< {response.status_code} {response.reason_phrase} ({elapsed:.0f} ms)")
+                deadline = attempt.deadline or deadline
             status = response.status_code
             if ok(status):
                 return response
@@ -289,7 +294,7 @@ class HttpClient:
                     if not throttled or self.announce_throttled:
                         self._announce_retry(attempts.failures, f"{status} "
                                              f"{response.reason_phrase}", wait, method,
-                                             str(request.url))
+                                             attempt.url)
                     attempts.wait(wait, throttled=throttled)
                     continue
             raise self._api_error(response, method)
@@ -311,7 +316,7 @@ class HttpClient:
                 f"{pause:.1f} s: {method} {url}")
         self._trace(f"< {line}")
         if self._notice is not None and self._log is None:  # --verbose traced it already
-            self._notice(line)
+            self._say(self._notice, line)
 
     # -- redirects: credentials and --header values stay on the context's own origin -------------
     def _guard_origin(self, request: httpx.Request) -> None:
@@ -356,6 +361,9 @@ class HttpClient:
         failure is raised here, after every item of the page before it was given, as if it
         had been fetched then. A caller that stops early leaves that one request to finish
         unread (no request starts when `limit` or `total` says the list is complete).
+
+        What fetching a page ahead says on stderr (the --verbose trace, retry lines) is held
+        until that page is handed over (see _Held), so it comes after the rows before it.
         """
         query: dict[str, Any] = dict(params or {})  # None values are dropped when sent
         if page_size is not None:
@@ -365,38 +373,49 @@ class HttpClient:
         pages = _Pages(limit)
         url = path
         body = self.json("GET", url, params=query or None)
-        while True:
-            if not isinstance(body, dict):
-                raise QcliError(f"GET {self._client.base_url.join(url)}: expected a JSON "
-                                "object with 'data'")
-            items = pages.take(body)
-            nxt = pages.next(body, url, query, self._same_server, fresh=len(items))
-            ahead = None
-            if nxt is not None:
-                url, query = nxt
-                ahead = self._fetch_ahead(url, query or None)
-            yield from items
-            if ahead is None:
-                return
-            del items, body  # the page is out: hold only the one ahead
-            body = ahead.result()
+        ahead: _Ahead | None = None
+        try:
+            while True:
+                if not isinstance(body, dict):
+                    raise QcliError(f"GET {self._client.base_url.join(url)}: expected a JSON "
+                                    "object with 'data'")
+                items = pages.take(body)
+                nxt = pages.next(body, url, query, self._same_server, fresh=len(items))
+                ahead = None
+                if nxt is not None:
+                    url, query = nxt
+                    ahead = self._fetch_ahead(url, query or None)
+                yield from items
+                if ahead is None:
+                    return
+                del items, body  # the page is out: hold only the one ahead
+                self._release(ahead.held)  # its trace now, after the rows before it
+                body = ahead.result()
+        finally:
+            if ahead is not None:  # the list was left: what its page ahead said so far
+                self._release(ahead.held)
 
     def _fetch_ahead(self, url: str, params: dict[str, Any] | None) -> _Ahead:
+        held = _Held()
         with self._lock:
             if self._closed:
                 raise QcliError(f"GET {url}: the HTTP client is closed")
             self._ahead += 1
+            self._held.add(held)
         try:
-            return _Ahead(functools.partial(self._page_ahead, url, params))
+            return _Ahead(functools.partial(self._page_ahead, url, params, held), held)
         except BaseException:  # no thread to be had
             with self._lock:
                 self._ahead -= 1
+                self._held.discard(held)
             raise
 
-    def _page_ahead(self, url: str, params: dict[str, Any] | None) -> Any:
+    def _page_ahead(self, url: str, params: dict[str, Any] | None, held: _Held) -> Any:
+        self._local.held = held  # this thread's trace waits for its page to be handed over
         try:
             return self.json("GET", url, params=params)
         finally:
+            self._local.held = None
             with self._lock:
                 self._ahead -= 1
                 last = self._closed and not self._ahead
@@ -475,7 +494,30 @@ class HttpClient:
 
     def _trace(self, line: str) -> None:
         if self._log is not None:
-            self._log(line)
+            self._say(self._log, line)
+
+    def _say(self, write: Callable[[str], None], line: str) -> None:
+        """A line for stderr: held while this thread fetches a page ahead (see _Held)."""
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
+            write(line)
+        else:
+            held.write(write, line)
+
+    def _release(self, held: _Held) -> None:
+        with self._lock:
+            self._held.discard(held)
+        held.release()
+
+
+class _Attempt:
+    """What HttpClient._exchange tells its caller, also when the request failed: the URL it
+    was sent to, and its deadline (time.monotonic(); None: httpx's timeouts alone) as a body
+    that took long to send moved it."""
+
+    def __init__(self, deadline: float | None):
+        self.deadline = deadline
+        self.url = ""
 
 
 class _Pages:
@@ -586,12 +628,37 @@ class _Pages:
         return url, dict(query, page=self.asked)
 
 
+class _Held:
+    """The stderr lines (--verbose trace, retry notices) of a page fetched ahead: held until
+    that page is handed over, then written, and from then on as they come. So they follow the
+    rows of the page before it, as the user reads them (on a terminal, or in `2>&1`)."""
+
+    def __init__(self) -> None:
+        self._lines: deque[tuple[Callable[[str], None], str]] | None = deque()
+        self._lock = threading.Lock()  # no line of the thread passes those being released
+
+    def write(self, write: Callable[[str], None], line: str) -> None:
+        with self._lock:
+            if self._lines is not None:
+                self._lines.append((write, line))
+                return
+            write(line)
+
+    def release(self) -> None:
+        with self._lock:
+            while self._lines:
+                write, line = self._lines.popleft()
+                write(line)
+            self._lines = None
+
+
 class _Ahead:
     """One call run in a daemon thread (the next page, while this one is printed); result()
     gives its value or raises its exception. Waiting is interruptible (Ctrl-C), and a daemon
-    thread keeps no exit waiting."""
+    thread keeps no exit waiting. `held`: what the call says on stderr meanwhile."""
 
-    def __init__(self, call: Callable[[], Any]):
+    def __init__(self, call: Callable[[], Any], held: _Held):
+        self.held = held
         self._call = call
         self._done = threading.Event()
         self._value: Any = None

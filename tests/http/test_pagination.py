@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 
+import httpx
 import pytest
 from conftest import Emulator
 
@@ -175,3 +178,109 @@ def test_a_list_left_while_a_page_is_fetched_ahead_closes_quietly_after_it() -> 
     assert http._client.is_closed  # closed by that thread once it was done
     assert calls == ["first", "2"]  # no retry after close
     assert notices == []
+
+
+def _held_trace_client(second: Callable[[], httpx.Response]
+                       ) -> tuple[HttpClient, list[str], list[str]]:
+    """A client of a two-page list, its --verbose trace in `log`; page 2 answers `second()`."""
+    calls: list[str] = []
+    log: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params.get("cursor", "first"))
+        if "cursor" not in request.url.params:
+            return httpx.Response(200, json={"data": [{"id": "a"}],
+                                             "links": {"next": {"href": "/things?cursor=2"}}})
+        return second()
+
+    http = HttpClient(Connection(server="http://tenant.test", auth="api-key", api_key="k"),
+                      transport=httpx.MockTransport(answer), log=log.append,
+                      sleep=lambda s: None)
+    return http, calls, log
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        time.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+def test_the_page_aheads_trace_comes_after_the_items_before_it() -> None:
+    """--verbose: the request of the page fetched ahead is traced when that page is handed
+    over, after the items of the page before it (it was traced at once, above them); a failing
+    page's trace still comes before its error."""
+    http, calls, log = _held_trace_client(lambda: httpx.Response(
+        403, json={"errors": [{"code": "HTTP-403", "title": "Forbidden"}]}))
+    events: list[str] = []
+    with http, pytest.raises(ApiError) as failed:
+        for item in http.paginate("/things"):
+            _until(lambda: calls == ["first", "2"])  # page 2 is being fetched meanwhile
+            time.sleep(0.05)
+            events.extend(log)
+            log.clear()
+            events.append(f"item {item['id']}")
+    events.extend(log)
+    assert failed.value.status == 403
+    assert [e.split(" (")[0] for e in events] == [
+        "> GET http://tenant.test/things", "< 200 OK", "item a",
+        "> GET http://tenant.test/things?cursor=2", "< 403 Forbidden"]
+
+
+@pytest.mark.parametrize("leave", ["close the list", "close the client"])
+def test_no_trace_line_of_the_page_ahead_is_lost_when_the_list_is_left(leave: str) -> None:
+    """The list is left (a closed pipe, an error: the generator is closed) or not even that
+    (Ctrl-C while a page is printed: the client is closed) while page 2 is on its way: its
+    trace so far is written then, and the rest as it comes."""
+    answered = threading.Event()
+
+    def second() -> httpx.Response:
+        answered.wait(10)
+        return httpx.Response(200, json={"data": [{"id": "b"}]})
+
+    http, calls, log = _held_trace_client(second)
+    items = http.paginate("/things")
+    assert next(items) == {"id": "a"}
+    _until(lambda: calls == ["first", "2"])
+    assert not any("cursor=2" in line for line in log)  # held while page 1 is printed
+    if leave == "close the list":
+        items.close()
+    else:
+        http.close()
+    assert log[-1] == "> GET http://tenant.test/things?cursor=2"
+    answered.set()
+    _until(lambda: len(log) == 4)
+    assert log[-1].startswith("< 200 OK (")
+    http.close()
+
+
+def test_a_retry_of_the_page_ahead_is_announced_after_the_items_before_it() -> None:
+    """Without --verbose, the `retrying` line of the page fetched ahead follows the items of the
+    page before it too."""
+    calls: list[str] = []
+    notices: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.params.get("cursor", "first"))
+        if "cursor" not in request.url.params:
+            return httpx.Response(200, json={"data": [{"id": "a"}],
+                                             "links": {"next": {"href": "/things?cursor=2"}}})
+        if calls.count("2") == 1:
+            return httpx.Response(503, json={"errors": [{"title": "busy"}]})
+        return httpx.Response(200, json={"data": [{"id": "b"}]})
+
+    http = HttpClient(Connection(server="http://tenant.test", auth="api-key", api_key="k"),
+                      transport=httpx.MockTransport(answer), notice=notices.append,
+                      sleep=lambda s: None)
+    events: list[str] = []
+    with http:
+        for item in http.paginate("/things"):
+            if item["id"] == "a":
+                _until(lambda: calls == ["first", "2", "2"])  # retried meanwhile
+                time.sleep(0.05)
+            events.extend(notices)
+            notices.clear()
+            events.append(f"item {item['id']}")
+    assert [e.split(",")[0] for e in events] == [
+        "item a", "retrying (2/5) after 503 Service Unavailable", "item b"]

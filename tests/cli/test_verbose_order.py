@@ -1,0 +1,44 @@
+"""`--verbose` and a list of several pages: the request of a page fetched ahead is traced when
+that page's rows come, so with stdout and stderr in one pipe (`2>&1`) each page's `> GET` line
+follows the rows of the page before it and precedes its own rows."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import API_KEY, Emulator, Qcli
+
+PAGE = 10
+
+
+@pytest.mark.parametrize("fmt", [["-q"], ["-o", "csv"]], ids=["quiet", "csv"])
+def test_each_page_is_traced_between_the_rows_before_it_and_its_own(
+        qcli: Qcli, emu: Emulator, fmt: list[str]) -> None:
+    emu._call("POST", "/__emulator/data-files", {"count": 3 * PAGE + 5, "prefix": "order-"})
+    env = dict(qcli.env, QCLI_SERVER=emu.url, QCLI_API_KEY=API_KEY)
+    env.pop("PYTHONUNBUFFERED", None)  # stdout to a pipe is block-buffered, as in real use
+    proc = subprocess.run(
+        [sys.executable, "-m", "qcli", "data-file", "ls", "--page-size", str(PAGE), "--verbose",
+         *fmt],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env, timeout=60, cwd=qcli.home)
+    assert proc.returncode == 0, proc.stdout
+    lines = proc.stdout.splitlines()
+    if fmt != ["-q"]:
+        header = [line for line in lines if line.startswith("id,name,")]
+        assert len(header) == 1, lines
+        lines.remove(header[0])
+    rows_before = []  # how many rows were out when each page's request was traced
+    rows = 0
+    for line in lines:
+        if line.startswith("> GET") and "/api/v1/data-files" in line:
+            rows_before.append(rows)
+        elif not line.startswith(("> ", "< ")):
+            rows += 1
+    assert rows >= 3 * PAGE + 5
+    pages = -(-rows // PAGE)
+    # the request of page n came after the n full pages before it, and before any of its rows
+    assert rows_before == [PAGE * n for n in range(pages)], "\n".join(lines)
+    assert API_KEY not in proc.stdout
