@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
                 from qcli.lazyimport import defer
 
                 defer()  # before typer and httpx load: modules they import and `ls` never uses
+                if argv is None:  # the process's own command line
+                    from qcli.http import preconnect
+
+                    preconnect.start(args, os.environ)  # TCP to the tenant while typer loads
                 from qcli.cli.root import run
 
                 code = run(args)

@@ -35,16 +35,13 @@ def _contexts() -> tuple[str | None, dict[str, str]]:
     path = config_dir() / "contexts.yml"
     try:
         st = path.stat()
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
     except FileNotFoundError:
         return None, {}
+    stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
     summary = _cache_file("contexts", str(path))
-    try:
-        entry = json.loads(summary.read_text())
-        if entry["stamp"] == stamp:
-            return entry["current"], {str(k): str(v) for k, v in entry["servers"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
+    fresh = _read_summary(summary, stamp)
+    if fresh is not None:
+        return fresh
     from qcli.config.contexts import ContextStore
 
     data = ContextStore(path.parent).load()
@@ -59,6 +56,32 @@ def _contexts() -> tuple[str | None, dict[str, str]]:
     except OSError:
         pass
     return data.current, servers
+
+
+def fresh_contexts_summary(env: dict[str, str]) -> tuple[str | None, dict[str, str]] | None:
+    """The current context and each context's server from the summary, if contexts.yml has not
+    changed since it was written; else None (contexts.yml is not read: qcli.http.preconnect)."""
+    from qcli.config.paths import config_dir
+
+    path = config_dir(env) / "contexts.yml"
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _read_summary(_cache_file("contexts", str(path)),
+                         [st.st_size, st.st_mtime_ns, st.st_ino])
+
+
+def _read_summary(summary: Path, stamp: list[int]) -> tuple[str | None, dict[str, str]] | None:
+    try:
+        entry = json.loads(summary.read_text())
+        if entry["stamp"] == stamp:
+            current = entry["current"]
+            return (None if current is None else str(current),
+                    {str(k): str(v) for k, v in entry["servers"].items()})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
 
 
 def complete_context(incomplete: str) -> list[str]:

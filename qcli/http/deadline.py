@@ -76,12 +76,14 @@ class DeadlineBackend(httpcore.NetworkBackend):
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                     local_address: str | None = None,
                     socket_options: Any = None) -> httpcore.NetworkStream:
+        timeout = self._deadline.clamp(timeout, httpcore.ConnectTimeout)
+        early = _opened_early(self._inner, host, port, timeout, local_address, socket_options)
+        if early is not None:
+            return DeadlineStream(early, self._deadline)
         # the host as bytes: for a str, socket.getaddrinfo first loads the "idna" codec and
         # unicodedata, ~1-2 ms of every command (httpx has already made a host name ASCII)
         address: Any = host.encode("ascii") if host.isascii() else host
-        stream = self._inner.connect_tcp(address, port,
-                                         self._deadline.clamp(timeout, httpcore.ConnectTimeout),
-                                         local_address, socket_options)
+        stream = self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
         return DeadlineStream(stream, self._deadline)
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
@@ -92,6 +94,27 @@ class DeadlineBackend(httpcore.NetworkBackend):
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
+
+
+def _opened_early(inner: httpcore.NetworkBackend, host: str, port: int, timeout: float | None,
+                  local_address: str | None, socket_options: Any) -> Any:
+    """httpcore's own stream over the connection qcli.http.preconnect opened to `host`:`port`
+    while the command started, or None (then connect as usual)."""
+    if type(inner) is not httpcore.SyncBackend or local_address is not None:
+        return None
+    from qcli.http import preconnect
+
+    sock = preconnect.take(host, port, timeout)
+    if sock is None:
+        return None
+    try:
+        from httpcore._backends.sync import SyncStream
+    except ImportError:  # another httpcore than the one this was written for
+        sock.close()
+        return None
+    for option in socket_options or ():
+        sock.setsockopt(*option)
+    return SyncStream(sock)
 
 
 def install(client: Any, deadline: Deadline) -> bool:

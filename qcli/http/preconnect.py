@@ -1,0 +1,173 @@
+"""The TCP connection to the tenant, opened while Python loads typer and httpx.
+
+A command spends ~80 ms loading modules before its first request; a TCP connection to a tenant
+costs a round trip (20-150 ms to a cloud region). `start()`, called by main before those imports,
+works out which server the command line will most likely use and opens the connection in a
+daemon thread; the HTTP client's first connection to that host and port (qcli.http.deadline)
+`take()`s it instead of connecting again. Only TCP is opened early: TLS, the request and every
+header are sent as before, once the command runs (the API key is not read here).
+
+It is a guess that costs nothing when wrong: a connection nobody takes is closed at exit, and
+the client connects as usual; one the server closed, or opened more than MAX_IDLE seconds
+before the first request, is not used. No connection is opened early
+- with QCLI_PRECONNECT=0;
+- for a command that works without a tenant (`context`, `emulator`, `completion`, `version`)
+  or asks for help (`-h`, `--help`, or a group alone);
+- when a proxy may be in use (any `*_proxy` variable; on macOS and Windows, whose system proxy
+  settings httpx also reads);
+- when the server would come from a saved context whose summary in the completion cache is not
+  current (reading contexts.yml needs the YAML parser: not worth it here).
+The server: `--server`/`-s`, else QCLI_SERVER, else the context named by `--context` or
+QCLI_CONTEXT, else the current one (the precedence of qcli.config.settings).
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+# the command groups that talk to the tenant (tests/http/test_preconnect.py keeps this list equal
+# to the root's groups other than LOCAL)
+TENANT = frozenset({"extension", "data-file", "data-store", "data-asset", "data-set",
+                    "temp-content", "raw"})
+LOCAL = frozenset({"context", "emulator", "completion", "version"})
+CONNECT_TIMEOUT = 10.0  # the thread's own limit; a command waits at most its connect timeout
+# a connection not taken within this many seconds of being opened is not used (a command that
+# first asked a question, or hashed files for minutes: the server may have dropped it since)
+MAX_IDLE = 5.0
+
+_lock = threading.Lock()
+_pending: dict[tuple[str, int], _Connect] = {}
+
+
+class _Connect(threading.Thread):
+    def __init__(self, host: str, port: int):
+        super().__init__(name="qcli-preconnect", daemon=True)
+        self.host, self.port = host, port
+        self.sock: socket.socket | None = None
+        self.opened = 0.0  # time.monotonic() when connected
+
+    def run(self) -> None:
+        address: Any = (self.host.encode("ascii"), self.port)  # bytes: no idna codec load
+        try:
+            sock = socket.create_connection(address, CONNECT_TIMEOUT)
+        except (OSError, ValueError):
+            return  # the command's own connect reports it
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.opened = time.monotonic()
+        self.sock = sock
+
+
+def start(args: list[str], env: Mapping[str, str]) -> None:
+    """Open the likely connection of `qcli ARGS` in the background (see the module's text)."""
+    try:
+        target = _target(args, env)
+    except Exception:  # a guess: never in the way of the command
+        return
+    if target is None:
+        return
+    connect = _Connect(*target)
+    with _lock:
+        if target in _pending:
+            return
+        _pending[target] = connect
+    connect.start()
+
+
+def take(host: str, port: int, timeout: float | None) -> socket.socket | None:
+    """The connection opened early to `host`:`port`, once (waiting for it at most `timeout`
+    seconds), or None: then connect as usual."""
+    with _lock:
+        connect = _pending.pop((host, port), None)
+    if connect is None:
+        return None
+    connect.join(timeout)
+    sock = None if connect.is_alive() else connect.sock  # not there in time: left to the exit
+    if sock is not None and (time.monotonic() - connect.opened > MAX_IDLE or not _idle(sock)):
+        sock.close()
+        return None
+    return sock
+
+
+def _idle(sock: socket.socket) -> bool:
+    """Whether the server has neither closed the connection nor sent anything on it."""
+    timeout = sock.gettimeout()
+    sock.setblocking(False)  # with a timeout set, recv would wait for data up to it
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.settimeout(timeout)
+    return False  # b"": closed; anything else was not asked for
+
+
+def _target(args: list[str], env: Mapping[str, str]) -> tuple[str, int] | None:
+    if (env.get("QCLI_PRECONNECT") == "0" or sys.platform in ("darwin", "win32")
+            or any(k.lower().endswith("_proxy") for k in env)):
+        return None
+    if "-h" in args or "--help" in args or "--" in args:
+        return None
+    group = next((i for i, a in enumerate(args) if a in TENANT or a in LOCAL), None)
+    if (group is None or args[group] in LOCAL
+            or not any(not a.startswith("-") for a in args[group + 1:])):  # a group alone: help
+        return None
+    server = _flag(args, "--server", "-s") or env.get("QCLI_SERVER")
+    if not server:
+        server = _context_server(_flag(args, "--context") or env.get("QCLI_CONTEXT"), env)
+    return _host_port(server) if server else None
+
+
+def _flag(args: list[str], *names: str) -> str | None:
+    """The value of the last of `names` given as `NAME VALUE` or `--name=VALUE`."""
+    found = None
+    for i, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if name in names:
+            if eq:
+                found = value
+            elif i + 1 < len(args):
+                found = args[i + 1]
+    return found
+
+
+def _context_server(name: str | None, env: Mapping[str, str]) -> str | None:
+    """The server of context `name` (None: the current one) from the completion cache's summary
+    of contexts.yml, if that summary is current."""
+    from qcli.cli.completers import fresh_contexts_summary
+
+    summary = fresh_contexts_summary(dict(env))
+    if summary is None:
+        return None
+    current, servers = summary
+    return servers.get(name or current or "")
+
+
+def _host_port(server: str) -> tuple[str, int] | None:
+    from urllib.parse import urlsplit
+
+    url = server.strip()
+    parts = urlsplit(url if "://" in url else "https://" + url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname
+    if not host.isascii():
+        return None  # IDNA: as httpx encodes it, not guessed here
+    return host, parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def discard() -> None:
+    """Close what was opened early and not taken (tests; the process's exit does it anyway)."""
+    with _lock:
+        left = list(_pending.values())
+        _pending.clear()
+    for connect in left:
+        connect.join(0)
+        if connect.sock is not None:
+            connect.sock.close()
