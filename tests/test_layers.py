@@ -31,6 +31,12 @@ def test_api_and_transfer_do_not_import_each_other() -> None:
         assert not [n for n in names if n.startswith("qcli.api")], module
 
 
+def test_the_layers_below_the_cli_never_import_it() -> None:
+    for package in ("api", "http", "config", "transfer", "output"):
+        for module, names in _imports(package).items():
+            assert not [n for n in names if n.startswith("qcli.cli")], module
+
+
 def test_app_api_builds_each_api_once_on_the_one_client() -> None:
     from qcli.app import Application
 

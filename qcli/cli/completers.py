@@ -27,61 +27,11 @@ def context_names(incomplete: str) -> list[str]:
 
 
 def _contexts() -> tuple[str | None, dict[str, str]]:
-    """The current context and each context's server, for completion. Read from a summary in
-    the completion cache while contexts.yml is unchanged (same size, mtime and inode), so a TAB
-    does not load the YAML parser; otherwise from contexts.yml, and the summary is rewritten."""
-    from qcli.config.paths import config_dir
+    """The current context and each context's server (qcli.config.summary: no YAML parser
+    while contexts.yml is unchanged)."""
+    from qcli.config.summary import contexts
 
-    path = config_dir() / "contexts.yml"
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None, {}
-    stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
-    summary = _cache_file("contexts", str(path))
-    fresh = _read_summary(summary, stamp)
-    if fresh is not None:
-        return fresh
-    from qcli.config.contexts import ContextStore
-
-    data = ContextStore(path.parent).load()
-    servers = {name: ctx.server for name, ctx in data.contexts.items()}
-    try:
-        from qcli.config.atomic import write_private
-        from qcli.config.paths import ensure_private_dir
-
-        ensure_private_dir(summary.parent)
-        write_private(summary, json.dumps({"stamp": stamp, "current": data.current,
-                                           "servers": servers}).encode())
-    except OSError:
-        pass
-    return data.current, servers
-
-
-def fresh_contexts_summary(env: dict[str, str]) -> tuple[str | None, dict[str, str]] | None:
-    """The current context and each context's server from the summary, if contexts.yml has not
-    changed since it was written; else None (contexts.yml is not read: qcli.http.preconnect)."""
-    from qcli.config.paths import config_dir
-
-    path = config_dir(env) / "contexts.yml"
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return _read_summary(_cache_file("contexts", str(path)),
-                         [st.st_size, st.st_mtime_ns, st.st_ino])
-
-
-def _read_summary(summary: Path, stamp: list[int]) -> tuple[str | None, dict[str, str]] | None:
-    try:
-        entry = json.loads(summary.read_text())
-        if entry["stamp"] == stamp:
-            current = entry["current"]
-            return (None if current is None else str(current),
-                    {str(k): str(v) for k, v in entry["servers"].items()})
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
-    return None
+    return contexts()
 
 
 def complete_context(incomplete: str) -> list[str]:
@@ -89,14 +39,9 @@ def complete_context(incomplete: str) -> list[str]:
 
 
 def _cache_file(kind: str, server: str) -> Path:
-    import hashlib
+    from qcli.config.paths import completion_cache_file
 
-    from qcli.config.paths import cache_dir
-
-    key = server.strip()  # the server as normalize_server gives it (idempotent on its output)
-    key = (key if "://" in key else "https://" + key).rstrip("/")
-    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return cache_dir() / "completion" / f"{kind}-{digest}.json"
+    return completion_cache_file(kind, server)
 
 
 def _cached(kind: str, server: str) -> list[str] | None:

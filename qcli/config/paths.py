@@ -29,6 +29,17 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("qcli"))
 
 
+def completion_cache_file(kind: str, server: str) -> Path:
+    """The completion cache's file of `kind` for `server` (a server URL; for the contexts
+    summary, the path of contexts.yml)."""
+    import hashlib
+
+    key = server.strip()  # the server as normalize_server gives it (idempotent on its output)
+    key = (key if "://" in key else "https://" + key).rstrip("/")
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return cache_dir() / "completion" / f"{kind}-{digest}.json"
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create a folder readable by its owner only (0700); missing parents are made 0700 too
     (mkdir's mode does not reach the parents it creates)."""

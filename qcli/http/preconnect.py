@@ -140,9 +140,9 @@ def _flag(args: list[str], *names: str) -> str | None:
 def _context_server(name: str | None, env: Mapping[str, str]) -> str | None:
     """The server of context `name` (None: the current one) from the completion cache's summary
     of contexts.yml, if that summary is current."""
-    from qcli.cli.completers import fresh_contexts_summary
+    from qcli.config.summary import read_current
 
-    summary = fresh_contexts_summary(dict(env))
+    summary = read_current(dict(env))
     if summary is None:
         return None
     current, servers = summary
