@@ -12,13 +12,13 @@ On loopback, and again through a link with a 40 ms round trip (bench/link.py, a 
 - qcli's peak RSS uploading 256 MiB and 2 GiB files (target <= 100 MB and flat).
 
 The file, @tus/server's store and the emulator's data are in /dev/shm when it has room (or
-BENCH_DIR): the run measures the clients, not the disk. Before measuring, BENCH_WARM_GIB (default:
-what memory allows, at most 8) GiB are written to that directory and deleted (warm_memory): in a
-VM whose memory the host backs lazily (this machine is a Firecracker guest), the first touch of a
-page costs a host fault, ~2.8 s of system time per GiB here, which fell at random on whichever
-client happened to get fresh pages (a 1 GiB download's system time went 0.37-2.6 s, curl's and
-qcli's alike; 0.38-0.78 s after warming). Both commands are timed whole (process
-start to exit). Knobs: BENCH_MIB (file size, default 256; the targets are set for 1024),
+BENCH_DIR): the run measures the clients, not the disk. Before measuring, BENCH_WARM_GIB GiB
+(default 8, at most what memory and that directory have left) are written there and deleted
+(warm_memory): in a VM whose memory the host backs lazily (this machine is a Firecracker guest),
+the first touch of a page costs a host fault, ~2.8 s of system time per GiB here, which fell at
+random on whichever client happened to get fresh pages (a 1 GiB download's system time went
+0.37-2.6 s, curl's and qcli's alike; 0.38-0.78 s after warming). Both commands are timed whole
+(process start to exit). Knobs: BENCH_MIB (file size, default 256; the targets are set for 1024),
 BENCH_REPEAT (pairs, default 5), BENCH_RTT_MS (default 40), BENCH_RATE_MBIT (a rate limit in the
 link, default none), BENCH_RSS=0 skips the RSS runs.
 
@@ -94,23 +94,30 @@ def bench_dir() -> str | None:
 
 
 def warm_memory(where: str | None) -> float:
-    """Write and delete BENCH_WARM_GIB GiB in `where` (see the module's text); the GiB written."""
+    """Write and delete BENCH_WARM_GIB GiB in `where` (see the module's text); the GiB written.
+    Only in a memory file system (`where` from bench_dir), within what it and memory have left
+    beyond the run's own files; none when that is nothing."""
+    if where is None:
+        return 0.0  # on disk, writing GiB would bring the writeback stalls bench_dir avoids
     try:
         available = next(int(line.split()[1]) * 1024
                          for line in Path("/proc/meminfo").read_text().splitlines()
                          if line.startswith("MemAvailable:"))
-    except (OSError, StopIteration):
+        st = os.statvfs(where)
+    except (OSError, StopIteration, ValueError):
         return 0.0
-    default = max(0, min(8 * GiB, available - 3 * SIZE - 3 * GiB)) // GiB
-    gib = int(os.environ.get("BENCH_WARM_GIB", default))
-    if gib <= 0:
-        return 0.0
+    room = min(available, st.f_bavail * st.f_frsize) - 3 * SIZE - 3 * GiB
+    wanted = float(os.environ.get("BENCH_WARM_GIB", "8")) * GiB
+    mib = int(max(0, min(wanted, room)) // MiB)
     block = bytes(MiB)
-    with tempfile.NamedTemporaryFile(dir=where) as fh:
-        for _ in range(gib * 1024):
-            fh.write(block)
-        fh.flush()
-    return float(gib)
+    try:
+        with tempfile.NamedTemporaryFile(dir=where) as fh:
+            for _ in range(mib):
+                fh.write(block)
+            fh.flush()
+    except OSError:
+        return 0.0
+    return mib / 1024
 
 
 def pairs(curl: Callable[[], Run], qcli: Callable[[], Run]) -> list[tuple[Run, Run]]:
@@ -148,7 +155,7 @@ def main() -> int:
           f"{SIZE // MiB} MiB, {REPEAT} pairs per measure; link: {link_name} (bench/link.py)")
     started = time.perf_counter()
     warmed = warm_memory(where)
-    print(f"memory warmed: {warmed:.0f} GiB written and deleted in "
+    print(f"memory warmed: {warmed:.1f} GiB written and deleted in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
     lines: list[str] = []
     cpu: dict[str, list[float]] = {}

@@ -135,6 +135,7 @@ def run(args: list[str], application: Application | None = None) -> int:
         a.io.error_line(_usage_text(exc))
         return int(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt, Interrupted):
+        a.close()  # first: what a page fetched ahead said so far (--verbose) comes before it
         a.io.err("interrupted")
         return ExitCode.INTERRUPTED
     except (BrokenPipeError, OutputClosed):  # the reader closed the pipe: exit 0, quietly

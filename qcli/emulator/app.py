@@ -174,8 +174,8 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
     return errors_response(405, f"{request.method} is not allowed on {request.url.path}")
 
 
-def create_app(config: EmulatorConfig) -> Any:
-    emulator = Emulator(config)
+def create_app(config: EmulatorConfig, emulator: Emulator | None = None) -> Any:
+    emulator = emulator or Emulator(config)
     if config.seed:
         datastores.seed(emulator, config.seed)
     app = Starlette(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import socket
 import sys
 from collections.abc import Callable
+from typing import Any
 
-from qcli.emulator.app import EmulatorConfig, create_app
+from qcli.emulator.app import Emulator, EmulatorConfig, create_app
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -32,10 +33,20 @@ def serve(config: EmulatorConfig, host: str, port: int,
     bound = sock.getsockname()[1]
     scheme = "https" if tls_cert else "http"
     url = f"{scheme}://{'[' + host + ']' if ':' in host else host}:{bound}"
-    app = create_app(config)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                           lifespan="off", timeout_keep_alive=30,
-                                           ssl_certfile=tls_cert, ssl_keyfile=tls_key))
+    emulator = Emulator(config)
+    app = create_app(config, emulator)
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: Any = None) -> None:
+            await super().shutdown(sockets=sockets)
+            # the database is closed here, not after run(): once it has shut down after SIGINT
+            # or SIGTERM, uvicorn raises that signal again, and SIGTERM ends the process at once
+            # (SQLite folds its write-ahead log back into emulator.sqlite3 on close)
+            emulator.store.close()
+
+    server = Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                                   timeout_keep_alive=30, ssl_certfile=tls_cert,
+                                   ssl_keyfile=tls_key))
     if announce is not None:
         announce(url)
     server.run(sockets=[sock])

@@ -92,6 +92,12 @@ class Store:
         self.data_assets = Documents(self, "data_assets", ("store_id",))
         self.data_sets = Documents(self, "data_sets", ("asset_id", "store_id"))
 
+    def close(self) -> None:
+        """Close the database: SQLite folds its write-ahead log back into emulator.sqlite3, so
+        the data directory is one file again once the emulator stops."""
+        with self.lock:
+            self.db.close()
+
     def _add_columns(self, table: str, columns: dict[str, str]) -> None:
         """Columns added since a data folder was made (it outlives emulator versions)."""
         have = {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}

@@ -100,10 +100,13 @@ class HttpClient:
             self._closed = True
             held, self._held = self._held, set()
             ahead = self._ahead
-        for lines in held:  # a list left unfinished (Ctrl-C, an error): its trace is not lost
-            lines.release()
-        if not ahead:
-            self._client.close()
+        try:
+            for lines in held:  # a list left unfinished (Ctrl-C, an error): its trace is not lost
+                with contextlib.suppress(OSError, ValueError):  # stderr is gone: nowhere to write
+                    lines.release()
+        finally:
+            if not ahead:
+                self._client.close()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -646,10 +649,10 @@ class _Held:
 
     def release(self) -> None:
         with self._lock:
-            while self._lines:
-                write, line = self._lines.popleft()
+            lines, self._lines = self._lines, None  # from now on, as they come
+            while lines:
+                write, line = lines.popleft()
                 write(line)
-            self._lines = None
 
 
 class _Ahead:

@@ -42,3 +42,49 @@ def test_each_page_is_traced_between_the_rows_before_it_and_its_own(
     # the request of page n came after the n full pages before it, and before any of its rows
     assert rows_before == [PAGE * n for n in range(pages)], "\n".join(lines)
     assert API_KEY not in proc.stdout
+
+
+def test_ctrl_c_while_a_page_is_printed_traces_the_page_ahead_before_interrupted() -> None:
+    """In-process: Ctrl-C on the second row of page 1 while page 2 is on its way: its `> GET`
+    (held until page 2 would be printed) comes before `interrupted`, not after it."""
+    import io
+    import threading
+
+    import httpx
+
+    from qcli.app import Application
+    from qcli.cli.root import run
+    from qcli.iostreams import IOStreams
+
+    gate = threading.Event()
+    combined: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "cursor" in request.url.params:
+            gate.wait(5)
+            return httpx.Response(200, json={"data": []})
+        return httpx.Response(200, json={
+            "data": [{"id": f"id{i}", "name": f"n{i}"} for i in range(3)],
+            "links": {"next": {"href": "/api/v1/data-files?cursor=2"}}})
+
+    class Out(io.StringIO):
+        def write(self, text: str) -> int:
+            if combined.count("OUT") == 1:
+                raise KeyboardInterrupt
+            combined.append("OUT")
+            return len(text)
+
+    class Err(io.StringIO):
+        def write(self, text: str) -> int:
+            combined.append(text.strip())
+            return len(text)
+
+    app = Application(IOStreams(stdout=Out(), stderr=Err(), stdin=io.StringIO(),
+                                env={"QCLI_SERVER": "http://tenant.test", "QCLI_API_KEY": "k"}),
+                      transport=httpx.MockTransport(answer))
+    try:
+        assert run(["-v", "data-file", "ls", "-q"], app) == 130
+    finally:
+        gate.set()
+    ahead = next(i for i, line in enumerate(combined) if "cursor=2" in line)
+    assert ahead < combined.index("interrupted"), combined

@@ -92,3 +92,27 @@ def test_listening_off_loopback_warns_loudly(tmp_path: Path) -> None:
     assert "WARNING: --host 0.0.0.0 is not a loopback address" in err
     assert "reachable from other machines" in err
     assert "WARNING" not in _start_and_stop(tmp_path, "127.0.0.1")
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_stopped_emulator_leaves_its_data_in_one_sqlite_file(tmp_path: Path, sig: str) -> None:
+    """The database is closed when the emulator stops (SQLite folds its write-ahead log back
+    into emulator.sqlite3): copying that one file copies the data."""
+    import shutil
+    import signal
+    import sqlite3
+
+    emu = Emulator(tmp_path / "data").start()
+    try:
+        code, raw = _status(emu.url + "/__emulator/data-files", "POST",
+                            headers={"Authorization": f"Bearer {API_KEY}"},
+                            body=json.dumps({"count": 3}).encode())
+        assert code in (200, 201), raw
+    finally:
+        emu.stop(getattr(signal, sig))
+    assert emu.proc is not None and emu.proc.returncode is not None
+    assert not (tmp_path / "data" / "emulator.sqlite3-wal").exists()
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copy(tmp_path / "data" / "emulator.sqlite3", copy)
+    with sqlite3.connect(copy) as db:
+        assert db.execute("SELECT count(*) FROM data_files").fetchone() == (3,)

@@ -255,6 +255,25 @@ def test_no_trace_line_of_the_page_ahead_is_lost_when_the_list_is_left(leave: st
     http.close()
 
 
+def test_closing_the_client_when_stderr_is_gone_still_closes_its_connections() -> None:
+    """close() writes what the page fetched ahead said; a write that fails (stderr's reader is
+    gone) neither escapes close() nor keeps it from closing the connections."""
+    http, calls, _log = _held_trace_client(lambda: httpx.Response(200, json={"data": []}))
+    items = http.paginate("/things")
+    assert next(items) == {"id": "a"}
+    _until(lambda: calls == ["first", "2"] and http._ahead == 0)
+
+    def broken(line: str) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    http._log = broken
+    for held in list(http._held):  # the lines held so far now go to the broken stderr
+        held._lines = type(held._lines)((broken, line) for _, line in held._lines or ())
+    http.close()
+    assert http._client.is_closed
+    items.close()  # the generator's own release has nothing left to write
+
+
 def test_a_retry_of_the_page_ahead_is_announced_after_the_items_before_it() -> None:
     """Without --verbose, the `retrying` line of the page fetched ahead follows the items of the
     page before it too."""
