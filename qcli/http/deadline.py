@@ -77,9 +77,14 @@ class DeadlineBackend(httpcore.NetworkBackend):
                     local_address: str | None = None,
                     socket_options: Any = None) -> httpcore.NetworkStream:
         timeout = self._deadline.clamp(timeout, httpcore.ConnectTimeout)
+        started = time.monotonic()
         early = _opened_early(self._inner, host, port, timeout, local_address, socket_options)
         if early is not None:
             return DeadlineStream(early, self._deadline)
+        if timeout is not None:  # what waiting for a connection opened early took is spent
+            timeout -= time.monotonic() - started
+            if timeout <= 0:
+                raise httpcore.ConnectTimeout("timed out")
         # the host as bytes: for a str, socket.getaddrinfo first loads the "idna" codec and
         # unicodedata, ~1-2 ms of every command (httpx has already made a host name ASCII)
         address: Any = host.encode("ascii") if host.isascii() else host
@@ -112,8 +117,12 @@ def _opened_early(inner: httpcore.NetworkBackend, host: str, port: int, timeout:
     except ImportError:  # another httpcore than the one this was written for
         sock.close()
         return None
-    for option in socket_options or ():
-        sock.setsockopt(*option)
+    try:
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+    except OSError:
+        sock.close()
+        return None
     return SyncStream(sock)
 
 

@@ -10,7 +10,7 @@ header are sent as before, once the command runs (the API key is not read here).
 It is a guess that costs nothing when wrong: a connection nobody takes is closed at exit, and
 the client connects as usual; one the server closed, or opened more than MAX_IDLE seconds
 before the first request, is not used. No connection is opened early
-- with QCLI_PRECONNECT=0;
+- with QCLI_PRECONNECT=0 (or false, no, off);
 - for a command that works without a tenant (`context`, `emulator`, `completion`, `version`)
   or asks for help (`-h`, `--help`, or a group alone);
 - when a proxy may be in use (any `*_proxy` variable; on macOS and Windows, whose system proxy
@@ -35,6 +35,11 @@ from typing import Any
 TENANT = frozenset({"extension", "data-file", "data-store", "data-asset", "data-set",
                     "temp-content", "raw"})
 LOCAL = frozenset({"context", "emulator", "completion", "version"})
+# the global options that take a value (qcli.cli.kit.globals), and which of them name the server
+VALUED = {"--context": "--context", "-s": "--server", "--server": "--server", "-o": "",
+          "--output": "", "--query": "", "--ca-cert": "", "-H": "", "--header": "",
+          "--timeout": ""}
+OFF = frozenset({"0", "false", "no", "off"})  # QCLI_PRECONNECT values that turn it off
 CONNECT_TIMEOUT = 10.0  # the thread's own limit; a command waits at most its connect timeout
 # a connection not taken within this many seconds of being opened is not used (a command that
 # first asked a question, or hashed files for minutes: the server may have dropped it since)
@@ -50,16 +55,26 @@ class _Connect(threading.Thread):
         self.host, self.port = host, port
         self.sock: socket.socket | None = None
         self.opened = 0.0  # time.monotonic() when connected
+        self.done = False  # (under _lock) run() is over: `sock` is what it got
+        self.abandoned = False  # (under _lock) take() stopped waiting: close what comes
 
     def run(self) -> None:
         address: Any = (self.host.encode("ascii"), self.port)  # bytes: no idna codec load
+        sock = None
         try:
             sock = socket.create_connection(address, CONNECT_TIMEOUT)
-        except (OSError, ValueError):
-            return  # the command's own connect reports it
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.opened = time.monotonic()
-        self.sock = sock
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (OSError, ValueError):  # the command's own connect reports it
+            if sock is not None:
+                sock.close()
+            sock = None
+        with _lock:
+            self.done = True
+            if self.abandoned:
+                if sock is not None:
+                    sock.close()
+                return
+            self.sock, self.opened = sock, time.monotonic()
 
 
 def start(args: list[str], env: Mapping[str, str]) -> None:
@@ -86,7 +101,9 @@ def take(host: str, port: int, timeout: float | None) -> socket.socket | None:
     if connect is None:
         return None
     connect.join(timeout)
-    sock = None if connect.is_alive() else connect.sock  # not there in time: left to the exit
+    with _lock:
+        connect.abandoned = not connect.done  # not there in time: closed when it comes
+        sock = connect.sock
     if sock is not None and (time.monotonic() - connect.opened > MAX_IDLE or not _idle(sock)):
         sock.close()
         return None
@@ -109,32 +126,50 @@ def _idle(sock: socket.socket) -> bool:
 
 
 def _target(args: list[str], env: Mapping[str, str]) -> tuple[str, int] | None:
-    if (env.get("QCLI_PRECONNECT") == "0" or sys.platform in ("darwin", "win32")
+    if (env.get("QCLI_PRECONNECT", "").lower() in OFF or sys.platform in ("darwin", "win32")
             or any(k.lower().endswith("_proxy") for k in env)):
         return None
     if "-h" in args or "--help" in args or "--" in args:
         return None
-    group = next((i for i, a in enumerate(args) if a in TENANT or a in LOCAL), None)
-    if (group is None or args[group] in LOCAL
-            or not any(not a.startswith("-") for a in args[group + 1:])):  # a group alone: help
+    parsed = _parse(args)
+    if parsed is None:
         return None
-    server = _flag(args, "--server", "-s") or env.get("QCLI_SERVER")
+    words, given = parsed
+    # a tenant group and a command of it (a group alone, or a local group: no tenant)
+    if len(words) < 2 or words[0] not in TENANT:
+        return None
+    server = given.get("--server") or env.get("QCLI_SERVER")
     if not server:
-        server = _context_server(_flag(args, "--context") or env.get("QCLI_CONTEXT"), env)
+        server = _context_server(given.get("--context") or env.get("QCLI_CONTEXT"), env)
     return _host_port(server) if server else None
 
 
-def _flag(args: list[str], *names: str) -> str | None:
-    """The value of the last of `names` given as `NAME VALUE` or `--name=VALUE`."""
-    found = None
-    for i, arg in enumerate(args):
-        name, eq, value = arg.partition("=")
-        if name in names:
-            if eq:
-                found = value
-            elif i + 1 < len(args):
-                found = args[i + 1]
-    return found
+def _parse(args: list[str]) -> tuple[list[str], dict[str, str]] | None:
+    """The words of the command line (the values of the global options that take one left out)
+    and the last `--server` and `--context` given, or None for a form not read here (short
+    options run together with a value: `-sURL`, `-qs URL`)."""
+    words: list[str] = []
+    given: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if name in VALUED:
+            if not eq:
+                if i + 1 >= len(args):
+                    return None
+                i += 1
+                value = args[i]
+            key = VALUED[name]
+            if key:
+                given[key] = value
+        elif arg.startswith("-") and not arg.startswith("--") and len(arg) > 2:
+            if any(f"-{c}" in VALUED for c in arg[1:]):
+                return None
+        elif not arg.startswith("-"):
+            words.append(arg)
+        i += 1
+    return words, given
 
 
 def _context_server(name: str | None, env: Mapping[str, str]) -> str | None:

@@ -21,6 +21,38 @@ from qcli.cli.fastcomplete import load_index
 from qcli.http import preconnect
 
 EMPTY: dict[str, str] = {}
+pytestmark = pytest.mark.skipif(sys.platform in ("darwin", "win32"),
+                                reason="no early connection where system proxies may apply")
+
+
+class Blackhole:
+    """A loopback listener whose backlog is full: a new connection to it hangs (its SYN is
+    dropped) until one held here is accepted (`free()`)."""
+
+    def __init__(self) -> None:
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(0)
+        self.port = self.server.getsockname()[1]
+        self.held: list[socket.socket] = []
+        for _ in range(8):
+            client = socket.socket()
+            client.settimeout(0.3)
+            try:
+                client.connect(("127.0.0.1", self.port))
+            except OSError:
+                client.close()
+                return
+            self.held.append(client)
+        raise AssertionError("the backlog never filled")
+
+    def free(self) -> None:
+        for client in self.held:
+            client.close()
+
+    def close(self) -> None:
+        self.free()
+        self.server.close()
 
 
 class Forwarder:
@@ -120,6 +152,48 @@ def _opened_early(port: int) -> None:
     preconnect.start(["extension", "ls"], {"QCLI_SERVER": f"http://127.0.0.1:{port}"})
 
 
+def test_a_connect_that_hangs_takes_timeout_once_not_twice(tmp_path: Path) -> None:
+    """Waiting for the connection opened early spends the same --timeout as the client's own
+    connect after it: not the limit twice (found in review: 6 s for --timeout 3)."""
+    hole = Blackhole()
+    try:
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("QCLI_") and not k.lower().endswith("_proxy")}
+        env.update(QCLI_SERVER=f"http://127.0.0.1:{hole.port}", QCLI_API_KEY="k" * 40,
+                   QCLI_CONFIG_DIR=str(tmp_path / "config"), XDG_CACHE_HOME=str(tmp_path))
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "qcli", "extension", "ls", "--timeout",
+                                 "3"], capture_output=True, text=True, env=env, timeout=60)
+        took = time.monotonic() - started
+    finally:
+        hole.close()
+    assert result.returncode == 6, result.stderr
+    assert took < 5.5, (took, result.stderr)  # 3 s and start-up; 6 s and more when spent twice
+
+
+def test_a_connection_that_comes_after_take_gave_up_is_closed() -> None:
+    hole = Blackhole()
+    held = {c.getsockname() for c in hole.held}
+    try:
+        _opened_early(hole.port)
+        assert preconnect.take("127.0.0.1", hole.port, 0.2) is None  # still connecting
+        hole.free()
+        hole.server.settimeout(10)
+        late = None
+        while late is None:  # the held ones first, then the early connection's SYN, resent
+            conn, peer = hole.server.accept()
+            if peer in held:
+                conn.close()
+            else:
+                late = conn
+        late.settimeout(5)
+        assert late.recv(1) == b""  # closed by the thread: take() had stopped waiting
+        late.close()
+    finally:
+        hole.close()
+        preconnect.discard()
+
+
 def test_take_gives_the_connection_once_and_only_to_its_host_and_port() -> None:
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
@@ -178,6 +252,17 @@ SERVER = {"QCLI_SERVER": "https://acme.eu.qlikcloud.com"}
     (["extension", "ls"], {**SERVER, "QCLI_PRECONNECT": "0"}, None),
     (["extension", "ls"], {"QCLI_SERVER": "https://bücher.example"}, None),  # IDNA: httpx's
     (["extension", "ls"], {"QCLI_SERVER": "ftp://x.example"}, None),
+    (["extension", "ls"], {**SERVER, "QCLI_PRECONNECT": "off"}, None),
+    # what the guess cannot read is not guessed: short options run together with a value
+    (["extension", "ls", "-sother.example"], SERVER, None),
+    (["-vs", "other.example", "extension", "ls"], SERVER, None),
+    (["-qv", "extension", "ls"], SERVER, ("acme.eu.qlikcloud.com", 443)),
+    # option values are not command words
+    (["--query", "extension", "emulator", "start"], SERVER, None),
+    (["--context", "extension", "context", "ls"], SERVER, None),
+    (["--query", "context", "extension", "ls"], SERVER, ("acme.eu.qlikcloud.com", 443)),
+    (["extension", "-o", "json"], SERVER, None),  # a group and an option: its usage
+    (["-s", "a.example", "-s", "b.example", "extension", "ls"], EMPTY, ("b.example", 443)),
 ])
 def test_the_server_guessed(args: list[str], env: dict[str, str],
                             expected: tuple[str, int] | None) -> None:
