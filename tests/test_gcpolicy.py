@@ -19,13 +19,15 @@ def _run(code: str, home: Path) -> str:
     return proc.stdout.strip()
 
 
-def test_building_the_http_client_brings_back_pythons_thresholds_and_freezes_startup(tmp_path: Path) -> None:
+def test_building_the_http_client_brings_back_pythons_thresholds_and_freezes_startup(
+        tmp_path: Path) -> None:
     out = _run(
         "import gc; from qcli import gcpolicy; default = gc.get_threshold(); "
         "gcpolicy.starting(); during = gc.get_threshold(); "
         "from qcli.app import Application; app = Application(); "
         "app.options.server = 'http://127.0.0.1:9'; app.env['QCLI_API_KEY'] = 'k'; app.http; "
-        "print(during[0] > default[0], gc.get_threshold() == default, gc.get_freeze_count() > 0)", tmp_path)
+        "print(during[0] > default[0], gc.get_threshold() == default, gc.get_freeze_count() > 0)",
+        tmp_path)
     assert out == "True True True"
 
 
