@@ -104,10 +104,10 @@ def warm_memory(where: str | None) -> float:
                          for line in Path("/proc/meminfo").read_text().splitlines()
                          if line.startswith("MemAvailable:"))
         st = os.statvfs(where)
+        wanted = float(os.environ.get("BENCH_WARM_GIB", "8")) * GiB
     except (OSError, StopIteration, ValueError):
         return 0.0
     room = min(available, st.f_bavail * st.f_frsize) - 3 * SIZE - 3 * GiB
-    wanted = float(os.environ.get("BENCH_WARM_GIB", "8")) * GiB
     mib = int(max(0, min(wanted, room)) // MiB)
     block = bytes(MiB)
     try:

@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
                 code = run(args)
         sys.stdout.flush()
     except KeyboardInterrupt:  # Ctrl-C while qcli loads (once a command runs, run() says it)
-        sys.stderr.write("interrupted\n")
+        if code != 130:  # (a second Ctrl-C after run() said it: once is enough)
+            sys.stderr.write("interrupted\n")
         return 130  # ExitCode.INTERRUPTED
     except BrokenPipeError:
         silence_stdout()

@@ -90,7 +90,11 @@ def start(args: list[str], env: Mapping[str, str]) -> None:
         if target in _pending:
             return
         _pending[target] = connect
-    connect.start()
+    try:
+        connect.start()
+    except RuntimeError:  # no thread to be had: the command connects as usual
+        with _lock:
+            _pending.pop(target, None)
 
 
 def take(host: str, port: int, timeout: float | None) -> socket.socket | None:
@@ -202,7 +206,7 @@ def discard() -> None:
     with _lock:
         left = list(_pending.values())
         _pending.clear()
-    for connect in left:
-        connect.join(0)
-        if connect.sock is not None:
-            connect.sock.close()
+        for connect in left:
+            connect.abandoned = True  # what comes later is closed by its thread
+            if connect.sock is not None:
+                connect.sock.close()

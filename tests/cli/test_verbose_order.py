@@ -57,10 +57,12 @@ def test_ctrl_c_while_a_page_is_printed_traces_the_page_ahead_before_interrupted
     from qcli.iostreams import IOStreams
 
     gate = threading.Event()
+    asked = threading.Event()  # page 2 was asked for: its `> GET` line is held by now
     combined: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
         if "cursor" in request.url.params:
+            asked.set()
             gate.wait(5)
             return httpx.Response(200, json={"data": []})
         return httpx.Response(200, json={
@@ -70,6 +72,7 @@ def test_ctrl_c_while_a_page_is_printed_traces_the_page_ahead_before_interrupted
     class Out(io.StringIO):
         def write(self, text: str) -> int:
             if combined.count("OUT") == 1:
+                assert asked.wait(5)
                 raise KeyboardInterrupt
             combined.append("OUT")
             return len(text)
@@ -86,5 +89,5 @@ def test_ctrl_c_while_a_page_is_printed_traces_the_page_ahead_before_interrupted
         assert run(["-v", "data-file", "ls", "-q"], app) == 130
     finally:
         gate.set()
-    ahead = next(i for i, line in enumerate(combined) if "cursor=2" in line)
-    assert ahead < combined.index("interrupted"), combined
+    ahead = next((i for i, line in enumerate(combined) if "cursor=2" in line), None)
+    assert ahead is not None and ahead < combined.index("interrupted"), combined

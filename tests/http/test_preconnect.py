@@ -176,6 +176,7 @@ def test_a_connection_that_comes_after_take_gave_up_is_closed() -> None:
     held = {c.getsockname() for c in hole.held}
     try:
         _opened_early(hole.port)
+        connect = preconnect._pending[("127.0.0.1", hole.port)]
         assert preconnect.take("127.0.0.1", hole.port, 0.2) is None  # still connecting
         hole.free()
         hole.server.settimeout(10)
@@ -189,6 +190,8 @@ def test_a_connection_that_comes_after_take_gave_up_is_closed() -> None:
         late.settimeout(5)
         assert late.recv(1) == b""  # closed by the thread: take() had stopped waiting
         late.close()
+        # by the thread itself, not by the socket's last reference going away
+        assert connect.done and connect.sock is None
     finally:
         hole.close()
         preconnect.discard()
