@@ -87,7 +87,12 @@ class Application:
     def connection(self) -> Connection:
         from qcli.config.settings import resolve_connection
 
-        return resolve_connection(self.options, self.env, self.contexts, self.credentials)
+        conn = resolve_connection(self.options, self.env, self.contexts, self.credentials)
+        if conn.context is not None:
+            from qcli.http import preconnect
+
+            preconnect.remember_contexts()  # so that the next command's connection opens early
+        return conn
 
     # -- network ---------------------------------------------------------------------------------
     @cached_property

@@ -16,13 +16,16 @@ before the first request, is not used. No connection is opened early
 - when a proxy may be in use (any `*_proxy` variable; on macOS and Windows, whose system proxy
   settings httpx also reads);
 - when the server would come from a saved context whose summary in the completion cache is not
-  current (reading contexts.yml needs the YAML parser: not worth it here).
+  current (reading contexts.yml needs the YAML parser: not worth it here). A TAB writes that
+  summary, and so does a command that used a context (`remember_contexts`): after a change to
+  contexts.yml, only the first command connects late.
 The server: `--server`/`-s`, else QCLI_SERVER, else the context named by `--context` or
 QCLI_CONTEXT, else the current one (the precedence of qcli.config.settings).
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
@@ -47,6 +50,7 @@ MAX_IDLE = 5.0
 
 _lock = threading.Lock()
 _pending: dict[tuple[str, int], _Connect] = {}
+_entry = False  # start() ran: this process is qcli's own command line (main)
 
 
 class _Connect(threading.Thread):
@@ -79,6 +83,8 @@ class _Connect(threading.Thread):
 
 def start(args: list[str], env: Mapping[str, str]) -> None:
     """Open the likely connection of `qcli ARGS` in the background (see the module's text)."""
+    global _entry
+    _entry = True
     try:
         target = _target(args, env)
     except Exception:  # a guess: never in the way of the command
@@ -174,6 +180,19 @@ def _parse(args: list[str]) -> tuple[list[str], dict[str, str]] | None:
             words.append(arg)
         i += 1
     return words, given
+
+
+def remember_contexts() -> None:
+    """After a command used a saved context: make sure the contexts summary is current, so the
+    next command finds its server without the YAML parser (qcli.config.summary; rewritten only
+    when contexts.yml changed). Only for qcli's own command line (main), whose environment is
+    the process's: in-process callers write nothing."""
+    if not _entry:
+        return
+    from qcli.config.summary import contexts
+
+    with contextlib.suppress(Exception):  # a cache: never in the way of the command
+        contexts()
 
 
 def _context_server(name: str | None, env: Mapping[str, str]) -> str | None:

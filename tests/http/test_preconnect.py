@@ -303,3 +303,30 @@ def test_the_tenant_groups_are_the_roots_groups_but_the_local_ones() -> None:
     groups = set(index["root"]["commands"])
     assert groups == preconnect.TENANT | preconnect.LOCAL
     assert not preconnect.TENANT & preconnect.LOCAL
+
+
+def test_a_command_run_with_a_saved_context_lets_the_next_one_connect_early(
+        emu: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """No TAB was ever pressed: the first command with the context writes the summary, and the
+    next one knows the server while it loads (the guess runs here on the same files)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("QCLI_") and not k.lower().endswith("_proxy")}
+    tests = Path(__file__).parents[1]
+    env.update(PYTHONPATH=os.pathsep.join([str(tests), str(tests.parent)]),
+               QCLI_CONFIG_DIR=str(tmp_path / "config"), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               PYTHON_KEYRING_BACKEND="keyring_backend.FileKeyring",
+               QCLI_TEST_KEYRING_FILE=str(tmp_path / "keyring.json"))
+
+    def qcli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "qcli", *args], input=stdin,
+                              capture_output=True, text=True, env=env, timeout=60)
+
+    made = qcli("context", "create", "emu", "--server", emu.url, "--api-key-stdin",
+                stdin=emu.api_key + "\n")
+    assert made.returncode == 0, made.stderr
+    monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
+    guess = {"QCLI_CONFIG_DIR": env["QCLI_CONFIG_DIR"]}
+    assert preconnect._target(["extension", "ls"], guess) is None  # no summary yet
+    listed = qcli("extension", "ls", "-o", "json")
+    assert listed.returncode == 0, listed.stderr
+    assert preconnect._target(["extension", "ls"], guess) == _upstream(emu)
