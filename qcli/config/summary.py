@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qcli.config.paths import completion_cache_file, config_dir
+from qcli.config.paths import completion_cache_file, config_dir, ensure_private_dir
 
 Summary = tuple[str | None, dict[str, str]]  # the current context, each context's server
 
@@ -24,8 +24,10 @@ def read_current(env: dict[str, str] | None = None) -> Summary | None:
     """The summary if contexts.yml has not changed since it was written, else None."""
     path = config_dir(env) / "contexts.yml"
     stamp = _stamp(path)
-    if stamp is None:
-        return None
+    return None if stamp is None else _read(path, stamp)
+
+
+def _read(path: Path, stamp: list[int]) -> Summary | None:
     try:
         entry = json.loads(completion_cache_file("contexts", str(path)).read_text())
         if entry["stamp"] == stamp:
@@ -44,7 +46,7 @@ def contexts() -> Summary:
     stamp = _stamp(path)
     if stamp is None:
         return None, {}
-    fresh = read_current()
+    fresh = _read(path, stamp)
     if fresh is not None:
         return fresh
     from qcli.config.contexts import ContextStore
@@ -53,7 +55,6 @@ def contexts() -> Summary:
     servers = {name: ctx.server for name, ctx in data.contexts.items()}
     try:
         from qcli.config.atomic import write_private
-        from qcli.config.paths import ensure_private_dir
 
         summary = completion_cache_file("contexts", str(path))
         ensure_private_dir(summary.parent)
