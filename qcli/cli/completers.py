@@ -9,8 +9,9 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any
+
+from qcli.config.paths import completion_cache_file
 
 CACHE_SECONDS = 60.0
 TIMEOUT = 1.0
@@ -38,16 +39,10 @@ def complete_context(incomplete: str) -> list[str]:
     return context_names(incomplete)
 
 
-def _cache_file(kind: str, server: str) -> Path:
-    from qcli.config.paths import completion_cache_file
-
-    return completion_cache_file(kind, server)
-
-
 def _cached(kind: str, server: str) -> list[str] | None:
     """The cached values while they are fresh (no HTTP client needed)."""
     try:
-        entry = json.loads(_cache_file(kind, server).read_text())
+        entry = json.loads(completion_cache_file(kind, server).read_text())
         if time.time() - float(entry["time"]) < CACHE_SECONDS:
             return [str(v) for v in entry["values"]]
     except (OSError, ValueError, KeyError, TypeError):
@@ -96,7 +91,7 @@ def _remote(ctx: Any, kind: str, fetch: Callable[[Any], list[str]]) -> list[str]
     else:
         app = (ctx.find_object(Application) if ctx is not None else None) or Application()
     conn = resolve_connection(app.options, dict(os.environ), app.contexts, app.credentials)
-    cache = _cache_file(kind, conn.server)
+    cache = completion_cache_file(kind, conn.server)
     values = _cached(kind, conn.server)
     if values is not None:
         return values

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from qcli.cli import completers, fastcomplete
+from qcli.config.paths import completion_cache_file
 
 ROOT = Path(__file__).parents[2]
 
@@ -133,7 +134,7 @@ def test_a_tab_loads_no_typer_httpx_or_rich(tmp_path: Path) -> None:
     assert static.returncode == 0 and static.stdout == "json\nyaml\ntable\ncsv\n"
     assert _loaded(static) == ""
     # a fresh cache answers without the HTTP client
-    cache = completers._cache_file("extensions", "https://acme.example/")
+    cache = completion_cache_file("extensions", "https://acme.example/")
     cache = tmp_path / "cache" / "qcli" / "completion" / cache.name
     cache.parent.mkdir(parents=True)
     cache.write_text(json.dumps({"time": time.time(), "values": ["ext-1", "my-chart"]}))
@@ -156,7 +157,7 @@ def test_a_tab_loads_no_typer_httpx_or_rich(tmp_path: Path) -> None:
 def test_a_stale_cache_is_fetched_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setenv("QCLI_SERVER", "https://acme.example")
-    cache = completers._cache_file("extensions", "https://acme.example")
+    cache = completion_cache_file("extensions", "https://acme.example")
     cache.parent.mkdir(parents=True)
     cache.write_text(json.dumps({"time": time.time() - 61, "values": ["old"]}))
     fetched: list[str] = []
@@ -188,7 +189,7 @@ def test_with_a_context_a_warm_tab_reads_no_yaml_and_sees_changes(tmp_path: Path
         store.update(change)
 
     add("prod", "https://prod.example")
-    cache = completers._cache_file("extensions", "https://prod.example")
+    cache = completion_cache_file("extensions", "https://prod.example")
     cache = tmp_path / "cache" / "qcli" / "completion" / cache.name
     cache.parent.mkdir(parents=True)
     cache.write_text(json.dumps({"time": time.time(), "values": ["prod-chart"]}))
