@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -152,20 +153,13 @@ def test_a_list_left_while_a_page_is_fetched_ahead_closes_quietly_after_it() -> 
     import httpx
 
     release = threading.Event()
-    calls: list[str] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        calls.append(request.url.params.get("cursor", "first"))
-        if "cursor" not in request.url.params:
-            return httpx.Response(200, json={"data": [{"id": "a"}],
-                                             "links": {"next": {"href": "/things?cursor=2"}}})
+    def second(calls: list[str]) -> httpx.Response:
         release.wait(10)
         raise httpx.ReadError("connection reset")  # what a socket closed under it gives
 
     notices: list[str] = []
-    http = HttpClient(Connection(server="http://tenant.test", auth="api-key", api_key="k"),
-                      transport=httpx.MockTransport(answer), notice=notices.append,
-                      sleep=lambda s: None)
+    http, calls = _two_page_client(second, notice=notices.append)
     items = http.paginate("/things")
     assert next(items) == {"id": "a"}  # page 2 is now being fetched ahead
     http.close()
@@ -180,22 +174,29 @@ def test_a_list_left_while_a_page_is_fetched_ahead_closes_quietly_after_it() -> 
     assert notices == []
 
 
-def _held_trace_client(second: Callable[[], httpx.Response]
-                       ) -> tuple[HttpClient, list[str], list[str]]:
-    """A client of a two-page list, its --verbose trace in `log`; page 2 answers `second()`."""
+def _two_page_client(second: Callable[[list[str]], httpx.Response], **hooks: Any
+                     ) -> tuple[HttpClient, list[str]]:
+    """A client of a two-page list at /things (item a, then page 2: `second(calls)`), with
+    `hooks` (log=, notice=); `calls` is the pages asked for so far ("first", "2", ...)."""
     calls: list[str] = []
-    log: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
         calls.append(request.url.params.get("cursor", "first"))
         if "cursor" not in request.url.params:
             return httpx.Response(200, json={"data": [{"id": "a"}],
                                              "links": {"next": {"href": "/things?cursor=2"}}})
-        return second()
+        return second(calls)
 
     http = HttpClient(Connection(server="http://tenant.test", auth="api-key", api_key="k"),
-                      transport=httpx.MockTransport(answer), log=log.append,
-                      sleep=lambda s: None)
+                      transport=httpx.MockTransport(answer), sleep=lambda s: None, **hooks)
+    return http, calls
+
+
+def _held_trace_client(second: Callable[[], httpx.Response]
+                       ) -> tuple[HttpClient, list[str], list[str]]:
+    """A client of the two-page list, its --verbose trace in `log`; page 2 answers `second()`."""
+    log: list[str] = []
+    http, calls = _two_page_client(lambda calls: second(), log=log.append)
     return http, calls, log
 
 
@@ -277,21 +278,14 @@ def test_closing_the_client_when_stderr_is_gone_still_closes_its_connections() -
 def test_a_retry_of_the_page_ahead_is_announced_after_the_items_before_it() -> None:
     """Without --verbose, the `retrying` line of the page fetched ahead follows the items of the
     page before it too."""
-    calls: list[str] = []
     notices: list[str] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        calls.append(request.url.params.get("cursor", "first"))
-        if "cursor" not in request.url.params:
-            return httpx.Response(200, json={"data": [{"id": "a"}],
-                                             "links": {"next": {"href": "/things?cursor=2"}}})
+    def second(calls: list[str]) -> httpx.Response:
         if calls.count("2") == 1:
             return httpx.Response(503, json={"errors": [{"title": "busy"}]})
         return httpx.Response(200, json={"data": [{"id": "b"}]})
 
-    http = HttpClient(Connection(server="http://tenant.test", auth="api-key", api_key="k"),
-                      transport=httpx.MockTransport(answer), notice=notices.append,
-                      sleep=lambda s: None)
+    http, calls = _two_page_client(second, notice=notices.append)
     events: list[str] = []
     with http:
         for item in http.paginate("/things"):
