@@ -14,6 +14,8 @@ from typing import Any
 
 import httpcore
 
+from qcli.http import filebody
+
 
 class Deadline(threading.local):
     """`at`: when the exchange in flight must be over. `budget`: what each write of the request
@@ -52,7 +54,9 @@ class DeadlineStream(httpcore.NetworkStream):
         return self._inner.read(max_bytes, self._deadline.clamp(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, self._deadline.clamp(timeout, httpcore.WriteTimeout))
+        timeout = self._deadline.clamp(timeout, httpcore.WriteTimeout)
+        if not filebody.write(self._inner, buffer, timeout):  # a piece of a file it sends itself
+            self._inner.write(buffer, timeout)
         self._deadline.progressed()
 
     def close(self) -> None:

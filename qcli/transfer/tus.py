@@ -14,15 +14,16 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
 import httpx
 
 from qcli.errors import ApiError, ExitCode, NetworkError, QcliError
 from qcli.http.client import same_origin
+from qcli.http.filebody import PIECE, FileSlice
 from qcli.http.retry import (
     STALE_UPLOAD,
     THROTTLED,
@@ -35,7 +36,6 @@ from qcli.http.retry import (
 from qcli.transfer.progress import Bar
 from qcli.transfer.resume import ResumeStore
 
-PIECE = 1024 * 1024  # bytes read from disk per write to the socket
 DEFAULT_CHUNK = 8 * 1024 * 1024  # the first automatic chunk, which measures the link
 MIN_AUTO_CHUNK = 1024 * 1024
 MAX_AUTO_CHUNK = 1024 * 1024 * 1024
@@ -230,7 +230,7 @@ class TusUploader:
                 started = self.clock()
                 try:
                     response = self.api.patch_upload(
-                        url, self.offset, _slice(fh, self.offset, length, bar), length,
+                        url, self.offset, FileSlice(fh, self.offset, length, progress=bar.advance), length,
                         timeout=self.patch_timeout)
                 except httpx.TransportError as exc:
                     self._wait_or_raise(tries, None, exc, "PATCH", failing)
@@ -403,16 +403,3 @@ def fold_tail(length: int, left: int) -> int:
 def _offset(response: httpx.Response, default: int) -> int:
     raw = response.headers.get("Upload-Offset")
     return int(raw) if raw is not None and raw.isdigit() else default
-
-
-def _slice(fh: IO[bytes], offset: int, length: int, bar: Bar) -> Iterator[bytes]:
-    """Stream `length` bytes of the file from `offset`, one piece at a time."""
-    fh.seek(offset)
-    left = length
-    while left > 0:
-        piece = fh.read(min(PIECE, left))
-        if not piece:
-            raise QcliError("the file shrank while it was being uploaded")
-        left -= len(piece)
-        bar.advance(len(piece))
-        yield piece
