@@ -29,6 +29,7 @@ class Run:
     code: int
     out: bytes
     lines: int
+    server_sys: float = 0.0  # a server's system CPU seconds during the run, when measured
 
 
 def reaped(cmd: list[str], env: dict[str, str] | None = None, *, keep_out: bool = True,

@@ -3,7 +3,10 @@
 On loopback, and again through a link with a 40 ms round trip (bench/link.py, a delaying proxy):
 - qcli's tus upload (`temp-content create`) to @tus/server vs curl doing the same work: one POST
   that creates the upload and one `curl -X PATCH -T FILE` (streamed) of the whole file; the
-  throughput ratio (curl s / qcli s) of REPEAT back-to-back pairs: median and spread.
+  throughput ratio (curl s / qcli s) of REPEAT back-to-back pairs: median and spread. Before it,
+  on loopback, the control: curl against curl, the spread this machine gives any client; and
+  for every upload run, the server's system CPU seconds (from /proc), which is where that
+  spread comes from (below).
 - qcli's `temp-content download` from the emulator vs `curl -o` of the same URL, the same way.
 - qcli's CPU seconds (user + system) per GiB uploaded and downloaded (curl's alongside), for the
   whole process and beyond qcli's fixed CPU (the same command on a 1 KiB file).
@@ -17,7 +20,15 @@ BENCH_DIR): the run measures the clients, not the disk. Before measuring, BENCH_
 (warm_memory): in a VM whose memory the host backs lazily (this machine is a Firecracker guest),
 the first touch of a page costs a host fault, ~2.8 s of system time per GiB here, which fell at
 random on whichever client happened to get fresh pages (a 1 GiB download's system time went
-0.37-2.6 s, curl's and qcli's alike; 0.38-0.78 s after warming). Both commands are timed whole
+0.37-2.6 s, curl's and qcli's alike; 0.38-0.78 s after warming). The guest also hands free
+memory back (its balloon driver's free page reporting: 0.1-0.9 GiB of a deleted GiB within 2-4
+s, /sys/module/page_reporting/parameters/reported_kib), so the warming wears off and whichever
+run then gets those pages pays again: @tus/server's system time for one 1 GiB upload is 1.0-1.3 s
+on pages used a moment before and 4.0 s on fresh ones, whichever client sends the bytes. That
+is what moves the control row: a pair whose two server system times differ by 0.4 s or more
+is 0.15-0.45 off the median, curl against curl as much as curl against qcli. The upload rows
+therefore also give the ratios of the "even" pairs alone (server system times within
+EVEN_SERVER s). Both commands are timed whole
 (process start to exit). Knobs: BENCH_MIB (file size, default 256; the targets are set for 1024),
 BENCH_REPEAT (pairs, default 5), BENCH_RTT_MS (default 40), BENCH_RATE_MBIT (a rate limit in the
 link, default none), BENCH_RSS=0 skips the RSS runs.
@@ -48,6 +59,9 @@ SIZE = int(os.environ.get("BENCH_MIB", "256")) * MiB
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 RTT_MS = float(os.environ.get("BENCH_RTT_MS", "40"))
 RATE_MBIT = float(os.environ["BENCH_RATE_MBIT"]) if os.environ.get("BENCH_RATE_MBIT") else None
+# the server's system CPU seconds of a pair's two runs differ by at most this: an "even" pair,
+# where neither run met the host's page faults more than the other (see the module's text)
+EVEN_SERVER = 0.25
 
 
 def clear(store: Path) -> None:
@@ -120,9 +134,24 @@ def warm_memory(where: str | None) -> float:
     return mib / 1024
 
 
-def pairs(curl: Callable[[], Run], qcli: Callable[[], Run]) -> list[tuple[Run, Run]]:
-    """REPEAT back-to-back (curl, qcli) runs: slow drifts of the machine cancel in each pair."""
-    return [(curl(), qcli()) for _ in range(REPEAT)]
+def cpu_of(pid: int) -> tuple[float, float]:
+    """A process's user and system CPU seconds so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def pairs(curl: Callable[[], Run], qcli: Callable[[], Run],
+          server: int | None = None) -> list[tuple[Run, Run]]:
+    """REPEAT back-to-back (curl, qcli) runs: slow drifts of the machine cancel in each pair.
+    With `server`, each run's `server_sys` is that process's system CPU seconds during it."""
+    def one(run: Callable[[], Run]) -> Run:
+        before = cpu_of(server)[1] if server else 0.0
+        done = run()
+        if server:
+            done.server_sys = cpu_of(server)[1] - before
+        return done
+    return [(one(curl), one(qcli)) for _ in range(REPEAT)]
 
 
 def summary(name: str, runs: list[tuple[Run, Run]], target: str,
@@ -137,6 +166,15 @@ def summary(name: str, runs: list[tuple[Run, Run]], target: str,
             f"{target:<24} {'yes' if ok else 'NO'}")
     detail = "    pairs (curl s / qcli s = ratio): " + ", ".join(
         f"{c.seconds:.2f}/{q.seconds:.2f}={c.seconds / q.seconds:.2f}" for c, q in runs)
+    if any(c.server_sys for c, _ in runs):
+        detail += "\n    the server's system CPU s per run (curl / qcli): " + ", ".join(
+            f"{c.server_sys:.2f}/{q.server_sys:.2f}" for c, q in runs)
+        even = [c.seconds / q.seconds for c, q in runs
+                if abs(c.server_sys - q.server_sys) <= EVEN_SERVER]
+        if even:
+            detail += (f"\n    the {len(even)} pairs whose server system times differ by <= "
+                       f"{EVEN_SERVER} s: median {statistics.median(even):.2f} "
+                       f"({min(even):.2f}-{max(even):.2f})")
     return line + "\n" + detail, ok
 
 
@@ -223,6 +261,10 @@ def main() -> int:
                 return go
 
             measures = [
+                # the control: curl against itself, the spread the machine and the server give
+                # any client (see the module's text)
+                ("upload, loopback, curl vs curl", up_curl(tus_url), up_curl(tus_url),
+                 "(the noise floor)", lambda med, ratios: True, ""),
                 ("upload, loopback", up_curl(tus_url), up_qcli(tus_url),
                  ">=0.9, all +-0.1 of it", steady(0.9, 0.1), "up"),
                 (f"upload, {link_name}", up_curl(tus_link_url), up_qcli(tus_link_url),
@@ -233,7 +275,7 @@ def main() -> int:
                  ">=0.9", at_least(0.9), ""),
             ]
             for name, curl, qcli, target, check, cpu_key in measures:
-                runs = pairs(curl, qcli)
+                runs = pairs(curl, qcli, tus.pid if name.startswith("upload") else None)
                 line, _ = summary(name, runs, target, check)
                 lines.append(line)
                 print(line.splitlines()[0], flush=True)
