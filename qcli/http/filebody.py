@@ -58,6 +58,8 @@ class FileSlice:
         self.stream: Any = None  # that connection's httpcore stream
 
     def __iter__(self) -> Iterator[bytes]:
+        # each pass (httpx sends the body again after a 307 or 308) shows its own connection
+        self.direct, self.stream = False, None
         fd = self.fh.fileno()
         at, end = self.offset, self.offset + self.length
         standins: dict[int, bytes] = {}
@@ -98,27 +100,26 @@ def write(stream: Any, buffer: bytes, timeout: float | None) -> bool:
     """Called by DeadlineStream.write with httpcore's own `stream` before it writes `buffer`:
     True when `buffer` was a stand-in and its region of the file has been sent instead."""
     offer: _Offer | None = getattr(_local, "offer", None)
-    if id(buffer) in _STANDINS and (offer is None or buffer is not offer.data):
-        raise RuntimeError("a file piece reached the connection without its place in the file; "
-                           "it was not sent")
-    if offer is None:
+    if offer is None or buffer is not offer.data:
+        if id(buffer) in _STANDINS:
+            raise RuntimeError("a file piece reached the connection without its place in the "
+                               "file; it was not sent")
+        if offer is not None and offer.region is not None and stream is offer.body.stream:
+            raise RuntimeError("a file piece reached the connection as a copy; it was not sent")
+        # no body's piece, a first piece that came as a copy (the body goes on as bytes), or
+        # what a body that stopped between a piece and its write (an error) left offered
+        _local.offer = None
         return False
     _local.offer = None
     if offer.region is None:
-        # the first piece of a body (or one after it on another kind of connection): it goes
-        # as it is; if it came through unchanged over a plain socket, the next ones are sent
-        # by the kernel
-        if buffer is offer.data and not offer.body.direct and _plain_socket(stream) is not None:
+        # the first piece of a body, unchanged: over a plain socket the next ones go by sendfile
+        if not offer.body.direct and _plain_socket(stream) is not None:
             offer.body.direct, offer.body.stream = True, stream
         return False
-    if stream is not offer.body.stream:
-        # left by a body that stopped between a piece and its write (an error), on a connection
-        # httpcore has closed since: not this write's business
-        return False
-    if buffer is not offer.data:
-        raise RuntimeError("a file piece reached the connection as a copy; it was not sent")
-    sock = _plain_socket(stream)
-    assert sock is not None  # the stream write() found plain for this body's first piece
+    sock = _plain_socket(stream) if stream is offer.body.stream else None
+    if sock is None:
+        raise RuntimeError("a file piece reached another connection than its body's first "
+                           "piece; it was not sent")
     at, n = offer.region
     import httpcore
 

@@ -45,7 +45,13 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
             got += chunk
             left -= len(chunk)
         self.server.bodies.append(bytes(got))  # type: ignore[attr-defined]
-        self.send_response(204)
+        if self.path == "/moved":  # sent on elsewhere, on a new connection
+            self.send_response(307)
+            self.send_header("Location", "/upload")
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_response(204)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -97,10 +103,10 @@ def sendfiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _patch(url: str, ca_file: str | None, body: FileSlice,
-           transport: httpx.BaseTransport | None = None) -> int:
+           transport: httpx.BaseTransport | None = None, path: str = "/upload") -> int:
     conn = Connection(server=url, auth="api-key", api_key=KEY, ca_cert=ca_file)
     with HttpClient(conn, transport=transport) as http:
-        response = http.send_once("PATCH", f"{url}/upload", content=body,
+        response = http.send_once("PATCH", f"{url}{path}", content=body,
                                   headers={"Content-Length": str(body.length)})
         return response.status_code
 
@@ -121,6 +127,18 @@ def test_the_server_gets_the_slice_and_only_plain_http_uses_sendfile(
         assert sendfiles == [PIECE, PIECE, 12345]
     else:
         assert sendfiles == []  # TLS: Python encrypts every byte itself
+
+
+def test_a_body_sent_again_after_a_307_on_a_new_connection_is_the_files_bytes_again(
+        server: tuple[str, Any, str | None], data: Path, sendfiles: list[int]) -> None:
+    """httpx sends the body again to a 307's Location; here the server closed the connection,
+    so the second pass goes over another one: it shows that connection its own first piece."""
+    url, srv, ca_file = server
+    with open(data, "rb") as fh:
+        assert _patch(url, ca_file, FileSlice(fh, OFFSET, SIZE), path="/moved") == 204
+    expected = data.read_bytes()[OFFSET:OFFSET + SIZE]
+    assert srv.bodies == [expected, expected]
+    assert sendfiles == ([PIECE, PIECE, 12345] * 2 if url.startswith("http:") else [])
 
 
 def test_a_transport_that_reads_the_body_itself_gets_the_files_bytes(
@@ -170,16 +188,28 @@ def test_a_file_that_shrinks_while_it_is_sent_stops_the_request(
 
 
 def test_a_stand_in_is_never_written_as_bytes(data: Path) -> None:
-    """A stand-in that reaches a connection without its place in the file (its offer lost) is
-    refused before a byte of it is written."""
+    """A stand-in that reaches a connection without its place in the file (its offer lost), or
+    another connection than the one its body's first piece went through, is refused before a
+    byte of it is written."""
+    from httpcore._backends.sync import SyncStream
+
+    mine, other = socket.socketpair()
+    stream = SyncStream(mine)
     with open(data, "rb") as fh:
         body = FileSlice(fh, 0, SIZE)
-        body.direct, body.stream = True, object()  # as after a first piece on a plain socket
         pieces = iter(body)
+        first = next(pieces)
+        assert filebody.write(stream, first, None) is False  # it goes as bytes...
+        assert body.direct  # ...and shows the pieces reach a plain socket unchanged
         standin = next(pieces)
         assert standin == bytes(PIECE)
         filebody._local.offer = None
         with pytest.raises(RuntimeError, match="without its place in the file"):
-            filebody.write(body.stream, standin, None)
+            filebody.write(stream, standin, None)
+        standin = next(pieces)
+        with pytest.raises(RuntimeError, match="another connection"):
+            filebody.write(SyncStream(other), standin, None)
         pieces.close()  # type: ignore[attr-defined]
+    mine.close()
+    other.close()
     assert not filebody._STANDINS
