@@ -6,9 +6,9 @@ such an iterator. Its first piece is read from the file as usual; when that very
 DeadlineStream.write (h11 hands a single piece through unchanged) over a plain TCP socket, the
 pieces after it are *stand-ins*: a bytes object of the piece's length, never read or sent, which
 DeadlineStream.write replaces with socket.sendfile of that region of the file. The kernel copies
-the bytes from the page cache to the socket; they never enter Python (a 1 GiB upload to
-@tus/server on loopback: the client's CPU 0.08 s instead of 0.33 s, and the server, which
-shares the machine's cores, got the rest).
+the bytes from the page cache to the socket; they never enter Python (`bench/upload.py`, 1 GiB
+to @tus/server on loopback: qcli's CPU 0.23-0.24 s for the whole command where it was
+0.41-0.46 s, and the server, which shares the machine's two cores, got the rest).
 
 Everywhere else each piece is read and sent as bytes, as before: over TLS (Python's ssl has to
 encrypt the bytes itself, so there is nothing to gain), through another transport (a test's
@@ -45,7 +45,9 @@ class _Offer:
 
 class FileSlice:
     """`length` bytes of the open file `fh` from `offset`, as an httpx request body. `progress`
-    is told each piece's length once it has been sent."""
+    is told each piece's length once it has been sent (once per byte: not again when httpx
+    sends the body again after a redirect). `fh` is the body's own: socket.sendfile falls back
+    to seeking and reading it where the file system has no sendfile."""
 
     def __init__(self, fh: IO[bytes], offset: int, length: int, *, piece: int = PIECE,
                  progress: Callable[[int], None] | None = None):
@@ -56,6 +58,7 @@ class FileSlice:
         self.progress = progress
         self.direct = False  # set by write() once the first piece went through a plain socket
         self.stream: Any = None  # that connection's httpcore stream
+        self._told = offset  # where `progress` has been told the bytes were sent up to
 
     def __iter__(self) -> Iterator[bytes]:
         # each pass (httpx sends the body again after a 307 or 308) shows its own connection
@@ -63,6 +66,7 @@ class FileSlice:
         fd = self.fh.fileno()
         at, end = self.offset, self.offset + self.length
         standins: dict[int, bytes] = {}
+        offer: _Offer | None = None
         try:
             while at < end:
                 n = min(self.piece, end - at)
@@ -81,16 +85,16 @@ class FileSlice:
                     if not data:
                         raise _shrank(self.fh)
                     n = len(data)
-                    _local.offer = _Offer(self, data, None)
+                    _local.offer = offer = _Offer(self, data, None)
                     yield data
                 at += n
-                if self.progress is not None:
-                    self.progress(n)
+                if self.progress is not None and at > self._told:
+                    self.progress(at - self._told)
+                    self._told = at
         finally:
-            # (this can run in another thread, when the collector closes a body left mid-way:
-            # only this body's offer is dropped, and only this body's stand-ins are forgotten)
-            left: _Offer | None = getattr(_local, "offer", None)
-            if left is not None and left.body is self:
+            # (this can run in another thread, when the collector closes a pass left mid-way:
+            # only this pass's offer is dropped, and only its stand-ins are forgotten)
+            if offer is not None and getattr(_local, "offer", None) is offer:
                 _local.offer = None
             for standin in standins.values():
                 _STANDINS.discard(id(standin))
