@@ -23,10 +23,11 @@ random on whichever client happened to get fresh pages (a 1 GiB download's syste
 0.37-2.6 s, curl's and qcli's alike; 0.38-0.78 s after warming). The guest also hands free
 memory back (its balloon driver's free page reporting: 0.1-0.9 GiB of a deleted GiB within 2-4
 s, /sys/module/page_reporting/parameters/reported_kib), so the warming wears off and whichever
-run then gets those pages pays again: @tus/server's system time for one 1 GiB upload is 1.0-1.3 s
-on pages used a moment before and 4.0 s on fresh ones, whichever client sends the bytes. That
+run then gets those pages pays again: @tus/server's system time for one 1 GiB upload from curl
+is 1.0-1.3 s on pages used a moment before and 4.0 s on fresh ones (qcli's sendfile adds
+0.1-0.35 s to it, the receiving side of pages sent by reference). That
 is what moves the control row: a pair whose two server system times differ by 0.4 s or more
-is 0.15-0.45 off the median, curl against curl as much as curl against qcli. The upload rows
+is 0.15-0.46 off the median, curl against curl as much as curl against qcli. The upload rows
 therefore also give the ratios of the "even" pairs alone (server system times within
 EVEN_SERVER s). Both commands are timed whole
 (process start to exit). Knobs: BENCH_MIB (file size, default 256; the targets are set for 1024),
@@ -40,6 +41,7 @@ neighbours. The exit status is 1 only when the RSS target fails.
 from __future__ import annotations
 
 import dataclasses
+import filecmp
 import os
 import statistics
 import subprocess
@@ -293,12 +295,16 @@ def main() -> int:
                     cpu[f"qcli {cpu_key}"] = [q.cpu for _, q in runs]
                     cpu[f"curl {cpu_key}"] = [c.cpu for c, _ in runs]
             # the round trips the chunk-size rule costs: PATCHes in one more upload each way
-            # (not timed), from --verbose's request lines
+            # (not timed), from --verbose's request lines; and the bytes @tus/server stored are
+            # the file's (a fast upload of wrong bytes would only look good)
             for where, url in (("loopback", tus_url), (link_name, tus_link_url)):
                 traced = subprocess.run([QCLI, "--verbose", "temp-content", "create", str(src),
                                          "-q"], env=dict(env, QCLI_SERVER=url),
                                         capture_output=True, text=True, check=True).stderr
                 patches[where] = traced.count("> PATCH ")
+                stored = [f for f in store.iterdir() if f.suffix != ".json"]
+                if len(stored) != 1 or not filecmp.cmp(stored[0], src, shallow=False):
+                    raise SystemExit(f"@tus/server did not store the file's bytes ({where})")
                 clear(store)
             # qcli's fixed CPU (start-up, the requests around the transfer): the same commands
             # on a 1 KiB file, so the CPU per GiB can be given without it too

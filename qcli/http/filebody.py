@@ -7,8 +7,8 @@ DeadlineStream.write (h11 hands a single piece through unchanged) over a plain T
 pieces after it are *stand-ins*: a bytes object of the piece's length, never read or sent, which
 DeadlineStream.write replaces with socket.sendfile of that region of the file. The kernel copies
 the bytes from the page cache to the socket; they never enter Python (`bench/upload.py`, 1 GiB
-to @tus/server on loopback: qcli's CPU 0.23-0.24 s for the whole command where it was
-0.41-0.46 s, and the server, which shares the machine's two cores, got the rest).
+to @tus/server on loopback: qcli's CPU 0.24 s for the whole command where it was 0.41-0.46 s,
+and the server, which shares the machine's two cores, got the rest).
 
 Everywhere else each piece is read and sent as bytes, as before: over TLS (Python's ssl has to
 encrypt the bytes itself, so there is nothing to gain), through another transport (a test's

@@ -216,6 +216,46 @@ def test_a_stand_in_is_never_written_as_bytes(data: Path) -> None:
         with pytest.raises(RuntimeError, match="another connection"):
             filebody.write(SyncStream(other), standin, None)
         pieces.close()  # type: ignore[attr-defined]
+    other.setblocking(False)
+    with pytest.raises(BlockingIOError):  # not a byte reached either end
+        other.recv(1)
+    mine.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        mine.recv(1)
     mine.close()
     other.close()
     assert not filebody._STANDINS
+
+
+def test_an_earlier_pass_closed_late_leaves_the_current_pass_alone(data: Path) -> None:
+    """httpx sends a body again (a redirect) while the first pass is still open: when that
+    first pass is closed (by the collector, maybe later), the second pass's stand-in is still
+    sent from the file."""
+    from httpcore._backends.sync import SyncStream
+
+    mine, peer = socket.socketpair()
+    stream = SyncStream(mine)
+    got = bytearray()
+
+    def read() -> None:
+        while len(got) < 2 * PIECE and (chunk := peer.recv(1 << 16)):
+            got.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    with open(data, "rb") as fh:
+        body = FileSlice(fh, OFFSET, SIZE)
+        first_pass = iter(body)
+        next(first_pass)  # its first piece, never written: the pass is left open
+        second_pass = iter(body)
+        piece = next(second_pass)
+        assert filebody.write(stream, piece, None) is False  # goes as bytes (the test sends it)
+        mine.sendall(piece)
+        standin = next(second_pass)
+        first_pass.close()  # type: ignore[attr-defined]
+        assert filebody.write(stream, standin, None) is True  # sent by sendfile
+        second_pass.close()  # type: ignore[attr-defined]
+    reader.join(10)
+    assert bytes(got) == data.read_bytes()[OFFSET:OFFSET + 2 * PIECE]
+    mine.close()
+    peer.close()
