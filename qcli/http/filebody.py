@@ -26,6 +26,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+import httpcore
+
 from qcli.errors import QcliError
 
 PIECE = 1024 * 1024  # bytes per piece: the progress bar and the deadline move once per piece
@@ -56,13 +58,20 @@ class FileSlice:
         self.length = length
         self.piece = piece
         self.progress = progress
-        self.direct = False  # set by write() once the first piece went through a plain socket
-        self.stream: Any = None  # that connection's httpcore stream
+        # set by write() once the first piece went through a plain socket: that connection's
+        # httpcore stream and its socket, which sends the next pieces from the file
+        self.stream: Any = None
+        self.sock: socket.socket | None = None
         self._told = offset  # where `progress` has been told the bytes were sent up to
+
+    @property
+    def direct(self) -> bool:
+        """The pieces after the first go by sendfile."""
+        return self.sock is not None
 
     def __iter__(self) -> Iterator[bytes]:
         # each pass (httpx sends the body again after a 307 or 308) shows its own connection
-        self.direct, self.stream = False, None
+        self.stream, self.sock = None, None
         fd = self.fh.fileno()
         at, end = self.offset, self.offset + self.length
         standins: dict[int, bytes] = {}
@@ -117,16 +126,14 @@ def write(stream: Any, buffer: bytes, timeout: float | None) -> bool:
     _local.offer = None
     if offer.region is None:
         # the first piece of a body, unchanged: over a plain socket the next ones go by sendfile
-        if not offer.body.direct and _plain_socket(stream) is not None:
-            offer.body.direct, offer.body.stream = True, stream
+        if not offer.body.direct:
+            offer.body.stream, offer.body.sock = stream, _plain_socket(stream)
         return False
-    sock = _plain_socket(stream) if stream is offer.body.stream else None
-    if sock is None:
+    sock = offer.body.sock
+    if stream is not offer.body.stream or sock is None:
         raise RuntimeError("a file piece reached another connection than its body's first "
                            "piece; it was not sent")
     at, n = offer.region
-    import httpcore
-
     try:
         sock.settimeout(timeout)
         sent = sock.sendfile(offer.body.fh, at, n)

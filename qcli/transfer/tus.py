@@ -229,9 +229,9 @@ class TusUploader:
                     length = fold_tail(length, size - self.offset)
                 started = self.clock()
                 try:
-                    response = self.api.patch_upload(
-                        url, self.offset, FileSlice(fh, self.offset, length, progress=bar.advance), length,
-                        timeout=self.patch_timeout)
+                    body = FileSlice(fh, self.offset, length, progress=bar.advance)
+                    response = self.api.patch_upload(url, self.offset, body, length,
+                                                     timeout=self.patch_timeout)
                 except httpx.TransportError as exc:
                     self._wait_or_raise(tries, None, exc, "PATCH", failing)
                     self._resync(url, size, bar, key)
