@@ -139,11 +139,10 @@ def warm_memory(where: str | None) -> float:
     return mib / 1024
 
 
-def cpu_of(pid: int) -> tuple[float, float]:
-    """A process's user and system CPU seconds so far (/proc/PID/stat)."""
+def system_cpu(pid: int) -> float:
+    """A process's system CPU seconds so far (/proc/PID/stat's stime)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tick, int(fields[12]) / tick
+    return int(fields[12]) / os.sysconf("SC_CLK_TCK")
 
 
 def pairs(curl: Callable[[], Run], qcli: Callable[[], Run],
@@ -151,10 +150,10 @@ def pairs(curl: Callable[[], Run], qcli: Callable[[], Run],
     """REPEAT back-to-back (curl, qcli) runs: slow drifts of the machine cancel in each pair.
     With `server`, each run's `server_sys` is that process's system CPU seconds during it."""
     def one(run: Callable[[], Run]) -> Run:
-        before = cpu_of(server)[1] if server else 0.0
+        before = system_cpu(server) if server else 0.0
         done = run()
         if server:
-            done.server_sys = cpu_of(server)[1] - before
+            done.server_sys = system_cpu(server) - before
         return done
     return [(one(curl), one(qcli)) for _ in range(REPEAT)]
 
