@@ -61,7 +61,7 @@ bench: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/rate_limits.py
 	$(BIN)/python bench/sync.py
 
-completions: $(STAMP)  # the shell scripts and qcli/cli/completion_index.json
+completions: $(STAMP)  # the shell scripts and qcli/cli/completion_index.py
 	$(BIN)/python scripts/gen_completions.py completions
 
 man: $(STAMP)

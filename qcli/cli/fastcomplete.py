@@ -1,7 +1,7 @@
 """Shell completion without loading the CLI: typer, httpx and rich stay unimported.
 
 A shell asks for completions by running `qcli` with _QCLI_COMPLETE set (the scripts in
-completions/). Static words (groups, commands, options, choices) come from completion_index.json,
+completions/). Static words (groups, commands, options, choices) come from completion_index.py,
 generated from the command tree by scripts/gen_completions.py (`make completions`) and shipped in
 the package; a test fails when it is stale. The line is resolved as click's resilient parser
 would (the same options consume values, `--` and `--opt=` behave the same); a test compares the
@@ -15,29 +15,32 @@ then lets typer answer as before.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Callable
-from typing import Any
 
-INDEX_FILE = "completion_index.json"
+# Nothing here imports re (nor json, typing or shlex, which import it): ~5 ms of a static TAB.
+# tests/cli/test_fastcomplete.py runs a TAB and checks re stays unloaded.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    Live = Callable[[str, str, dict[str, Any]], list[str]]  # kind, incomplete, global options
+
 SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
 
 # global options that change which tenant a live value comes from, or how it is reached
 CONNECTION_OPTIONS = ("context", "server", "insecure", "ca_cert", "headers", "timeout")
 
 Item = tuple[str, str | None]  # value, help
-Live = Callable[[str, str, dict[str, Any]], list[str]]  # kind, incomplete, global options
 
 
-def load_index(path: str | None = None) -> dict[str, Any] | None:
-    path = path or os.path.join(os.path.dirname(__file__), INDEX_FILE)
+def load_index() -> dict[str, Any] | None:
     try:
-        with open(path, "rb") as fh:
-            index: dict[str, Any] = json.loads(fh.read())
-    except (OSError, ValueError):
+        from qcli.cli.completion_index import INDEX
+    except ImportError:  # a broken install: typer answers
         return None
+    index: dict[str, Any] = INDEX
     return index if index.get("format") == 1 else None
 
 
@@ -245,18 +248,43 @@ def live_values(kind: str, incomplete: str, options: dict[str, Any]) -> list[str
 
 # -- the shells' protocols (typer's, see typer._completion_classes) -------------------------------
 def _split(line: str) -> list[str]:
-    import shlex
-
-    lex = shlex.shlex(line, posix=True)
-    lex.whitespace_split = True
-    lex.commenters = ""
-    out: list[str] = []
-    try:
-        for token in lex:
-            out.append(token)
-    except ValueError:  # an open quote: the partial word as it is
-        out.append(lex.token)
-    return out
+    """The words of a command line as shlex.shlex(line, posix=True) with whitespace_split and no
+    comments gives them (click's split_arg_string), an unclosed quote or a trailing backslash
+    ending the last word as it stands. Written out because shlex imports re; a test holds the two
+    to the same words."""
+    words: list[str] = []
+    token = ""
+    state = " "  # " " between words, "a" in a word (quoted parts too: '' is a word), or a quote
+    chars = iter(line)
+    for char in chars:
+        if state in "'\"":
+            if char == state:
+                state = "a"
+            elif char == "\\" and state == '"':
+                nxt = next(chars, None)
+                if nxt is None:
+                    break
+                token += nxt if nxt in '"\\' else char + nxt
+            else:
+                token += char
+        elif char in " \t\r\n":
+            if state == "a":
+                words.append(token)
+                token, state = "", " "
+        elif char in "'\"":
+            state = char
+        elif char == "\\":
+            nxt = next(chars, None)
+            state = "a"
+            if nxt is None:
+                break
+            token += nxt
+        else:
+            token += char
+            state = "a"
+    if state != " ":
+        words.append(token)
+    return words
 
 
 def _request(shell: str, env: dict[str, str] | os._Environ[str]) -> tuple[list[str], str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import qcli
 from qcli.cli import completers, fastcomplete
 from qcli.config.paths import completion_cache_file
 
@@ -113,12 +114,18 @@ def test_global_options_on_the_line_reach_the_live_completer() -> None:
                      "headers": ["X-A: 1", "X-B: 2"], "timeout": "5"}]
 
 
-def _complete(env: dict[str, str], **shell: str) -> subprocess.CompletedProcess[str]:
-    code = ("import sys, runpy; sys.argv = ['qcli']; from qcli.main import main; rc = main(); "
-            "print('\\x00' + ','.join(sorted(m for m in ('typer', 'httpx', 'rich', 'yaml') "
-            "if m in sys.modules)), file=sys.stderr); sys.exit(rc)")
-    return subprocess.run([sys.executable, "-c", code], env=dict(env, **shell),
-                          capture_output=True, text=True, timeout=20)
+def _complete(env: dict[str, str], watch: tuple[str, ...] = ("typer", "httpx", "rich", "yaml"),
+              bare: bool = False, **shell: str) -> subprocess.CompletedProcess[str]:
+    """A TAB in a new process; which of `watch` it loaded comes last on stderr. `bare`: without
+    site (-S), whose editable-install finder imports re and pathlib before qcli starts; qcli's
+    folder and the site-packages put on sys.path by hand."""
+    where = [str(Path(qcli.__file__).parents[1]), *(p for p in sys.path if p.endswith("-packages"))]
+    code = (f"import sys; sys.path[:0] = {where!r}; " if bare else "import sys; ") + (
+        "sys.argv = ['qcli']; from qcli.main import main; rc = main(); "
+        f"print('\\x00' + ','.join(sorted(m for m in {watch!r} "
+        "if m in sys.modules)), file=sys.stderr); sys.exit(rc)")
+    return subprocess.run([sys.executable, *(["-S"] if bare else []), "-c", code],
+                          env=dict(env, **shell), capture_output=True, text=True, timeout=20)
 
 
 def _loaded(proc: subprocess.CompletedProcess[str]) -> str:
@@ -152,6 +159,51 @@ def test_a_tab_loads_no_typer_httpx_or_rich(tmp_path: Path) -> None:
     isargs = _complete(env, _QCLI_COMPLETE="complete_fish", _TYPER_COMPLETE_ARGS="qcli zzz",
                        _TYPER_COMPLETE_FISH_ACTION="is-args")
     assert isargs.returncode == 1 and isargs.stdout == ""
+
+
+def test_a_static_tab_loads_no_re(tmp_path: Path) -> None:
+    """re (and json, typing, shlex, which import it) cost ~5 ms of a TAB's ~17: a static TAB
+    runs without them. Checked without site, which imports re in an editable install."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QCLI_")}
+    env.update(HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               QCLI_CONFIG_DIR=str(tmp_path / "cfg"))
+    watch = ("re", "json", "typing", "shlex", "typer")
+    bare = subprocess.run([sys.executable, "-S", "-c", "import sys; print('re' in sys.modules)"],
+                          capture_output=True, text=True, timeout=20)
+    assert bare.stdout == "False\n"  # without site, nothing has loaded re before qcli starts
+    static = _complete(env, watch, bare=True, _QCLI_COMPLETE="complete_bash",
+                       COMP_WORDS="qcli data-file ls --sort 'na", COMP_CWORD="4")
+    assert static.returncode == 0, static.stderr
+    assert static.stdout == "name\n" and _loaded(static) == ""
+    zsh = _complete(env, watch, bare=True, _QCLI_COMPLETE="complete_zsh",
+                    _TYPER_COMPLETE_ARGS="qcli extension ls -o \"y")
+    assert zsh.stdout.startswith("_arguments '*: :((\"yaml\"))'") and _loaded(zsh) == ""
+
+
+def test_the_line_is_split_into_words_as_shlex_splits_it() -> None:
+    """fastcomplete._split stands in for shlex (which imports re): 100,000 random lines of
+    quotes, backslashes and blanks split the same, an open quote or a trailing backslash
+    ending the last word as the words were split before."""
+    import random
+    import shlex
+
+    def by_shlex(line: str) -> list[str]:
+        lex = shlex.shlex(line, posix=True)
+        lex.whitespace_split = True
+        lex.commenters = ""
+        out: list[str] = []
+        try:
+            out.extend(lex)
+        except ValueError:
+            out.append(lex.token)
+        return out
+
+    rng = random.Random(14)
+    lines = ["", " ", "a b", "'a b' c", 'a\\ b', '"a\\"b"', "'", '"\\', "a\\", "''", '"" x']
+    lines += ["".join(rng.choice("ab '\"\\\t\n-=#é") for _ in range(rng.randint(0, 14)))
+              for _ in range(100_000)]
+    differ = [line for line in lines if fastcomplete._split(line) != by_shlex(line)]
+    assert differ == []
 
 
 def test_a_stale_cache_is_fetched_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

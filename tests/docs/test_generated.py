@@ -24,19 +24,18 @@ def test_completion_scripts_are_current() -> None:
 
 
 def test_completion_index_is_current() -> None:
-    """qcli/cli/completion_index.json answers a TAB without loading typer: it must be the
+    """qcli/cli/completion_index.py answers a TAB without loading typer: it must be the
     command tree as it is now (a new command, option or choice not in it would never complete)."""
     committed = gen_completions.INDEX.read_text()
     assert committed == gen_completions.render_index(), (
-        "qcli/cli/completion_index.json is stale: run 'make completions'")
+        "qcli/cli/completion_index.py is stale: run 'make completions'")
 
 
-def test_generated_json_files_are_package_data() -> None:
+def test_the_json_the_package_reads_is_package_data() -> None:
     import tomllib
 
     conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
     data = conf["tool"]["setuptools"]["package-data"]["qcli"]
-    assert "cli/completion_index.json" in data
     assert "api/schemas.json" in data  # qcli.api.models builds its models from it
 
 
