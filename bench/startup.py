@@ -25,7 +25,6 @@ comparison with figures measured that way before (#14).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
@@ -38,6 +37,8 @@ import venv
 from pathlib import Path
 
 from common import KEY, QCLI, reaped, start_emulator
+
+from qcli.config import completion_cache
 
 RUNS = int(os.environ.get("BENCH_RUNS", "21"))
 FLOOR = ("from qcli import gcpolicy; gcpolicy.starting(); "
@@ -160,8 +161,8 @@ def main() -> int:
             times: dict[str, list[float]] = {name: [] for name, *_ in commands}
             for _ in range(RUNS):
                 for cache in caches:  # keep the cache fresh (it lives 60 s): only warm runs count
-                    entry = json.loads(cache.read_text())
-                    cache.write_text(json.dumps(dict(entry, time=time.time())))
+                    _stamp, *values = completion_cache.decode(cache.read_bytes())
+                    cache.write_bytes(completion_cache.encode([repr(time.time()), *values]))
                 for which, interpreter in (("installed", python), ("dev", sys.executable)):
                     baseline, _ = run_once([interpreter, "-c", "pass"], env)
                     base[which].append(baseline)

@@ -1,72 +1,37 @@
 """Shell completion of live values. A completer never prints an error or blocks the shell:
 remote values come from the current context's tenant within 1 s in all and no retries, are
-cached for 60 s under user_cache_dir("qcli"), and any failure completes nothing."""
+cached for 60 s under user_cache_dir("qcli") (qcli.config.completion_cache, which a TAB reads
+without this module), and any failure completes nothing."""
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from qcli.config.paths import completion_cache_file
+from qcli.config.completion_cache import (
+    context_names,
+    fresh_values,
+    recent_temp_contents,
+    save_values,
+    server_of,
+)
 
-CACHE_SECONDS = 60.0
 TIMEOUT = 1.0
 COMPLETION_ITEMS = 100  # IDs offered per resource kind
-RECENT_TEMP = "recent-temp-contents.json"
-
-
-def context_names(incomplete: str) -> list[str]:
-    try:
-        names = _contexts()[1]
-    except Exception:  # a completion must stay silent
-        return []
-    return sorted(n for n in names if n.startswith(incomplete))
-
-
-def _contexts() -> tuple[str | None, dict[str, str]]:
-    """The current context and each context's server (qcli.config.summary: no YAML parser
-    while contexts.yml is unchanged)."""
-    from qcli.config.summary import contexts
-
-    return contexts()
 
 
 def complete_context(incomplete: str) -> list[str]:
     return context_names(incomplete)
 
 
-def _cached(kind: str, server: str) -> list[str] | None:
-    """The cached values while they are fresh (no HTTP client needed)."""
-    try:
-        entry = json.loads(completion_cache_file(kind, server).read_text())
-        if time.time() - float(entry["time"]) < CACHE_SECONDS:
-            return [str(v) for v in entry["values"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    return None
-
-
-def _server_of(options: dict[str, Any]) -> str | None:
-    """The tenant a completion talks to, by resolve_connection's precedence (flag, environment,
-    context), reading contexts.yml only when neither flag nor environment names a server."""
-    server = options.get("server") or os.environ.get("QCLI_SERVER")
-    if server:
-        return str(server)
-    current, servers = _contexts()
-    name = options.get("context") or os.environ.get("QCLI_CONTEXT") or current
-    return servers.get(name) if name else None
-
-
 def remote_values(kind: str, incomplete: str, options: dict[str, Any]) -> list[str]:
     """Shell completion of IDs (qcli.cli.fastcomplete): a fresh cache answers without the HTTP
     client; otherwise one fetch within TIMEOUT. `options`: the global options on the line."""
     try:
-        server = _server_of(options)
-        values = _cached(kind, server) if server else None
+        server = server_of(options)
+        values = fresh_values(kind, server) if server else None
         if values is None:
             from qcli.app import Application
 
@@ -91,8 +56,7 @@ def _remote(ctx: Any, kind: str, fetch: Callable[[Any], list[str]]) -> list[str]
     else:
         app = (ctx.find_object(Application) if ctx is not None else None) or Application()
     conn = resolve_connection(app.options, dict(os.environ), app.contexts, app.credentials)
-    cache = completion_cache_file(kind, conn.server)
-    values = _cached(kind, conn.server)
+    values = fresh_values(kind, conn.server)
     if values is not None:
         return values
     from qcli.http.client import HttpClient
@@ -101,11 +65,7 @@ def _remote(ctx: Any, kind: str, fetch: Callable[[Any], list[str]]) -> list[str]
     conn.timeout = TIMEOUT
     with _deadline(TIMEOUT), HttpClient(conn, retry=RetryPolicy(attempts=1)) as http:
         values = fetch(http)
-    from qcli.config.atomic import write_private
-    from qcli.config.paths import ensure_private_dir
-
-    ensure_private_dir(cache.parent)
-    write_private(cache, json.dumps({"time": time.time(), "values": values}).encode())
+    save_values(kind, conn.server, values)
     return values
 
 
@@ -200,34 +160,6 @@ def complete_data_asset(ctx: Any, incomplete: str) -> list[str]:
 
 def complete_data_set(ctx: Any, incomplete: str) -> list[str]:
     return _values(ctx, incomplete, "data-sets", _data_sets)
-
-
-def remember_temp_content(temp_id: str) -> None:
-    """Keep the last 20 uploaded temp content IDs for completion (no request needed)."""
-    try:
-        from qcli.config.atomic import write_private
-        from qcli.config.paths import cache_dir, ensure_private_dir
-
-        path = cache_dir() / "completion" / RECENT_TEMP
-        try:
-            recent = [str(i) for i in json.loads(path.read_text())]
-        except (OSError, ValueError, TypeError):
-            recent = []
-        recent = [temp_id, *[i for i in recent if i != temp_id]][:20]
-        ensure_private_dir(path.parent)
-        write_private(path, json.dumps(recent).encode())
-    except OSError:
-        pass
-
-
-def recent_temp_contents() -> list[str]:
-    try:
-        from qcli.config.paths import cache_dir
-
-        recent = json.loads((cache_dir() / "completion" / RECENT_TEMP).read_text())
-        return [str(i) for i in recent]
-    except (OSError, ValueError, TypeError):
-        return []
 
 
 def complete_temp_content(incomplete: str) -> list[str]:

@@ -38,7 +38,7 @@ Item = tuple[str, str | None]  # value, help
 def load_index() -> dict[str, Any] | None:
     try:
         from qcli.cli.completion_index import INDEX
-    except ImportError:  # a broken install: typer answers
+    except Exception:  # a broken install (missing, or a damaged file): typer answers
         return None
     index: dict[str, Any] = INDEX
     return index if index.get("format") == 1 else None
@@ -236,14 +236,24 @@ def _values(param: dict[str, Any], incomplete: str, chain: list[_Node],
 
 # -- live values ----------------------------------------------------------------------------------
 def live_values(kind: str, incomplete: str, options: dict[str, Any]) -> list[str]:
-    """IDs and names: from a fresh cache without the HTTP client, else fetched (1 s deadline)."""
-    from qcli.cli import completers
+    """IDs and names: from a fresh cache without the HTTP client (qcli.config.completion_cache,
+    which needs no re either), else fetched (qcli.cli.completers: 1 s deadline)."""
+    from qcli.config import completion_cache
 
     if kind == "contexts":
-        return completers.context_names(incomplete)
+        return completion_cache.context_names(incomplete)
     if kind == "temp-contents":
-        return completers.complete_temp_content(incomplete)
-    return completers.remote_values(kind, incomplete, options)
+        return [i for i in completion_cache.recent_temp_contents() if i.startswith(incomplete)]
+    try:
+        server = completion_cache.server_of(options)
+        values = completion_cache.fresh_values(kind, server) if server else None
+    except Exception:  # a completion must stay silent
+        return []
+    if values is None:
+        from qcli.cli import completers
+
+        return completers.remote_values(kind, incomplete, options)
+    return [v for v in values if v.startswith(incomplete)]
 
 
 # -- the shells' protocols (typer's, see typer._completion_classes) -------------------------------

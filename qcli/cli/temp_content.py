@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from qcli.cli.completers import complete_temp_content, remember_temp_content
+from qcli.cli.completers import complete_temp_content
 from qcli.cli.kit import application, command, new_typer
+from qcli.config.completion_cache import remember_temp_content
 from qcli.errors import UsageError
 
 if TYPE_CHECKING:

@@ -112,7 +112,7 @@ def test_values_are_cached_for_a_minute(qcli: Qcli, emu: Emulator, extension: di
     lists = [r for r in emu.requests() if r["path"] == "/api/v1/extensions"
              and r["method"] == "GET"]
     assert len(lists) == 1
-    cache = list((qcli.home / "cache" / "qcli" / "completion").glob("extensions-*.json"))
+    cache = list((qcli.home / "cache" / "qcli" / "completion").glob("extensions-*.txt"))
     assert len(cache) == 1
 
 

@@ -3,7 +3,6 @@ every command of the tree, and a TAB loads neither typer, httpx nor rich."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 
 import qcli
 from qcli.cli import completers, fastcomplete
+from qcli.config import completion_cache
 from qcli.config.paths import completion_cache_file
 
 ROOT = Path(__file__).parents[2]
@@ -128,6 +128,12 @@ def _complete(env: dict[str, str], watch: tuple[str, ...] = ("typer", "httpx", "
                           env=dict(env, **shell), capture_output=True, text=True, timeout=20)
 
 
+def _cache(path: Path, values: list[str], at: float | None = None) -> None:
+    """Values in the completion cache's file `path`, fetched at `at` (now)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(completion_cache.encode([repr(time.time() if at is None else at), *values]))
+
+
 def _loaded(proc: subprocess.CompletedProcess[str]) -> str:
     return proc.stderr.rpartition("\x00")[2].strip()
 
@@ -143,8 +149,7 @@ def test_a_tab_loads_no_typer_httpx_or_rich(tmp_path: Path) -> None:
     # a fresh cache answers without the HTTP client
     cache = completion_cache_file("extensions", "https://acme.example/")
     cache = tmp_path / "cache" / "qcli" / "completion" / cache.name
-    cache.parent.mkdir(parents=True)
-    cache.write_text(json.dumps({"time": time.time(), "values": ["ext-1", "my-chart"]}))
+    _cache(cache, ["ext-1", "my-chart"])
     warm = _complete(env, _QCLI_COMPLETE="complete_bash", COMP_WORDS="qcli extension get m",
                      COMP_CWORD="3")
     assert warm.returncode == 0 and warm.stdout == "my-chart\n"
@@ -161,9 +166,10 @@ def test_a_tab_loads_no_typer_httpx_or_rich(tmp_path: Path) -> None:
     assert isargs.returncode == 1 and isargs.stdout == ""
 
 
-def test_a_static_tab_loads_no_re(tmp_path: Path) -> None:
-    """re (and json, typing, shlex, which import it) cost ~5 ms of a TAB's ~17: a static TAB
-    runs without them. Checked without site, which imports re in an editable install."""
+def test_a_tab_loads_no_re(tmp_path: Path) -> None:
+    """re (and json, typing, shlex and pathlib, which import it) cost ~5 ms of a TAB's ~17: a
+    TAB for static words, or for live values from a warm cache, runs without them. Checked
+    without site, which imports re in an editable install."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QCLI_")}
     env.update(HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "cache"),
                QCLI_CONFIG_DIR=str(tmp_path / "cfg"))
@@ -178,6 +184,24 @@ def test_a_static_tab_loads_no_re(tmp_path: Path) -> None:
     zsh = _complete(env, watch, bare=True, _QCLI_COMPLETE="complete_zsh",
                     _TYPER_COMPLETE_ARGS="qcli extension ls -o \"y")
     assert zsh.stdout.startswith("_arguments '*: :((\"yaml\"))'") and _loaded(zsh) == ""
+    # live values from a warm cache, the server from the environment or from a saved context
+    watch += ("pathlib", "hashlib")
+    cache = tmp_path / "cache" / "qcli" / "completion" / completion_cache_file(
+        "extensions", "https://acme.example").name
+    _cache(cache, ["ext-1", "my-chart"])
+    warm = _complete(dict(env, QCLI_SERVER="https://acme.example"), watch, bare=True,
+                     _QCLI_COMPLETE="complete_bash", COMP_WORDS="qcli extension get m",
+                     COMP_CWORD="3")
+    assert warm.stdout == "my-chart\n" and _loaded(warm) == "hashlib"  # the cache file's name
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "contexts.yml").write_text(
+        "current: acme\ncontexts:\n  acme:\n    server: https://acme.example\n")
+    tab = {"_QCLI_COMPLETE": "complete_bash", "COMP_WORDS": "qcli extension get m",
+           "COMP_CWORD": "3"}
+    first = _complete(env, watch, bare=True, **tab)  # reads contexts.yml, writes the summary
+    assert first.stdout == "my-chart\n" and "re" in _loaded(first).split(",")
+    again = _complete(env, watch, bare=True, **tab)
+    assert again.stdout == "my-chart\n" and _loaded(again) == "hashlib"
 
 
 def test_the_line_is_split_into_words_as_shlex_splits_it() -> None:
@@ -200,7 +224,7 @@ def test_the_line_is_split_into_words_as_shlex_splits_it() -> None:
 
     rng = random.Random(14)
     lines = ["", " ", "a b", "'a b' c", 'a\\ b', '"a\\"b"', "'", '"\\', "a\\", "''", '"" x']
-    lines += ["".join(rng.choice("ab '\"\\\t\n-=#é") for _ in range(rng.randint(0, 14)))
+    lines += ["".join(rng.choice("ab '\"\\\t\n\r\x0b-=#é") for _ in range(rng.randint(0, 14)))
               for _ in range(100_000)]
     differ = [line for line in lines if fastcomplete._split(line) != by_shlex(line)]
     assert differ == []
@@ -210,8 +234,7 @@ def test_a_stale_cache_is_fetched_again(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setenv("QCLI_SERVER", "https://acme.example")
     cache = completion_cache_file("extensions", "https://acme.example")
-    cache.parent.mkdir(parents=True)
-    cache.write_text(json.dumps({"time": time.time() - 61, "values": ["old"]}))
+    _cache(cache, ["old"], time.time() - 61)
     fetched: list[str] = []
 
     def remote(app: Any, kind: str, fetch: Any) -> list[str]:
@@ -221,7 +244,7 @@ def test_a_stale_cache_is_fetched_again(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(completers, "_remote", remote)
     assert completers.remote_values("extensions", "", {}) == ["new"]
     assert fetched == ["extensions"]
-    cache.write_text(json.dumps({"time": time.time(), "values": ["fresh"]}))
+    _cache(cache, ["fresh"])
     assert completers.remote_values("extensions", "", {}) == ["fresh"]
     assert fetched == ["extensions"]
 
@@ -243,8 +266,7 @@ def test_with_a_context_a_warm_tab_reads_no_yaml_and_sees_changes(tmp_path: Path
     add("prod", "https://prod.example")
     cache = completion_cache_file("extensions", "https://prod.example")
     cache = tmp_path / "cache" / "qcli" / "completion" / cache.name
-    cache.parent.mkdir(parents=True)
-    cache.write_text(json.dumps({"time": time.time(), "values": ["prod-chart"]}))
+    _cache(cache, ["prod-chart"])
     tab = {"_QCLI_COMPLETE": "complete_bash", "COMP_WORDS": "qcli extension get ",
            "COMP_CWORD": "3"}
     first = _complete(env, **tab)  # reads contexts.yml once, and keeps a summary
