@@ -10,7 +10,10 @@ Targets (cli-spec.md, issue #14): --version <= 1.5x, --help <= 8x, extension ls 
 with qcli's deferred modules (qcli/lazyimport.py) and its garbage-collector policy
 (qcli/gcpolicy.py), and one httpx client built; 8.5x on a 2-core VM), a TAB for static words
 (`qcli extension ls -o <TAB>`) <= 2x, a TAB for live values from a warm cache
-(`qcli extension get <TAB>`) <= 2.5x.
+(`qcli extension get <TAB>`) <= 2.5x. Rows without a target: `extension ls` against an
+https emulator, on loopback and through a 40 ms link (bench/link.py), with and without the
+early connection (qcli/http/preconnect.py: for https it makes the TLS handshake while modules
+load).
 Run with `make bench`. Prints a table; exits 1 if a target is missed.
 
 Every row but the last runs in an installed layout, not in the development venv: a throwaway venv (no pip,
@@ -37,6 +40,7 @@ import venv
 from pathlib import Path
 
 from common import KEY, QCLI, reaped, start_emulator
+from link import start_link
 
 from qcli.config import completion_cache
 
@@ -90,6 +94,21 @@ def installed(folder: Path) -> tuple[str, str]:
     return str(python), str(script)
 
 
+def https_files(folder: Path) -> str:
+    """A private CA's certificate for 127.0.0.1 (folder/server.pem) and a bundle of certifi's
+    CAs plus that CA, whose path is returned (for SSL_CERT_FILE)."""
+    import certifi
+    import trustme
+
+    folder.mkdir()
+    ca = trustme.CA()
+    ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(
+        str(folder / "server.pem"))
+    bundle = folder / "bundle.pem"
+    bundle.write_bytes(Path(certifi.where()).read_bytes() + ca.cert_pem.bytes())
+    return str(bundle)
+
+
 def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QCLI_")}
     # the development venv's qcli, byte-compiled as pip would (with PYTHONDONTWRITEBYTECODE set,
@@ -100,8 +119,17 @@ def main() -> int:
         python, qcli = installed(Path(tmp) / "installed")
         env["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")
         proc, url = start_emulator(tmp)
+        # an https tenant: the emulator with a certificate from a private CA, trusted through
+        # SSL_CERT_FILE = certifi's bundle plus that CA (what qcli reads is as large as the
+        # default bundle)
+        tls = Path(tmp) / "tls"
+        bundle = https_files(tls)
+        https_proc, https_url = start_emulator(str(tls / "tenant"), "--tls-cert",
+                                               str(tls / "server.pem"))
+        link_proc, link_url = start_link(https_url)  # the same tenant 40 ms away (bench/link.py)
         try:
             run_env = dict(env, QCLI_SERVER=url, QCLI_API_KEY=KEY, QCLI_CONFIG_DIR=tmp)
+            https_env = dict(run_env, QCLI_SERVER=https_url, SSL_CERT_FILE=bundle)
             # one extension so the list is not empty
             ext = Path(tmp) / "bench-chart"
             ext.mkdir()
@@ -153,7 +181,19 @@ def main() -> int:
                 # carries the editable finder; how #14's earlier figures were measured
                 ("dev venv: extension ls -o json", [QCLI, "extension", "ls", "-o", "json"],
                  run_env, None, None, "dev"),
+                # no target: an https tenant (every Qlik Cloud tenant), its TLS handshake made
+                # while modules load (qcli/http/preconnect.py), and the same without
+                ("https: extension ls -o json", [qcli, "extension", "ls", "-o", "json"],
+                 https_env, None, None, "installed"),
+                ("  the same, QCLI_PRECONNECT=0", [qcli, "extension", "ls", "-o", "json"],
+                 dict(https_env, QCLI_PRECONNECT="0"), None, None, "installed"),
+                ("https, a 40 ms link: extension ls", [qcli, "extension", "ls", "-o", "json"],
+                 dict(https_env, QCLI_SERVER=link_url), None, None, "installed"),
+                ("  the link, QCLI_PRECONNECT=0", [qcli, "extension", "ls", "-o", "json"],
+                 dict(https_env, QCLI_SERVER=link_url, QCLI_PRECONNECT="0"), None, None,
+                 "installed"),
             ]
+            assert len({name for name, *_ in commands}) == len(commands), "a row name twice"
             base: dict[str, list[float]] = {"installed": [], "dev": []}
             base_cpu: dict[str, list[float]] = {"installed": [], "dev": []}
             cpu_ratios: dict[str, list[float]] = {name: [] for name, *_ in commands}
@@ -175,8 +215,9 @@ def main() -> int:
                     ratios[name].append(took / base[which][-1])
                     cpu_ratios[name].append(LAST_CPU[0] / max(base_cpu[which][-1], 1e-6))
         finally:
-            proc.terminate()
-            proc.wait(10)
+            for server in (proc, https_proc, link_proc):
+                server.terminate()
+                server.wait(10)
     for which, where in (("installed", "qcli installed as pip installs it"),
                          ("dev", "the development venv, editable install")):
         print(f"baseline, {where}: python -c pass = {statistics.median(base[which]) * 1000:.1f} "

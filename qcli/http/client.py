@@ -765,12 +765,18 @@ def _verify(conn: Connection) -> ssl.SSLContext | bool:
         return DeferredCAContext()
     import os
 
-    import certifi
+    from qcli.http import preconnect
+    from qcli.http.tls import default_context
 
+    # the context the early connection's thread built and verified its handshake with (the
+    # same function, the same settings), when it is ready: the CA bundle is not read twice
+    early = None if conn.ca_cert else preconnect.verifying_context(conn.timeout)
+    if early is not None:
+        return early
     # SSL_CERT_FILE replaces the default bundle, as it does for curl and openssl.
     bundle = os.environ.get("SSL_CERT_FILE")
     try:
-        ctx = ssl.create_default_context(cafile=bundle or certifi.where())
+        ctx = default_context()
     except (ssl.SSLError, OSError) as exc:
         raise UsageError(f"SSL_CERT_FILE {bundle}: {_ca_problem(exc)}") from None
     if conn.ca_cert:

@@ -8,6 +8,7 @@ every connect, read and write to what is left before the deadline of the request
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from typing import Any
@@ -40,9 +41,11 @@ class Deadline(threading.local):
 
 
 class DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream, deadline: Deadline):
+    def __init__(self, inner: httpcore.NetworkStream, deadline: Deadline,
+                 tls: tuple[Any, str] | None = None):
         self._inner = inner
         self._deadline = deadline
+        self._tls = tls  # (context, host name) of a handshake already made (preconnect)
 
     @property
     def inner(self) -> httpcore.NetworkStream:
@@ -64,6 +67,12 @@ class DeadlineStream(httpcore.NetworkStream):
 
     def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
                   timeout: float | None = None) -> httpcore.NetworkStream:
+        if self._tls is not None:  # the early connection's handshake, verified as asked
+            if self._tls != (ssl_context, server_hostname):
+                self._inner.close()
+                raise httpcore.ConnectError("a TLS connection opened early was verified "
+                                            "otherwise than this request asks")
+            return DeadlineStream(self._inner, self._deadline)
         inner = self._inner.start_tls(ssl_context, server_hostname,
                                       self._deadline.clamp(timeout, httpcore.ConnectTimeout))
         return DeadlineStream(inner, self._deadline)
@@ -73,18 +82,23 @@ class DeadlineStream(httpcore.NetworkStream):
 
 
 class DeadlineBackend(httpcore.NetworkBackend):
-    def __init__(self, inner: httpcore.NetworkBackend, deadline: Deadline):
+    def __init__(self, inner: httpcore.NetworkBackend, deadline: Deadline,
+                 ssl_context: Any = None):
         self._inner = inner
         self._deadline = deadline
+        self._ssl_context = ssl_context  # what its pool verifies TLS with
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                     local_address: str | None = None,
                     socket_options: Any = None) -> httpcore.NetworkStream:
         timeout = self._deadline.clamp(timeout, httpcore.ConnectTimeout)
         started = time.monotonic()
-        early = _opened_early(self._inner, host, port, timeout, local_address, socket_options)
+        early = _opened_early(self._inner, host, port, timeout, local_address, socket_options,
+                              self._ssl_context)
         if early is not None:
-            return DeadlineStream(early, self._deadline)
+            tls = ((self._ssl_context, host)
+                   if isinstance(early.get_extra_info("socket"), ssl.SSLSocket) else None)
+            return DeadlineStream(early, self._deadline, tls)
         if timeout is not None:  # what waiting for a connection opened early took is spent
             timeout -= time.monotonic() - started
             if timeout <= 0:
@@ -106,14 +120,15 @@ class DeadlineBackend(httpcore.NetworkBackend):
 
 
 def _opened_early(inner: httpcore.NetworkBackend, host: str, port: int, timeout: float | None,
-                  local_address: str | None, socket_options: Any) -> Any:
+                  local_address: str | None, socket_options: Any, ssl_context: Any) -> Any:
     """httpcore's own stream over the connection qcli.http.preconnect opened to `host`:`port`
-    while the command started, or None (then connect as usual)."""
+    while the command started (over TLS: only if verified with `ssl_context`), or None (then
+    connect as usual)."""
     if type(inner) is not httpcore.SyncBackend or local_address is not None:
         return None
     from qcli.http import preconnect
 
-    sock = preconnect.take(host, port, timeout)
+    sock = preconnect.take(host, port, timeout, ssl_context)
     if sock is None:
         return None
     try:
@@ -140,6 +155,7 @@ def install(client: Any, deadline: Deadline) -> bool:
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if backend is not None and not isinstance(backend, DeadlineBackend):
-            pool._network_backend = DeadlineBackend(backend, deadline)  # type: ignore[union-attr]
+            pool._network_backend = DeadlineBackend(  # type: ignore[union-attr]
+                backend, deadline, getattr(pool, "_ssl_context", None))
             installed = True
     return installed

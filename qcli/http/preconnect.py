@@ -4,8 +4,19 @@ A command spends ~80 ms loading modules before its first request; a TCP connecti
 costs a round trip (20-150 ms to a cloud region). `start()`, called by main before those imports,
 works out which server the command line will most likely use and opens the connection in a
 daemon thread; the HTTP client's first connection to that host and port (qcli.http.deadline)
-`take()`s it instead of connecting again. Only TCP is opened early: TLS, the request and every
-header are sent as before, once the command runs (the API key is not read here).
+`take()`s it instead of connecting again. The request and every header are sent as before, once
+the command runs (the API key is not read here).
+
+For an https server the thread also makes the TLS handshake, verifying the certificate with
+qcli.http.tls.default_context(): the context an https tenant gets without --ca-cert, whose CA
+bundle takes ~17 ms of CPU to read (read by a second thread while the first connects and the
+main thread imports, on another core). The HTTP client takes that context once it is built
+(`verifying_context()`: the same object, so the bundle is not read twice; httpcore's setting
+of the ALPN protocols leaves it unchanged, see DefaultContext), and the connection only if its
+pool verifies with that very context, for the same host; otherwise (--ca-cert, --insecure, a
+context's ca-cert) the client builds its own context and connects itself, so what is trusted
+never depends on this thread. A handshake that fails here is not reported: the client's own
+attempt reports it.
 
 It is a guess that costs nothing when wrong: a connection nobody takes is closed at exit, and
 the client connects as usual; one the server closed, or opened more than MAX_IDLE seconds
@@ -54,20 +65,32 @@ _entry = False  # start() ran: this process is qcli's own command line (main)
 
 
 class _Connect(threading.Thread):
-    def __init__(self, host: str, port: int):
+    def __init__(self, host: str, port: int, tls: bool = False):
         super().__init__(name="qcli-preconnect", daemon=True)
-        self.host, self.port = host, port
+        self.host, self.port, self.tls = host, port, tls
         self.sock: socket.socket | None = None
         self.opened = 0.0  # time.monotonic() when connected
         self.done = False  # (under _lock) run() is over: `sock` is what it got
         self.abandoned = False  # (under _lock) take() stopped waiting: close what comes
+        # (tls) the context, built by a thread of its own while this one connects
+        self.context: Any = None
+        self.ready = threading.Event()  # set once the context is built, or failed to be
+        self.handed = False  # (under _lock) verifying_context gave the context away
 
     def run(self) -> None:
+        if self.tls:
+            try:
+                threading.Thread(target=self._build, name="qcli-tls-context",
+                                 daemon=True).start()
+            except RuntimeError:  # no thread to be had: built after the connect
+                self._build()
         address: Any = (self.host.encode("ascii"), self.port)  # bytes: no idna codec load
         sock = None
         try:
             sock = socket.create_connection(address, CONNECT_TIMEOUT)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.tls:
+                sock = self._handshake(sock)
         except (OSError, ValueError):  # the command's own connect reports it
             if sock is not None:
                 sock.close()
@@ -80,6 +103,30 @@ class _Connect(threading.Thread):
                 return
             self.sock, self.opened = sock, time.monotonic()
 
+    def _build(self) -> None:
+        try:
+            from qcli.http.tls import default_context
+
+            context = default_context()
+            context.set_alpn_protocols(["http/1.1"])  # as httpcore sets it (no HTTP/2)
+            self.context = context
+        except Exception:  # an unreadable SSL_CERT_FILE: the client reports it
+            pass
+        finally:
+            self.ready.set()
+
+    def _handshake(self, sock: socket.socket) -> socket.socket:
+        """The TLS handshake, verified as the client would verify it (see the module's text);
+        OSError (ssl.SSLError, a refused certificate included) if it fails."""
+        import ssl
+
+        if not self.ready.wait(CONNECT_TIMEOUT) or self.context is None:
+            raise OSError("no TLS context")
+        try:
+            return self.context.wrap_socket(sock, server_hostname=self.host)
+        except (ssl.CertificateError, ValueError) as exc:
+            raise OSError(str(exc)) from None
+
 
 def start(args: list[str], env: Mapping[str, str]) -> None:
     """Open the likely connection of `qcli ARGS` in the background (see the module's text)."""
@@ -91,21 +138,24 @@ def start(args: list[str], env: Mapping[str, str]) -> None:
         return
     if target is None:
         return
-    connect = _Connect(*target)
+    host, port, tls = target
+    connect = _Connect(host, port, tls and _verifies_by_default(args, env))
     with _lock:
-        if target in _pending:
+        if (host, port) in _pending:
             return
-        _pending[target] = connect
+        _pending[host, port] = connect
     try:
         connect.start()
     except RuntimeError:  # no thread to be had: the command connects as usual
         with _lock:
-            _pending.pop(target, None)
+            _pending.pop((host, port), None)
 
 
-def take(host: str, port: int, timeout: float | None) -> socket.socket | None:
+def take(host: str, port: int, timeout: float | None,
+         context: Any = None) -> socket.socket | None:
     """The connection opened early to `host`:`port`, once (waiting for it at most `timeout`
-    seconds), or None: then connect as usual."""
+    seconds), or None: then connect as usual. A TLS connection only to a pool that verifies
+    with `context`, the very context its handshake was verified with."""
     with _lock:
         connect = _pending.pop((host, port), None)
     if connect is None:
@@ -114,10 +164,28 @@ def take(host: str, port: int, timeout: float | None) -> socket.socket | None:
     with _lock:
         connect.abandoned = not connect.done  # not there in time: closed when it comes
         sock = connect.sock
-    if sock is not None and (time.monotonic() - connect.opened > MAX_IDLE or not _idle(sock)):
+    if sock is None:
+        return None
+    if (time.monotonic() - connect.opened > MAX_IDLE or not _idle(sock)
+            or (connect.tls and getattr(sock, "context", None) is not context)):
         sock.close()
         return None
     return sock
+
+
+def verifying_context(timeout: float | None) -> Any:
+    """The ssl.SSLContext the thread verifies an https server's handshake with (see the
+    module's text), once, as soon as it is built (waiting for it at most `timeout` seconds);
+    None: build one."""
+    with _lock:
+        connect = next((c for c in _pending.values() if c.tls), None)
+    if connect is None or not connect.ready.wait(timeout):
+        return None
+    with _lock:
+        if connect.handed:
+            return None
+        connect.handed = True
+    return connect.context
 
 
 def _idle(sock: socket.socket) -> bool:
@@ -125,7 +193,10 @@ def _idle(sock: socket.socket) -> bool:
     timeout = sock.gettimeout()
     sock.setblocking(False)  # with a timeout set, recv would wait for data up to it
     try:
-        sock.recv(1, socket.MSG_PEEK)
+        if hasattr(sock, "pending"):  # TLS: see _read_tls
+            _read_tls(sock)
+        else:
+            sock.recv(1, socket.MSG_PEEK)
     except BlockingIOError:
         return True
     except OSError:
@@ -135,7 +206,31 @@ def _idle(sock: socket.socket) -> bool:
     return False  # b"": closed; anything else was not asked for
 
 
-def _target(args: list[str], env: Mapping[str, str]) -> tuple[str, int] | None:
+def _read_tls(sock: Any) -> None:
+    """A non-blocking read of a TLS socket, which takes no MSG_PEEK: it processes what the
+    server sent since the handshake (TLS 1.3 session tickets come then) and raises
+    BlockingIOError if that held no data (ssl.SSLWantReadError is one). Whatever else it
+    returns (b"": the server closed it) means the connection is not idle."""
+    import ssl
+
+    if sock.pending():
+        return  # data already decrypted and not asked for
+    try:
+        sock.recv(1)
+    except ssl.SSLWantReadError:
+        raise BlockingIOError from None
+
+
+def _verifies_by_default(args: list[str], env: Mapping[str, str]) -> bool:
+    """Whether the command line and environment leave certificate checks as default_context()
+    makes them (a context's own ca-cert or insecure is not known here: the client then takes
+    neither the context nor the connection)."""
+    if env.get("QCLI_CA_CERT"):
+        return False
+    return not any(a in ("--insecure", "--ca-cert") or a.startswith("--ca-cert=") for a in args)
+
+
+def _target(args: list[str], env: Mapping[str, str]) -> tuple[str, int, bool] | None:
     if (env.get("QCLI_PRECONNECT", "").lower() in OFF or sys.platform in ("darwin", "win32")
             or any(k.lower().endswith("_proxy") for k in env)):
         return None
@@ -207,7 +302,8 @@ def _context_server(name: str | None, env: Mapping[str, str]) -> str | None:
     return servers.get(name or current or "")
 
 
-def _host_port(server: str) -> tuple[str, int] | None:
+def _host_port(server: str) -> tuple[str, int, bool] | None:
+    """The host, the port and whether it is https."""
     from urllib.parse import urlsplit
 
     url = server.strip()
@@ -217,7 +313,8 @@ def _host_port(server: str) -> tuple[str, int] | None:
     host = parts.hostname
     if not host.isascii():
         return None  # IDNA: as httpx encodes it, not guessed here
-    return host, parts.port or (443 if parts.scheme == "https" else 80)
+    https = parts.scheme == "https"
+    return host, parts.port or (443 if https else 80), https
 
 
 def discard() -> None:

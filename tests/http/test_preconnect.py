@@ -118,6 +118,10 @@ def _upstream(emu: Any) -> tuple[str, int]:
     return "127.0.0.1", int(emu.url.rsplit(":", 1)[1])
 
 
+def _target_of(emu: Any) -> tuple[str, int, bool]:
+    return (*_upstream(emu), emu.url.startswith("https:"))
+
+
 def test_the_first_request_goes_over_the_connection_opened_while_qcli_started(
         emu: Any, tmp_path: Path) -> None:
     gaps = {}
@@ -152,14 +156,16 @@ def _opened_early(port: int) -> None:
     preconnect.start(["extension", "ls"], {"QCLI_SERVER": f"http://127.0.0.1:{port}"})
 
 
-def test_a_connect_that_hangs_takes_timeout_once_not_twice(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_connect_that_hangs_takes_timeout_once_not_twice(tmp_path: Path, scheme: str) -> None:
     """Waiting for the connection opened early spends the same --timeout as the client's own
-    connect after it: not the limit twice (found in review: 6 s for --timeout 3)."""
+    connect after it: not the limit twice (found in review: 6 s for --timeout 3). For https the
+    client waits for the early thread's TLS context, not for its connection."""
     hole = Blackhole()
     try:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("QCLI_") and not k.lower().endswith("_proxy")}
-        env.update(QCLI_SERVER=f"http://127.0.0.1:{hole.port}", QCLI_API_KEY="k" * 40,
+        env.update(QCLI_SERVER=f"{scheme}://127.0.0.1:{hole.port}", QCLI_API_KEY="k" * 40,
                    QCLI_CONFIG_DIR=str(tmp_path / "config"), XDG_CACHE_HOME=str(tmp_path))
         started = time.monotonic()
         result = subprocess.run([sys.executable, "-m", "qcli", "extension", "ls", "--timeout",
@@ -235,13 +241,13 @@ SERVER = {"QCLI_SERVER": "https://acme.eu.qlikcloud.com"}
 
 
 @pytest.mark.parametrize(("args", "env", "expected"), [
-    (["extension", "ls"], SERVER, ("acme.eu.qlikcloud.com", 443)),
-    (["-o", "json", "data-file", "ls"], SERVER, ("acme.eu.qlikcloud.com", 443)),
+    (["extension", "ls"], SERVER, ("acme.eu.qlikcloud.com", 443, True)),
+    (["-o", "json", "data-file", "ls"], SERVER, ("acme.eu.qlikcloud.com", 443, True)),
     (["raw", "get", "/api/v1/users/me"], {"QCLI_SERVER": "http://10.0.0.5:8080"},
-     ("10.0.0.5", 8080)),
-    (["extension", "ls", "--server", "other.example:4443"], SERVER, ("other.example", 4443)),
-    (["extension", "ls", "--server=http://b.example"], SERVER, ("b.example", 80)),
-    (["-s", "c.example", "extension", "ls"], EMPTY, ("c.example", 443)),
+     ("10.0.0.5", 8080, False)),
+    (["extension", "ls", "--server", "other.example:4443"], SERVER, ("other.example", 4443, True)),
+    (["extension", "ls", "--server=http://b.example"], SERVER, ("b.example", 80, False)),
+    (["-s", "c.example", "extension", "ls"], EMPTY, ("c.example", 443, True)),
     (["extension"], SERVER, None),  # a group alone: its help
     (["extension", "ls", "--help"], SERVER, None),
     (["extension", "ls", "-h"], SERVER, None),
@@ -259,16 +265,16 @@ SERVER = {"QCLI_SERVER": "https://acme.eu.qlikcloud.com"}
     # what the guess cannot read is not guessed: short options run together with a value
     (["extension", "ls", "-sother.example"], SERVER, None),
     (["-vs", "other.example", "extension", "ls"], SERVER, None),
-    (["-qv", "extension", "ls"], SERVER, ("acme.eu.qlikcloud.com", 443)),
+    (["-qv", "extension", "ls"], SERVER, ("acme.eu.qlikcloud.com", 443, True)),
     # option values are not command words
     (["--query", "extension", "emulator", "start"], SERVER, None),
     (["--context", "extension", "context", "ls"], SERVER, None),
-    (["--query", "context", "extension", "ls"], SERVER, ("acme.eu.qlikcloud.com", 443)),
+    (["--query", "context", "extension", "ls"], SERVER, ("acme.eu.qlikcloud.com", 443, True)),
     (["extension", "-o", "json"], SERVER, None),  # a group and an option: its usage
-    (["-s", "a.example", "-s", "b.example", "extension", "ls"], EMPTY, ("b.example", 443)),
+    (["-s", "a.example", "-s", "b.example", "extension", "ls"], EMPTY, ("b.example", 443, True)),
 ])
 def test_the_server_guessed(args: list[str], env: dict[str, str],
-                            expected: tuple[str, int] | None) -> None:
+                            expected: tuple[str, int, bool] | None) -> None:
     assert preconnect._target(args, dict(env, QCLI_CONFIG_DIR="/nonexistent")) == expected
 
 
@@ -286,11 +292,11 @@ def test_the_server_of_a_saved_context_comes_from_a_current_summary_only(
     env = {"QCLI_CONFIG_DIR": str(config)}
     assert preconnect._target(["extension", "ls"], env) is None  # no summary: YAML not read
     completers.context_names("")  # a TAB writes the summary
-    assert preconnect._target(["extension", "ls"], env) == ("emu.example", 443)
+    assert preconnect._target(["extension", "ls"], env) == ("emu.example", 443, True)
     assert preconnect._target(["extension", "ls", "--context", "two"], env) == (
-        "two.example", 8443)
+        "two.example", 8443, True)
     assert preconnect._target(["extension", "ls"], dict(env, QCLI_CONTEXT="two")) == (
-        "two.example", 8443)
+        "two.example", 8443, True)
     time.sleep(0.01)
     (config / "contexts.yml").write_text(
         "current: two\ncontexts:\n  two:\n    server: https://two.example:8443\n")
@@ -329,4 +335,4 @@ def test_a_command_run_with_a_saved_context_lets_the_next_one_connect_early(
     assert preconnect._target(["extension", "ls"], guess) is None  # no summary yet
     listed = qcli("extension", "ls", "-o", "json")
     assert listed.returncode == 0, listed.stderr
-    assert preconnect._target(["extension", "ls"], guess) == _upstream(emu)
+    assert preconnect._target(["extension", "ls"], guess) == _target_of(emu)
