@@ -110,6 +110,6 @@ def server_of(options: dict[str, object]) -> str | None:
         return str(server)
     from qcli.config.summary import contexts
 
-    current, servers = contexts()
+    current, servers, _ = contexts()
     name = options.get("context") or os.environ.get("QCLI_CONTEXT") or current
     return servers.get(str(name)) if name else None

@@ -4,7 +4,8 @@ and the early connection (qcli.http.preconnect) read it without loading the YAML
 (qcli.config.completion_cache) without json or pathlib.
 
 Its lines: the stamp of contexts.yml ("size mtime_ns inode"), the current context ("+name", or
-"-" for none), then each context's name and server, a line each."""
+"-" for none), then for each context its name, its server and how it verifies TLS ("default",
+or "own" for a context with a CA bundle or --insecure), a line each."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import os
 from qcli.config.completion_cache import read, write
 from qcli.config.paths import completion_cache_name, config_folder
 
-Summary = tuple[str | None, dict[str, str]]  # the current context, each context's server
+# the current context, each context's server, the contexts with their own TLS verification
+Summary = tuple[str | None, dict[str, str], frozenset[str]]
 
 
 def _stamp(path: str) -> str | None:
@@ -37,11 +39,13 @@ def _file(path: str) -> str:
 
 def _read(path: str, stamp: str) -> Summary | None:
     lines = read(_file(path))
-    if not lines or len(lines) % 2 or lines[0] != stamp or lines[1][:1] not in ("+", "-"):
+    if (not lines or len(lines) % 3 != 2 or lines[0] != stamp or lines[1][:1] not in ("+", "-")
+            or not set(lines[4::3]) <= {"default", "own"}):
         return None
     current = lines[1][1:] if lines[1][:1] == "+" else None
-    pairs = lines[2:]
-    return current, dict(zip(pairs[::2], pairs[1::2], strict=True))
+    names, servers, tls = lines[2::3], lines[3::3], lines[4::3]
+    return (current, dict(zip(names, servers, strict=True)),
+            frozenset(n for n, t in zip(names, tls, strict=True) if t == "own"))
 
 
 def contexts() -> Summary:
@@ -50,7 +54,7 @@ def contexts() -> Summary:
     path = os.path.join(config_folder(), "contexts.yml")
     stamp = _stamp(path)
     if stamp is None:
-        return None, {}
+        return None, {}, frozenset()
     fresh = _read(path, stamp)
     if fresh is not None:
         return fresh
@@ -61,9 +65,10 @@ def contexts() -> Summary:
 
     data = ContextStore(Path(path).parent).load()
     servers = {name: ctx.server for name, ctx in data.contexts.items()}
+    own = frozenset(name for name, ctx in data.contexts.items() if ctx.ca_cert or ctx.insecure)
     lines = [stamp, "-" if data.current is None else "+" + data.current]
     for name, server in servers.items():
-        lines += [name, server]
+        lines += [name, server, "own" if name in own else "default"]
     with contextlib.suppress(OSError):
         write(_file(path), lines)
-    return data.current, servers
+    return data.current, servers, own

@@ -37,6 +37,7 @@ QCLI_CONTEXT, else the current one (the precedence of qcli.config.settings).
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import sys
 import threading
@@ -82,7 +83,7 @@ class _Connect(threading.Thread):
             try:
                 threading.Thread(target=self._build, name="qcli-tls-context",
                                  daemon=True).start()
-            except RuntimeError:  # no thread to be had: built after the connect
+            except RuntimeError:  # no thread to be had: built here, before the connect
                 self._build()
         address: Any = (self.host.encode("ascii"), self.port)  # bytes: no idna codec load
         sock = None
@@ -139,7 +140,11 @@ def start(args: list[str], env: Mapping[str, str]) -> None:
     if target is None:
         return
     host, port, tls = target
-    connect = _Connect(host, port, tls and _verifies_by_default(args, env))
+    try:
+        tls = tls and _verifies_by_default(args, env, host, port)
+    except Exception:  # not known: TCP only, as the client would open it
+        tls = False
+    connect = _Connect(host, port, tls)
     with _lock:
         if (host, port) in _pending:
             return
@@ -221,13 +226,31 @@ def _read_tls(sock: Any) -> None:
         raise BlockingIOError from None
 
 
-def _verifies_by_default(args: list[str], env: Mapping[str, str]) -> bool:
-    """Whether the command line and environment leave certificate checks as default_context()
-    makes them (a context's own ca-cert or insecure is not known here: the client then takes
-    neither the context nor the connection)."""
+def _verifies_by_default(args: list[str], env: Mapping[str, str], host: str, port: int) -> bool:
+    """Whether the command will check certificates as default_context() does: no --ca-cert,
+    --insecure or QCLI_CA_CERT, and no saved context that applies its own CA bundle or
+    --insecure to this server (as the contexts summary says; with a contexts.yml whose summary
+    is not current, that is not known: then no). Otherwise only TCP is opened early, as the
+    client would not take a connection verified another way."""
     if env.get("QCLI_CA_CERT"):
         return False
-    return not any(a in ("--insecure", "--ca-cert") or a.startswith("--ca-cert=") for a in args)
+    if any(a in ("--insecure", "--ca-cert") or a.startswith("--ca-cert=") for a in args):
+        return False
+    from qcli.config.paths import config_folder
+    from qcli.config.summary import read_current
+
+    if not os.path.exists(os.path.join(config_folder(dict(env)), "contexts.yml")):
+        return True
+    summary = read_current(dict(env))
+    if summary is None:
+        return False
+    current, servers, own = summary
+    parsed = _parse(args)
+    name = (parsed[1].get("--context") if parsed else None) or env.get("QCLI_CONTEXT") or current
+    if name not in own:
+        return True
+    applies = _host_port(servers.get(name, ""))
+    return applies is None or applies[:2] != (host, port)
 
 
 def _target(args: list[str], env: Mapping[str, str]) -> tuple[str, int, bool] | None:
@@ -298,7 +321,7 @@ def _context_server(name: str | None, env: Mapping[str, str]) -> str | None:
     summary = read_current(dict(env))
     if summary is None:
         return None
-    current, servers = summary
+    current, servers, _ = summary
     return servers.get(name or current or "")
 
 

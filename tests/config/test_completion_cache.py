@@ -69,13 +69,15 @@ def test_the_contexts_summary_follows_contexts_yml(tmp_path: Path,
     monkeypatch.setenv("QCLI_CONFIG_DIR", str(tmp_path / "cfg"))
     (tmp_path / "cfg").mkdir()
     contexts = tmp_path / "cfg" / "contexts.yml"
-    assert summary.contexts() == (None, {}) and summary.read_current() is None
+    assert summary.contexts() == (None, {}, frozenset()) and summary.read_current() is None
     contexts.write_text("contexts:\n  a:\n    server: https://a.example\n")
     assert summary.read_current() is None  # not summed up yet
-    assert summary.contexts() == (None, {"a": "https://a.example"})
-    assert summary.read_current() == (None, {"a": "https://a.example"})
+    assert summary.contexts() == (None, {"a": "https://a.example"}, frozenset())
+    assert summary.read_current() == (None, {"a": "https://a.example"}, frozenset())
     contexts.write_text("current: b\ncontexts:\n  a:\n    server: https://a.example\n"
-                        "  b:\n    server: https://b.example:8443\n")
+                        "  b:\n    server: https://b.example:8443\n    insecure: true\n"
+                        "  c:\n    server: https://c.example\n    ca-cert: /etc/c.pem\n")
     assert summary.read_current() is None  # contexts.yml changed: the summary is stale
-    assert summary.contexts() == ("b", {"a": "https://a.example", "b": "https://b.example:8443"})
+    assert summary.contexts() == ("b", {"a": "https://a.example", "b": "https://b.example:8443",
+                                        "c": "https://c.example"}, frozenset({"b", "c"}))
     assert summary.read_current() == summary.contexts()

@@ -90,6 +90,54 @@ def test_a_trusted_tenant_gets_one_connection_its_handshake_made_early(
     assert len(fwd.accepted) == 1, fwd.accepted
 
 
+def test_an_untrusted_certificate_is_refused_as_before(
+        tls_emu: Emulator, tmp_path: Path) -> None:
+    fwd = Forwarder(_upstream(tls_emu))
+    try:
+        result = _ls(tls_emu, fwd.port, tmp_path)  # certifi's bundle only: the CA is unknown
+    finally:
+        fwd.close()
+    assert result.returncode == 6
+    assert result.stderr.startswith("error: TLS certificate of 127.0.0.1:")
+    assert len(result.stderr.strip().splitlines()) == 1
+    # the early handshake failed quietly; the client's own attempt is the one reported
+    assert len(fwd.accepted) == 2
+
+
+@pytest.mark.parametrize("own", [["--ca-cert", "CA"], ["--insecure"]])
+def test_a_saved_context_with_its_own_tls_settings_gets_tcp_early_and_one_connection(
+        tls_emu: Emulator, pki: dict[str, Path], tmp_path: Path, own: list[str]) -> None:
+    """A context's own CA bundle or --insecure is not default_context()'s: the contexts summary
+    says so, the early thread opens TCP only, and the command's handshake goes over it (an
+    early handshake with the default bundle would fail, and cost a second connection)."""
+    fwd = Forwarder(_upstream(tls_emu))
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("QCLI_") and not k.lower().endswith("_proxy")
+           and k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+    tests = Path(__file__).parents[1]
+    env.update(PYTHONPATH=os.pathsep.join([str(tests), str(tests.parent)]),
+               QCLI_CONFIG_DIR=str(tmp_path / "config"), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               QCLI_CREDENTIAL_STORE="file")
+
+    def qcli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "qcli", *args], input=stdin,
+                              capture_output=True, text=True, env=env, timeout=60)
+
+    try:
+        made = qcli("context", "create", "tls", "--server", f"https://127.0.0.1:{fwd.port}",
+                    *[str(pki["ca"]) if a == "CA" else a for a in own], "--api-key-stdin",
+                    stdin=API_KEY + "\n")
+        assert made.returncode == 0, made.stderr
+        first = qcli("extension", "ls", "-o", "json")  # writes the contexts summary
+        assert first.returncode == 0, first.stderr
+        before = len(fwd.accepted)
+        again = qcli("extension", "ls", "-o", "json")  # connects early, from the summary
+        assert again.returncode == 0, again.stderr
+    finally:
+        fwd.close()
+    assert len(fwd.accepted) - before == 1
+
+
 def _in_process(monkeypatch: pytest.MonkeyPatch, home: Path, args: list[str],
                 **env: str) -> tuple[int, list[Any], list[Any]]:
     """qcli's own command line, run in this process: its exit code, and what its client took
@@ -294,3 +342,32 @@ def test_the_client_gets_the_context_while_the_connection_is_still_being_made(
     finally:
         hole.close()
 
+
+
+def test_tls_is_made_early_only_where_the_command_verifies_by_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qcli.config.summary import contexts
+
+    config = tmp_path / "config"
+    env = {"QCLI_CONFIG_DIR": str(config)}
+    monkeypatch.setenv("QCLI_CONFIG_DIR", str(config))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def default(args: list[str], **extra: str) -> bool:
+        return preconnect._verifies_by_default(args, dict(env, **extra), "a.example", 443)
+
+    assert default(["extension", "ls"])  # no contexts.yml
+    assert not default(["extension", "ls", "--insecure"])
+    assert not default(["--ca-cert=/x.pem", "extension", "ls"])
+    assert not default(["extension", "ls"], QCLI_CA_CERT="/x.pem")
+    config.mkdir()
+    (config / "contexts.yml").write_text(
+        "current: own\ncontexts:\n  own:\n    server: https://a.example\n    ca-cert: /x.pem\n"
+        "  plain:\n    server: https://a.example\n  far:\n    server: https://b.example\n"
+        "    insecure: true\n")
+    assert not default(["extension", "ls"])  # a contexts.yml not summed up: not known
+    contexts()  # what a TAB or a command with a context does
+    assert not default(["extension", "ls"])  # the current context has its own CA bundle
+    assert default(["--context", "plain", "extension", "ls"])
+    assert default(["extension", "ls"], QCLI_CONTEXT="far")  # its settings are for b.example
+    assert not default(["extension", "ls"], QCLI_CONTEXT="own")
