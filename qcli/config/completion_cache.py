@@ -21,29 +21,30 @@ RECENT_TEMP = "recent-temp-contents.txt"
 RECENT_TEMP_KEPT = 20
 
 
-def encode(lines: list[str]) -> bytes:
-    return b"".join(line.encode("unicode_escape") + b"\n" for line in [FORMAT, *lines])
+def encode(lines: list[str], form: str = FORMAT) -> bytes:
+    return b"".join(line.encode("unicode_escape") + b"\n" for line in [form, *lines])
 
 
-def decode(data: bytes) -> list[str]:
-    """The lines `encode` was given; ValueError for anything else (a truncated file included)."""
+def decode(data: bytes, form: str = FORMAT) -> list[str]:
+    """The lines `encode` was given for `form`; ValueError for anything else (another format,
+    a truncated file)."""
     if not data.endswith(b"\n"):
         raise ValueError("not a cache file")
     head, *lines = data[:-1].split(b"\n")
-    if head.decode("ascii") != FORMAT:
+    if head.decode("ascii") != form:
         raise ValueError("not a cache file")
     return [line.decode("unicode_escape") for line in lines]
 
 
-def read(path: str) -> list[str] | None:
+def read(path: str, form: str = FORMAT) -> list[str] | None:
     try:
         with open(path, "rb") as fh:
-            return decode(fh.read())
+            return decode(fh.read(), form)
     except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
         return None
 
 
-def write(path: str, lines: list[str]) -> None:
+def write(path: str, lines: list[str], form: str = FORMAT) -> None:
     """Write the file atomically, 0600, in a 0700 folder; OSError if it cannot be written."""
     from pathlib import Path
 
@@ -51,7 +52,7 @@ def write(path: str, lines: list[str]) -> None:
     from qcli.config.paths import ensure_private_dir
 
     ensure_private_dir(Path(path).parent)
-    write_private(Path(path), encode(lines))
+    write_private(Path(path), encode(lines, form))
 
 
 # -- live values ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from qcli.config.paths import completion_cache_name, config_folder
 
 # the current context, each context's server, the contexts with their own TLS verification
 Summary = tuple[str | None, dict[str, str], frozenset[str]]
+FORMAT = "qcli-contexts 2"  # its first line (a file of another layout is not read)
 
 
 def _stamp(path: str) -> str | None:
@@ -38,7 +39,7 @@ def _file(path: str) -> str:
 
 
 def _read(path: str, stamp: str) -> Summary | None:
-    lines = read(_file(path))
+    lines = read(_file(path), FORMAT)
     if (not lines or len(lines) % 3 != 2 or lines[0] != stamp or lines[1][:1] not in ("+", "-")
             or not set(lines[4::3]) <= {"default", "own"}):
         return None
@@ -70,5 +71,5 @@ def contexts() -> Summary:
     for name, server in servers.items():
         lines += [name, server, "own" if name in own else "default"]
     with contextlib.suppress(OSError):
-        write(_file(path), lines)
+        write(_file(path), lines, FORMAT)
     return data.current, servers, own

@@ -1,4 +1,4 @@
-"""The TCP connection to the tenant, opened while Python loads typer and httpx.
+"""The connection to the tenant, opened while Python loads typer and httpx.
 
 A command spends ~80 ms loading modules before its first request; a TCP connection to a tenant
 costs a round trip (20-150 ms to a cloud region). `start()`, called by main before those imports,
@@ -13,10 +13,11 @@ bundle takes ~17 ms of CPU to read (read by a second thread while the first conn
 main thread imports, on another core). The HTTP client takes that context once it is built
 (`verifying_context()`: the same object, so the bundle is not read twice; httpcore's setting
 of the ALPN protocols leaves it unchanged, see DefaultContext), and the connection only if its
-pool verifies with that very context, for the same host; otherwise (--ca-cert, --insecure, a
-context's ca-cert) the client builds its own context and connects itself, so what is trusted
-never depends on this thread. A handshake that fails here is not reported: the client's own
-attempt reports it.
+pool verifies with that very context, for the same host. Where the command will verify
+otherwise (--ca-cert, QCLI_CA_CERT, --insecure, a saved context's own CA bundle or --insecure,
+as the contexts summary says) only TCP is opened early, and the client builds its own context
+and makes its own handshake over it; so what is trusted never depends on this thread. A
+handshake that fails here is not reported: the client's own attempt reports it.
 
 It is a guess that costs nothing when wrong: a connection nobody takes is closed at exit, and
 the client connects as usual; one the server closed, or opened more than MAX_IDLE seconds

@@ -81,3 +81,24 @@ def test_the_contexts_summary_follows_contexts_yml(tmp_path: Path,
     assert summary.contexts() == ("b", {"a": "https://a.example", "b": "https://b.example:8443",
                                         "c": "https://c.example"}, frozenset({"b", "c"}))
     assert summary.read_current() == summary.contexts()
+
+
+def test_a_summary_of_another_layout_is_not_read(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary's first line names its own layout: a file of the general cache format (or
+    a summary of an earlier layout, two lines a context) is rebuilt, never misread."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("QCLI_CONFIG_DIR", str(tmp_path / "cfg"))
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "contexts.yml").write_text(
+        "current: a\ncontexts:\n  a:\n    server: https://a.example\n")
+    expected = ("a", {"a": "https://a.example"}, frozenset())
+    assert summary.contexts() == expected
+    name = summary._file(str(tmp_path / "cfg" / "contexts.yml"))
+    lines = cc.read(name, summary.FORMAT)
+    assert lines is not None
+    # a name "default" and a server "own" would pass a check of the lines alone
+    Path(name).write_bytes(cc.encode([lines[0], "+a", "a", "https://a", "default", "own",
+                                      "b", "https://b"]))
+    assert summary.read_current() is None
+    assert summary.contexts() == expected  # rebuilt from contexts.yml

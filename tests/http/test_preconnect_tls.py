@@ -106,7 +106,8 @@ def test_an_untrusted_certificate_is_refused_as_before(
 
 @pytest.mark.parametrize("own", [["--ca-cert", "CA"], ["--insecure"]])
 def test_a_saved_context_with_its_own_tls_settings_gets_tcp_early_and_one_connection(
-        tls_emu: Emulator, pki: dict[str, Path], tmp_path: Path, own: list[str]) -> None:
+        tls_emu: Emulator, pki: dict[str, Path], tmp_path: Path, own: list[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """A context's own CA bundle or --insecure is not default_context()'s: the contexts summary
     says so, the early thread opens TCP only, and the command's handshake goes over it (an
     early handshake with the default bundle would fail, and cost a second connection)."""
@@ -130,6 +131,12 @@ def test_a_saved_context_with_its_own_tls_settings_gets_tcp_early_and_one_connec
         assert made.returncode == 0, made.stderr
         first = qcli("extension", "ls", "-o", "json")  # writes the contexts summary
         assert first.returncode == 0, first.stderr
+        # the guess, run here on the same files: the server from the summary, TCP only
+        monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
+        guess = {"QCLI_CONFIG_DIR": env["QCLI_CONFIG_DIR"]}
+        assert preconnect._target(["extension", "ls"], guess) == ("127.0.0.1", fwd.port, True)
+        assert not preconnect._verifies_by_default(["extension", "ls"], guess, "127.0.0.1",
+                                                   fwd.port)
         before = len(fwd.accepted)
         again = qcli("extension", "ls", "-o", "json")  # connects early, from the summary
         assert again.returncode == 0, again.stderr
