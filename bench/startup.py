@@ -16,13 +16,13 @@ early connection (qcli/http/preconnect.py: for https it makes the TLS handshake 
 load).
 Run with `make bench`. Prints a table; exits 1 if a target is missed.
 
-Every row but the last runs in an installed layout, not in the development venv: a throwaway venv (no pip,
+Every row but "dev venv" runs in an installed layout, not in the development venv: a throwaway venv (no pip,
 no setuptools) whose site-packages holds a byte-compiled copy of qcli (as `pip install` leaves it)
 and one plain path line to the development venv's site-packages for the dependencies, and a
 `qcli` script like the one pip writes. The development venv's editable install runs a finder at
 every start (its .pth imports pathlib, re, urllib.parse and ipaddress: ~10 ms), in
-`python -c pass` as in qcli; a baseline that carries it halves every ratio. The last row keeps
-`extension ls` in the development venv, against that venv's own `python -c pass`, for
+`python -c pass` as in qcli; a baseline that carries it halves every ratio. The "dev venv" row
+keeps `extension ls` in the development venv, against that venv's own `python -c pass`, for
 comparison with figures measured that way before (#14).
 """
 

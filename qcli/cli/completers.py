@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from qcli.config.completion_cache import (
+    cached_values,
     context_names,
     fresh_values,
     recent_temp_contents,
     save_values,
-    server_of,
 )
 
 TIMEOUT = 1.0
@@ -30,8 +30,7 @@ def remote_values(kind: str, incomplete: str, options: dict[str, Any]) -> list[s
     """Shell completion of IDs (qcli.cli.fastcomplete): a fresh cache answers without the HTTP
     client; otherwise one fetch within TIMEOUT. `options`: the global options on the line."""
     try:
-        server = server_of(options)
-        values = fresh_values(kind, server) if server else None
+        values = cached_values(kind, options)
         if values is None:
             from qcli.app import Application
 

@@ -245,11 +245,10 @@ def live_values(kind: str, incomplete: str, options: dict[str, Any]) -> list[str
     if kind == "temp-contents":
         return [i for i in completion_cache.recent_temp_contents() if i.startswith(incomplete)]
     try:
-        server = completion_cache.server_of(options)
-        values = completion_cache.fresh_values(kind, server) if server else None
+        values = completion_cache.cached_values(kind, options)
     except Exception:  # a completion must stay silent
         return []
-    if values is None:
+    if values is None:  # a cold fetch (which looks at the cache once more first: one small read)
         from qcli.cli import completers
 
         return completers.remote_values(kind, incomplete, options)

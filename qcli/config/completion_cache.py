@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 
-from qcli.config.paths import cache_folder, completion_cache_name
+from qcli.config.paths import completion_cache_name, completion_folder
 
 FORMAT = "qcli-cache 1"
 FRESH_SECONDS = 60.0  # live values are fetched again after this
@@ -68,6 +68,13 @@ def fresh_values(kind: str, server: str) -> list[str] | None:
     return lines[1:] if 0 <= age < FRESH_SECONDS else None
 
 
+def cached_values(kind: str, options: dict[str, object]) -> list[str] | None:
+    """The fresh values of `kind` for the tenant the global options on the line name (see
+    server_of), else None."""
+    server = server_of(options)
+    return fresh_values(kind, server) if server else None
+
+
 def save_values(kind: str, server: str, values: list[str], at: float | None = None) -> None:
     """Cache `values` of `kind` for `server`, fetched at `at` (now)."""
     stamp = time.time() if at is None else at
@@ -76,7 +83,7 @@ def save_values(kind: str, server: str, values: list[str], at: float | None = No
 
 # -- temp contents uploaded last ------------------------------------------------------------------
 def recent_temp_contents() -> list[str]:
-    return read(os.path.join(cache_folder(), "completion", RECENT_TEMP)) or []
+    return read(os.path.join(completion_folder(), RECENT_TEMP)) or []
 
 
 def remember_temp_content(temp_id: str) -> None:
@@ -86,7 +93,7 @@ def remember_temp_content(temp_id: str) -> None:
 
     recent = [temp_id, *[i for i in recent_temp_contents() if i != temp_id]][:RECENT_TEMP_KEPT]
     with contextlib.suppress(OSError):
-        write(os.path.join(cache_folder(), "completion", RECENT_TEMP), recent)
+        write(os.path.join(completion_folder(), RECENT_TEMP), recent)
 
 
 # -- the tenant and the contexts a TAB completes from ---------------------------------------------

@@ -33,12 +33,6 @@ def state_dir() -> Path:
     return Path(_user_dir("XDG_STATE_HOME", "~/.local/state", "user_state_dir"))
 
 
-def cache_dir() -> Path:
-    from pathlib import Path
-
-    return Path(cache_folder())
-
-
 def cache_folder() -> str:
     return _user_dir("XDG_CACHE_HOME", "~/.cache", "user_cache_dir")
 
@@ -67,21 +61,20 @@ def _android() -> bool:
         os.environ.get("ANDROID_DATA") == "/data" and os.environ.get("ANDROID_ROOT") == "/system")
 
 
-def completion_cache_file(kind: str, server: str) -> Path:
-    """The completion cache's file of `kind` for `server` (a server URL; for the contexts
-    summary, the path of contexts.yml): qcli.config.completion_cache reads and writes them."""
-    from pathlib import Path
-
-    return Path(completion_cache_name(kind, server))
+def completion_folder() -> str:
+    """The completion cache's folder (qcli.config.completion_cache reads and writes its files)."""
+    return os.path.join(cache_folder(), "completion")
 
 
 def completion_cache_name(kind: str, server: str) -> str:
+    """The completion cache's file of `kind` for `server` (a server URL; for the contexts
+    summary, the path of contexts.yml)."""
     import hashlib
 
     key = server.strip()  # the server as normalize_server gives it (idempotent on its output)
     key = (key if "://" in key else "https://" + key).rstrip("/")
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return os.path.join(cache_folder(), "completion", f"{kind}-{digest}.txt")
+    return os.path.join(completion_folder(), f"{kind}-{digest}.txt")
 
 
 def ensure_private_dir(path: Path) -> Path:

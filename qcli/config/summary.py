@@ -50,8 +50,8 @@ def _read(path: str, stamp: str) -> Summary | None:
 
 
 def contexts() -> Summary:
-    """The summary, from contexts.yml (and written again) when it is not current; (None, {})
-    without a contexts.yml."""
+    """The summary, from contexts.yml (and written again) when it is not current; (None, {},
+    frozenset()) without a contexts.yml."""
     path = os.path.join(config_folder(), "contexts.yml")
     stamp = _stamp(path)
     if stamp is None:

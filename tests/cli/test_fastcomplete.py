@@ -15,7 +15,7 @@ import pytest
 import qcli
 from qcli.cli import completers, fastcomplete
 from qcli.config import completion_cache
-from qcli.config.paths import completion_cache_file
+from qcli.config.paths import completion_cache_name
 
 ROOT = Path(__file__).parents[2]
 
@@ -128,6 +128,10 @@ def _complete(env: dict[str, str], watch: tuple[str, ...] = ("typer", "httpx", "
                           env=dict(env, **shell), capture_output=True, text=True, timeout=20)
 
 
+def _cache_path(kind: str, server: str) -> Path:
+    return Path(completion_cache_name(kind, server))
+
+
 def _cache(path: Path, values: list[str], at: float | None = None) -> None:
     """Values in the completion cache's file `path`, fetched at `at` (now)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,7 +151,7 @@ def test_a_tab_loads_no_typer_httpx_or_rich(tmp_path: Path) -> None:
     assert static.returncode == 0 and static.stdout == "json\nyaml\ntable\ncsv\n"
     assert _loaded(static) == ""
     # a fresh cache answers without the HTTP client
-    cache = completion_cache_file("extensions", "https://acme.example/")
+    cache = _cache_path("extensions", "https://acme.example/")
     cache = tmp_path / "cache" / "qcli" / "completion" / cache.name
     _cache(cache, ["ext-1", "my-chart"])
     warm = _complete(env, _QCLI_COMPLETE="complete_bash", COMP_WORDS="qcli extension get m",
@@ -186,7 +190,7 @@ def test_a_tab_loads_no_re(tmp_path: Path) -> None:
     assert zsh.stdout.startswith("_arguments '*: :((\"yaml\"))'") and _loaded(zsh) == ""
     # live values from a warm cache, the server from the environment or from a saved context
     watch += ("pathlib", "hashlib")
-    cache = tmp_path / "cache" / "qcli" / "completion" / completion_cache_file(
+    cache = tmp_path / "cache" / "qcli" / "completion" / _cache_path(
         "extensions", "https://acme.example").name
     _cache(cache, ["ext-1", "my-chart"])
     warm = _complete(dict(env, QCLI_SERVER="https://acme.example"), watch, bare=True,
@@ -233,7 +237,7 @@ def test_the_line_is_split_into_words_as_shlex_splits_it() -> None:
 def test_a_stale_cache_is_fetched_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setenv("QCLI_SERVER", "https://acme.example")
-    cache = completion_cache_file("extensions", "https://acme.example")
+    cache = _cache_path("extensions", "https://acme.example")
     _cache(cache, ["old"], time.time() - 61)
     fetched: list[str] = []
 
@@ -264,7 +268,7 @@ def test_with_a_context_a_warm_tab_reads_no_yaml_and_sees_changes(tmp_path: Path
         store.update(change)
 
     add("prod", "https://prod.example")
-    cache = completion_cache_file("extensions", "https://prod.example")
+    cache = _cache_path("extensions", "https://prod.example")
     cache = tmp_path / "cache" / "qcli" / "completion" / cache.name
     _cache(cache, ["prod-chart"])
     tab = {"_QCLI_COMPLETE": "complete_bash", "COMP_WORDS": "qcli extension get ",

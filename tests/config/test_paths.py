@@ -23,7 +23,7 @@ CASES = [  # (XDG_..._HOME, HOME): None leaves the variable unset
 @pytest.mark.parametrize(("variable", "ours", "theirs"), [
     ("XDG_CONFIG_HOME", lambda: paths.config_dir({}), platformdirs.user_config_dir),
     ("XDG_STATE_HOME", paths.state_dir, platformdirs.user_state_dir),
-    ("XDG_CACHE_HOME", paths.cache_dir, platformdirs.user_cache_dir),
+    ("XDG_CACHE_HOME", lambda: Path(paths.cache_folder()), platformdirs.user_cache_dir),
 ])
 def test_the_user_folders_are_platformdirs_own(monkeypatch: pytest.MonkeyPatch, xdg: str | None,
                                                home: str | None, variable: str, ours,

@@ -20,7 +20,7 @@ from typing import Any
 import httpcore
 import pytest
 from conftest import API_KEY, Emulator
-from test_preconnect import Forwarder
+from test_preconnect import Forwarder, _upstream
 
 from qcli.http import preconnect
 from qcli.http.deadline import Deadline, DeadlineStream
@@ -56,22 +56,24 @@ def tls_emu(pki: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> I
     emu.stop()
 
 
-def _ls(emu: Emulator, port: int, home: Path, *args: str,
-        **env_extra: str) -> subprocess.CompletedProcess[str]:
+def _child_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a qcli run in a child process: none of this one's qcli, proxy or CA
+    bundle settings, its config and cache under `home`."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("QCLI_") and not k.lower().endswith("_proxy")
            and k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
     tests = Path(__file__).parents[1]
     env.update(PYTHONPATH=os.pathsep.join([str(tests), str(tests.parent)]),
-               QCLI_SERVER=f"https://127.0.0.1:{port}", QCLI_API_KEY=API_KEY,
-               QCLI_CONFIG_DIR=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"),
-               **env_extra)
+               QCLI_CONFIG_DIR=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"), **extra)
+    return env
+
+
+def _ls(emu: Emulator, port: int, home: Path, *args: str,
+        **env_extra: str) -> subprocess.CompletedProcess[str]:
+    env = _child_env(home, QCLI_SERVER=f"https://127.0.0.1:{port}", QCLI_API_KEY=API_KEY,
+                     **env_extra)
     return subprocess.run([sys.executable, "-m", "qcli", "extension", "ls", "-o", "json", *args],
                           capture_output=True, text=True, env=env, timeout=60)
-
-
-def _upstream(emu: Emulator) -> tuple[str, int]:
-    return "127.0.0.1", int(emu.url.rsplit(":", 1)[1])
 
 
 @pytest.mark.parametrize("knob", ["1", "0"])
@@ -112,13 +114,7 @@ def test_a_saved_context_with_its_own_tls_settings_gets_tcp_early_and_one_connec
     says so, the early thread opens TCP only, and the command's handshake goes over it (an
     early handshake with the default bundle would fail, and cost a second connection)."""
     fwd = Forwarder(_upstream(tls_emu))
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("QCLI_") and not k.lower().endswith("_proxy")
-           and k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
-    tests = Path(__file__).parents[1]
-    env.update(PYTHONPATH=os.pathsep.join([str(tests), str(tests.parent)]),
-               QCLI_CONFIG_DIR=str(tmp_path / "config"), XDG_CACHE_HOME=str(tmp_path / "cache"),
-               QCLI_CREDENTIAL_STORE="file")
+    env = _child_env(tmp_path, QCLI_CREDENTIAL_STORE="file")
 
     def qcli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "qcli", *args], input=stdin,
