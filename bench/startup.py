@@ -37,9 +37,11 @@ import sysconfig
 import tempfile
 import time
 import venv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from common import KEY, QCLI, reaped, start_emulator
+from common import KEY, QCLI, first_line, reaped, start_emulator
 from link import start_link
 
 from qcli.config import completion_cache
@@ -109,6 +111,43 @@ def https_files(folder: Path) -> str:
     return str(bundle)
 
 
+@contextmanager
+def desktop_keyring(folder: Path, env: dict[str, str]) -> Iterator[dict[str, str] | None]:
+    """A Linux desktop's keyring: a D-Bus session bus and gnome-keyring's Secret Service on it,
+    unlocked, with its files in `folder`; yields the environment that reaches it, or None
+    where dbus-daemon or gnome-keyring-daemon is not installed (Debian: dbus, gnome-keyring)."""
+    if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
+        yield None
+        return
+    folder.mkdir()
+    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    desktop = {k: v for k, v in env.items() if not k.startswith("XDG_CONFIG")}
+    desktop.update(HOME=str(folder), XDG_DATA_HOME=str(folder / "data"),
+                   DBUS_SESSION_BUS_ADDRESS=first_line(bus, "dbus-daemon"))
+    daemon = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock",
+                               "--components=secrets"], env=desktop, stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert daemon.stdin is not None
+    daemon.stdin.write(b"bench")  # the login keyring's password
+    daemon.stdin.close()
+    probe = ("import keyring.backends.SecretService as s; s.Keyring.priority; "
+             "s.Keyring().set_password('qcli-bench', 'probe', 'x')")
+    try:
+        for _ in range(100):  # until the service answers on the bus
+            if subprocess.run([sys.executable, "-c", probe], env=desktop,
+                              capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            raise SystemExit("gnome-keyring-daemon did not answer on the session bus")
+        yield desktop
+    finally:
+        for process in (daemon, bus):
+            process.terminate()
+            process.wait(10)
+
+
 def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QCLI_")}
     # the development venv's qcli, byte-compiled as pip would (with PYTHONDONTWRITEBYTECODE set,
@@ -127,6 +166,8 @@ def main() -> int:
         https_proc, https_url = start_emulator(str(tls / "tenant"), "--tls-cert",
                                                str(tls / "server.pem"))
         link_proc, link_url = start_link(https_url)  # the same tenant 40 ms away (bench/link.py)
+        desktop = desktop_keyring(Path(tmp) / "desktop", env)
+        keyring_env = desktop.__enter__()
         try:
             run_env = dict(env, QCLI_SERVER=url, QCLI_API_KEY=KEY, QCLI_CONFIG_DIR=tmp)
             https_env = dict(run_env, QCLI_SERVER=https_url, SSL_CERT_FILE=bundle)
@@ -155,6 +196,20 @@ def main() -> int:
             subprocess.run([QCLI, "context", "create", "bench", "--server", url,
                             "--api-key-stdin"], env=home_env, input=KEY.encode(), check=True,
                            capture_output=True)
+            keyring_rows = []
+            if keyring_env is not None:
+                # the same, its key in a desktop's keyring (gnome-keyring over D-Bus), the
+                # backend keyring chose remembered (qcli/config/credentials.py); and with a
+                # cache folder that cannot be written, keyring's detection in every run
+                subprocess.run([QCLI, "context", "create", "bench", "--server", url,
+                                "--api-key-stdin"], env=keyring_env, input=KEY.encode(),
+                               check=True, capture_output=True)
+                keyring_rows = [
+                    ("  the same, key in gnome-keyring", [qcli, "extension", "ls", "-o", "json"],
+                     keyring_env, None, None, "installed"),
+                    ("  the same, keyring detecting", [qcli, "extension", "ls", "-o", "json"],
+                     dict(keyring_env, XDG_CACHE_HOME="/dev/null/cache"), None, None,
+                     "installed")]
             caches = list((Path(tmp) / "cache" / "qcli" / "completion").glob("extensions-*"))
             # (name, command, environment, target, expected stdout, baseline: "installed" or "dev")
             commands = [
@@ -166,6 +221,7 @@ def main() -> int:
                 # context pays on top, contexts.yml and credentials.yml read with PyYAML
                 ("  the same, from a saved context", [qcli, "extension", "ls", "-o", "json"],
                  home_env, None, None, "installed"),
+                *keyring_rows,
                 # no target: what `extension ls` cannot go below without replacing typer or
                 # httpx (the libraries it needs, imported as qcli imports them, and an httpx
                 # client built; no qcli code runs, no request is sent)
@@ -218,6 +274,7 @@ def main() -> int:
             for server in (proc, https_proc, link_proc):
                 server.terminate()
                 server.wait(10)
+            desktop.__exit__(None, None, None)
     for which, where in (("installed", "qcli installed as pip installs it"),
                          ("dev", "the development venv, editable install")):
         print(f"baseline, {where}: python -c pass = {statistics.median(base[which]) * 1000:.1f} "
@@ -238,6 +295,9 @@ def main() -> int:
               f"{statistics.median(cpu_ratios[name]):5.2f} {shown:>6}  {verdict}")
     print("ratio: median wall-time ratio (the target); cpu: median ratio of CPU seconds, which "
           "load from other processes moves less")
+    if keyring_env is None:
+        print("no keyring rows: dbus-daemon or gnome-keyring-daemon is not installed "
+              "(Debian: apt install dbus gnome-keyring)")
     return 1 if missed else 0
 
 

@@ -66,6 +66,12 @@ def completion_folder() -> str:
     return os.path.join(cache_folder(), "completion")
 
 
+def keyring_backend_file() -> str:
+    """Where qcli remembers the keyring backend that keyring's detection chose
+    (qcli.config.credentials)."""
+    return os.path.join(cache_folder(), "keyring-backend.txt")
+
+
 def completion_cache_name(kind: str, server: str) -> str:
     """The completion cache's file of `kind` for `server` (a server URL; for the contexts
     summary, the path of contexts.yml)."""

@@ -1,0 +1,181 @@
+"""The keyring backend qcli remembers (qcli/config/credentials.py), with keyring's own detection.
+
+These tests leave PYTHON_KEYRING_BACKEND unset, so keyring detects its backend as on a user's
+machine: it reads the `keyring.backends` entry points of every installed package and takes the
+viable backend of highest priority. A package of the tests' own (a dist-info folder on
+PYTHONPATH, made in a temp folder) registers `Detected` (priority 20) there, and a second entry
+point, a module that only detection imports (it loads every entry point of the group): it adds a
+line to the file QCLI_TEST_DETECTIONS names, so a test counts the detections a process made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TESTS, Emulator, base_env
+
+from qcli.config.credentials import BACKEND_FORM
+
+SENTINEL = "import os\nwith open(os.environ['QCLI_TEST_DETECTIONS'], 'a') as fh:\n    fh.write('x\\n')\n"
+PLUGIN = '''
+from keyring.backend import KeyringBackend
+from keyring_backend import FileKeyring
+
+
+class Detected(FileKeyring):  # what keyring's detection picks
+    priority = 20
+
+
+class Empty(KeyringBackend):  # viable, holds nothing
+    priority = 1
+
+    def get_password(self, service, username):
+        return None
+
+    def set_password(self, service, username, password):
+        raise RuntimeError("read-only")
+
+    def delete_password(self, service, username):
+        raise RuntimeError("read-only")
+'''
+PROBE = '''
+import json, sys
+from pathlib import Path
+import keyring
+from qcli.config.credentials import CredentialStore
+from qcli.iostreams import IOStreams
+
+store = CredentialStore(Path(sys.argv[1]), IOStreams())
+value = store.set("ctx", "api-key", "s3cret") if sys.argv[2] == "set" else store.get(
+    "ctx", "api-key")
+print(json.dumps({"value": value, "backend": type(keyring.get_keyring()).__name__,
+                  "detected": "test_keyring_sentinel" in sys.modules}))
+'''
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    plugin = tmp_path / "plugin"
+    (plugin / "qcli_test_keyring-1.0.dist-info").mkdir(parents=True)
+    (plugin / "qcli_test_keyring-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: qcli-test-keyring\nVersion: 1.0\n")
+    (plugin / "qcli_test_keyring-1.0.dist-info" / "entry_points.txt").write_text(
+        "[keyring.backends]\nqcli-test = test_keyring_plugin\n"
+        "qcli-test-sentinel = test_keyring_sentinel\n")
+    (plugin / "test_keyring_plugin.py").write_text(PLUGIN)
+    (plugin / "test_keyring_sentinel.py").write_text(SENTINEL)
+    return tmp_path
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = base_env()  # without QCLI_* and PYTHON_KEYRING_BACKEND
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)  # a desktop's Secret Service is not viable here
+    env.update({
+        "PYTHONPATH": os.pathsep.join([str(home / "plugin"), env["PYTHONPATH"]]),
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "xdg-config"),  # keyring's keyringrc.cfg would be here
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "QCLI_TEST_KEYRING_FILE": str(home / "keyring.json"),
+        "QCLI_TEST_DETECTIONS": str(home / "detections"),
+    })
+    env.update(extra)
+    return env
+
+
+def _probe(home: Path, op: str = "get", **extra: str) -> dict[str, object]:
+    proc = subprocess.run([sys.executable, "-c", PROBE, str(home / "config"), op],
+                          env=_env(home, **extra), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def _detections(home: Path) -> int:
+    path = home / "detections"
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def _memory(home: Path) -> Path:
+    return home / "cache" / "qcli" / "keyring-backend.txt"
+
+
+def _remember(home: Path, name: str) -> None:
+    _memory(home).parent.mkdir(parents=True, exist_ok=True)
+    _memory(home).write_text(f"{BACKEND_FORM}\n{name}\n")
+
+
+def test_the_backend_detection_chose_is_remembered_and_asked_directly(home: Path) -> None:
+    assert _probe(home, "set") == {"value": "keyring", "backend": "Detected", "detected": True}
+    assert _memory(home).read_text() == f"{BACKEND_FORM}\ntest_keyring_plugin.Detected\n"
+    assert oct(_memory(home).stat().st_mode & 0o777) == "0o600"
+    # later runs: the same backend and secret, without detection
+    for _ in range(2):
+        assert _probe(home) == {"value": "s3cret", "backend": "Detected", "detected": False}
+
+
+def test_a_remembered_backend_that_is_gone_sends_back_to_detection(home: Path) -> None:
+    _probe(home, "set")
+    _remember(home, "no_such_module.Keyring")
+    assert _probe(home) == {"value": "s3cret", "backend": "Detected", "detected": True}
+    assert _memory(home).read_text().splitlines()[1] == "test_keyring_plugin.Detected"
+    assert _probe(home)["detected"] is False
+
+
+def test_a_remembered_backend_without_the_secret_sends_back_to_detection(home: Path) -> None:
+    _probe(home, "set")
+    _remember(home, "test_keyring_plugin.Empty")
+    assert _probe(home) == {"value": "s3cret", "backend": "Detected", "detected": True}
+    assert _memory(home).read_text().splitlines()[1] == "test_keyring_plugin.Detected"
+
+
+@pytest.mark.parametrize("junk", ["keyring.backends.fail.Keyring", "", "\x00"])
+def test_a_memory_of_no_use_is_not_taken(home: Path, junk: str) -> None:
+    _probe(home, "set")
+    _remember(home, junk)
+    assert _probe(home) == {"value": "s3cret", "backend": "Detected", "detected": True}
+
+
+def test_the_users_own_choice_is_left_to_keyring(home: Path) -> None:
+    """PYTHON_KEYRING_BACKEND or keyringrc.cfg: keyring reads them before detecting; the memory
+    is neither read nor written."""
+    _probe(home, "set")
+    _remember(home, "test_keyring_plugin.Empty")
+    chosen = _probe(home, PYTHON_KEYRING_BACKEND="keyring_backend.FileKeyring")
+    assert chosen == {"value": "s3cret", "backend": "FileKeyring", "detected": False}
+    config = home / "xdg-config" / "python_keyring" / "keyringrc.cfg"
+    config.parent.mkdir(parents=True)
+    config.write_text("[backend]\ndefault-keyring=keyring_backend.FileKeyring\n")
+    assert _probe(home) == {"value": "s3cret", "backend": "FileKeyring", "detected": False}
+    assert _memory(home).read_text().splitlines()[1] == "test_keyring_plugin.Empty"
+
+
+def test_no_keyring_at_all_forgets_the_memory(home: Path) -> None:
+    """Detection finds no viable backend (the plugin gone): the secret goes to the 0600 file,
+    and a memory naming the gone backend is removed, not tried again at every run."""
+    _remember(home, "test_keyring_plugin.Detected")
+    env = {"PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent)])}
+    assert _probe(home, "set", **env)["value"] == "file"
+    assert not _memory(home).exists()
+
+
+def test_a_command_from_a_saved_context_skips_detection(home: Path, emu: Emulator) -> None:
+    """The CLI end to end: `context create` stores the key through detection; `extension ls`
+    then reads it from the remembered backend, and detects nothing."""
+    env = _env(home, QCLI_CONFIG_DIR=str(home / "config"))
+    create = subprocess.run(
+        [sys.executable, "-m", "qcli", "context", "create", "t", "--server", emu.url,
+         "--api-key-stdin"], input=emu.api_key, env=env, capture_output=True, text=True,
+        timeout=60)
+    assert create.returncode == 0, create.stderr
+    assert json.loads((home / "keyring.json").read_text()) == {"qcli/t:api-key": emu.api_key}
+    assert _detections(home) == 1
+    for _ in range(2):
+        ls = subprocess.run([sys.executable, "-m", "qcli", "extension", "ls", "-o", "json"],
+                            env=env, capture_output=True, text=True, timeout=60)
+        assert ls.returncode == 0, ls.stderr  # the emulator took the key
+        assert isinstance(json.loads(ls.stdout), list)
+    assert _detections(home) == 1
