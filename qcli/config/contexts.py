@@ -189,18 +189,22 @@ class ContextStore:
         return self._parse(raw)
 
     def _parse(self, raw: str) -> ContextFile:
-        import yaml
+        from qcli.config import plainyaml
 
-        try:
-            doc = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or "invalid YAML"
-            raise ConfigError(
-                f"{self.path}{where}: {problem}",
-                hint="fix or remove the file, then run 'qcli context create'",
-            ) from None
+        doc = plainyaml.load(raw)  # the file as qcli writes it, without importing PyYAML
+        if doc is None:
+            import yaml
+
+            try:
+                doc = yaml.safe_load(raw)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f" line {mark.line + 1}" if mark is not None else ""
+                problem = getattr(exc, "problem", None) or "invalid YAML"
+                raise ConfigError(
+                    f"{self.path}{where}: {problem}",
+                    hint="fix or remove the file, then run 'qcli context create'",
+                ) from None
         if doc is None:
             return ContextFile()
         if not isinstance(doc, dict):

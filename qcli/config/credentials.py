@@ -107,31 +107,32 @@ class CredentialStore:
 
     # -- file fallback -------------------------------------------------------------------------
     def _file_load(self) -> dict[str, dict[str, str]]:
-        import yaml
+        from qcli.config import plainyaml
 
         try:
             raw = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
-        try:
-            doc = yaml.safe_load(raw) or {}
-        except yaml.YAMLError:
-            raise ConfigError(f"{self.path}: invalid YAML") from None
-        if not isinstance(doc, dict):
-            raise ConfigError(f"{self.path}: expected a mapping")
+        doc: Any = plainyaml.load(raw)  # the file as qcli writes it, without importing PyYAML
+        if doc is None:
+            import yaml
+
+            try:
+                doc = yaml.safe_load(raw) or {}
+            except yaml.YAMLError:
+                raise ConfigError(f"{self.path}: invalid YAML") from None
+        if not isinstance(doc, dict) or not all(isinstance(v, dict) or v is None
+                                                for v in doc.values()):
+            raise ConfigError(f"{self.path}: expected a mapping of context names to mappings")
         return {str(k): dict(v or {}) for k, v in doc.items()}
 
     def _file_update(self, change: Any) -> None:
-        import yaml
-
         ensure_private_dir(self.directory)
         with locked(self.path):
             data = self._file_load()
             if not change(data) and not self.path.exists():
                 return
-            body = "# qcli secrets (no OS keyring available). Keep this file private.\n"
-            body += yaml.safe_dump(data, sort_keys=True)
-            write_private(self.path, body.encode())
+            write_private(self.path, file_text(data))
 
     def _file_set(self, context: str, kind: str, secret: str) -> None:
         def change(data: dict[str, dict[str, str]]) -> bool:
@@ -141,7 +142,8 @@ class CredentialStore:
         self._file_update(change)
 
     def _file_get(self, context: str, kind: str) -> str | None:
-        return self._file_load().get(context, {}).get(kind)
+        value = self._file_load().get(context, {}).get(kind)
+        return None if value is None else str(value)  # a hand-written number is text too
 
     def _file_delete(self, context: str, kind: str) -> None:
         if not self.path.exists():
@@ -157,6 +159,14 @@ class CredentialStore:
             return True
 
         self._file_update(change)
+
+
+def file_text(data: dict[str, dict[str, str]]) -> bytes:
+    """credentials.yml's text for `data` (context name -> kind -> secret)."""
+    import yaml
+
+    body = "# qcli secrets (no OS keyring available). Keep this file private.\n"
+    return (body + yaml.safe_dump(data, sort_keys=True)).encode()
 
 
 def _call(keyring: Any, fn: str, args: tuple[str, ...]) -> tuple[str | None, Any]:

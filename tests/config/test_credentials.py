@@ -179,3 +179,16 @@ def test_a_command_from_a_saved_context_skips_detection(home: Path, emu: Emulato
         assert ls.returncode == 0, ls.stderr  # the emulator took the key
         assert isinstance(json.loads(ls.stdout), list)
     assert _detections(home) == 1
+
+
+def test_a_credentials_file_of_another_shape_is_a_config_error(tmp_path: Path) -> None:
+    from qcli.config.credentials import CredentialStore
+    from qcli.errors import ConfigError
+    from qcli.iostreams import IOStreams
+
+    store = CredentialStore(tmp_path, IOStreams(env={"QCLI_CREDENTIAL_STORE": "file"}))
+    store.path.write_text("ctx:\n  api-key: 12345\n")  # a number, as a hand edit may leave it
+    assert store.get("ctx", "api-key") == "12345"
+    store.path.write_text("# a hand edit\nctx: abc\n")
+    with pytest.raises(ConfigError, match="expected a mapping of context names to mappings"):
+        store.get("ctx", "api-key")
