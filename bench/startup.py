@@ -38,7 +38,7 @@ import tempfile
 import time
 import venv
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from common import KEY, QCLI, first_line, reaped, start_emulator
@@ -166,9 +166,9 @@ def main() -> int:
         https_proc, https_url = start_emulator(str(tls / "tenant"), "--tls-cert",
                                                str(tls / "server.pem"))
         link_proc, link_url = start_link(https_url)  # the same tenant 40 ms away (bench/link.py)
-        desktop = desktop_keyring(Path(tmp) / "desktop", env)
-        keyring_env = desktop.__enter__()
+        desktop = ExitStack()  # gnome-keyring on a session bus, where installed
         try:
+            keyring_env = desktop.enter_context(desktop_keyring(Path(tmp) / "desktop", env))
             run_env = dict(env, QCLI_SERVER=url, QCLI_API_KEY=KEY, QCLI_CONFIG_DIR=tmp)
             https_env = dict(run_env, QCLI_SERVER=https_url, SSL_CERT_FILE=bundle)
             # one extension so the list is not empty
@@ -274,7 +274,7 @@ def main() -> int:
             for server in (proc, https_proc, link_proc):
                 server.terminate()
                 server.wait(10)
-            desktop.__exit__(None, None, None)
+            desktop.close()
     for which, where in (("installed", "qcli installed as pip installs it"),
                          ("dev", "the development venv, editable install")):
         print(f"baseline, {where}: python -c pass = {statistics.median(base[which]) * 1000:.1f} "

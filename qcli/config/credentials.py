@@ -4,19 +4,12 @@ Where no keyring backend exists (headless Linux, CI containers: keyring raises N
 secrets fall back to `credentials.yml` beside contexts.yml, mode 0600, with one warning.
 `QCLI_CREDENTIAL_STORE=file` chooses the file on purpose (and silences the warning).
 
-keyring finds its backend anew in every process: it reads every installed package's entry
-points and asks each backend whether it is viable (Secret Service and KWallet over D-Bus), ~50 ms
-before the secret is even asked for, on every command run from a saved context. qcli remembers
-the backend that detection chose (`keyring-backend.txt` in the cache folder) and, in later runs,
-asks that one directly while it is viable. A remembered backend that is gone, not viable, fails,
-or has no such secret sends qcli back to keyring's own detection, which it remembers again.
-The user's own choice (PYTHON_KEYRING_BACKEND, keyringrc.cfg) is left to keyring, which reads it
-before detecting; the memory is then neither read nor written.
+keyring's backend is the one remembered from an earlier run where it can be
+(qcli/config/keyring_choice.py): keyring's own detection costs ~35-50 ms a process.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +21,6 @@ from qcli.iostreams import IOStreams
 SERVICE = "qcli"
 KEYRING = "keyring"
 FILE = "file"
-
-BACKEND_FORM = "qcli-keyring-backend 1"  # the first line of the remembered backend's file
-# keyring's answers not worth remembering: no keyring at all, and several chained (the chainer
-# finds the backends it chains by detection anyway)
-NOT_REMEMBERED = frozenset({"keyring.backends.fail.Keyring",
-                            "keyring.backends.chainer.ChainerBackend"})
-# how this process's backend is chosen (_prepare_backend): None = not yet
-_choice: list[str | None] = [None]
 
 
 class CredentialStore:
@@ -91,16 +76,19 @@ class CredentialStore:
             import keyring.errors
         except ImportError as exc:  # pragma: no cover - keyring is a dependency
             return str(exc)
-        choice = _prepare_backend(keyring)
+        from qcli.config import keyring_choice
+
+        choice = keyring_choice.prepare(keyring)
         error, value = _call(keyring, fn, args)
         if choice == "remembered" and (error is not None
                                        or (fn == "get_password" and value is None)):
+            remembered = type(keyring.get_keyring())
             keyring.core.init_backend()  # keyring's own detection, as without the memory
-            _choice[0] = choice = "detected"
-            error, value = _call(keyring, fn, args)
+            choice = keyring_choice.detected()
+            if type(keyring.get_keyring()) is not remembered:  # another backend: ask it (the
+                error, value = _call(keyring, fn, args)  # same one would only ask again)
         if choice == "detected":
-            _remember_backend(keyring)
-            _choice[0] = "kept"  # detection's backend, remembered: nothing more to do
+            keyring_choice.remember(keyring)
         if error is None and result is not None:
             result.append(value)
         return error
@@ -177,52 +165,6 @@ def _call(keyring: Any, fn: str, args: tuple[str, ...]) -> tuple[str | None, Any
         return None, None
     except (keyring.errors.KeyringError, RuntimeError) as exc:
         return type(exc).__name__, None
-
-
-def _prepare_backend(keyring: Any) -> str:
-    """Once per process: give keyring the backend remembered from an earlier run, if it loads
-    and says it is viable. Returns how the backend is chosen: "user" (PYTHON_KEYRING_BACKEND or
-    keyringrc.cfg, read by keyring itself), "remembered", "detected" (by keyring, at the first
-    call) or, after that call, "kept"."""
-    if _choice[0] is not None:
-        return _choice[0]
-    from keyring.util import platform_
-
-    from qcli.config.completion_cache import read
-    from qcli.config.paths import keyring_backend_file
-
-    choice = "detected"
-    if "PYTHON_KEYRING_BACKEND" in os.environ or (
-            platform_.config_root() / "keyringrc.cfg").exists():
-        choice = "user"
-    elif (name := (read(keyring_backend_file(), BACKEND_FORM) or [""])[0]) and (
-            name not in NOT_REMEMBERED):
-        try:  # load_keyring checks that the backend is viable (its priority)
-            keyring.core.set_keyring(keyring.core.load_keyring(name))
-            choice = "remembered"
-        except Exception:  # gone (uninstalled, renamed) or not viable now: keyring detects
-            pass
-    _choice[0] = choice
-    return choice
-
-
-def _remember_backend(keyring: Any) -> None:
-    """Remember the backend keyring's detection chose (or forget a remembered one when it
-    chose none worth remembering). A cache: a file that cannot be written is no error."""
-    from qcli.config.completion_cache import read, write
-    from qcli.config.paths import keyring_backend_file
-
-    backend = type(keyring.get_keyring())
-    name = f"{backend.__module__}.{backend.__qualname__}"
-    path = keyring_backend_file()
-    try:
-        if name in NOT_REMEMBERED:
-            if os.path.exists(path):
-                os.unlink(path)
-        elif read(path, BACKEND_FORM) != [name]:
-            write(path, [name], BACKEND_FORM)
-    except OSError:
-        pass
 
 
 def _user(context: str, kind: str) -> str:

@@ -1,9 +1,11 @@
-"""The keyring backend qcli remembers (qcli/config/credentials.py), with keyring's own detection.
+"""The keyring backend qcli remembers (qcli/config/keyring_choice.py, used by credentials.py),
+with keyring's own detection.
 
 These tests leave PYTHON_KEYRING_BACKEND unset, so keyring detects its backend as on a user's
 machine: it reads the `keyring.backends` entry points of every installed package and takes the
-viable backend of highest priority. A package of the tests' own (a dist-info folder on
-PYTHONPATH, made in a temp folder) registers `Detected` (priority 20) there, and a second entry
+viable backend of highest priority. A package of the tests' own (a dist-info folder in a folder
+named site-packages on PYTHONPATH, made in a temp folder) registers `Detected` (priority 20)
+there, and a second entry
 point, a module that only detection imports (it loads every entry point of the group): it adds a
 line to the file QCLI_TEST_DETECTIONS names, so a test counts the detections a process made.
 """
@@ -19,29 +21,67 @@ from pathlib import Path
 import pytest
 from conftest import TESTS, Emulator, base_env
 
-from qcli.config.credentials import BACKEND_FORM
+from qcli.config.keyring_choice import FORM
 
 SENTINEL = "import os\nwith open(os.environ['QCLI_TEST_DETECTIONS'], 'a') as fh:\n    fh.write('x\\n')\n"
 PLUGIN = '''
+import os
+
 from keyring.backend import KeyringBackend
+from keyring.compat import properties
+from keyring.errors import KeyringLocked
 from keyring_backend import FileKeyring
+
+
+def _count(what):
+    with open(os.environ["QCLI_TEST_CALLS"], "a") as fh:
+        fh.write(what + "\\n")
 
 
 class Detected(FileKeyring):  # what keyring's detection picks
     priority = 20
 
+    def get_password(self, service, username):
+        _count("Detected")
+        if os.environ.get("QCLI_TEST_LOCKED"):  # a locked keyring whose prompt was dismissed
+            raise KeyringLocked("dismissed")
+        return super().get_password(service, username)
 
-class Empty(KeyringBackend):  # viable, holds nothing
+
+class Other(KeyringBackend):  # viable, holds another secret
     priority = 1
 
     def get_password(self, service, username):
-        return None
+        _count("Other")
+        return "other-secret"
 
     def set_password(self, service, username, password):
         raise RuntimeError("read-only")
 
     def delete_password(self, service, username):
         raise RuntimeError("read-only")
+
+
+class Empty(Other):  # viable, holds nothing
+    def get_password(self, service, username):
+        _count("Empty")
+        return None
+
+
+class Failing(Other):  # viable, fails
+    def get_password(self, service, username):
+        _count("Failing")
+        raise KeyringLocked("locked")
+
+
+class NotViable(Other):
+    @properties.classproperty
+    def priority(cls):  # as keyring's own backends say they are not viable
+        raise RuntimeError("no service")
+
+
+class Null(Other):  # keyring.backends.null's priority
+    priority = -1
 '''
 PROBE = '''
 import json, sys
@@ -60,7 +100,7 @@ print(json.dumps({"value": value, "backend": type(keyring.get_keyring()).__name_
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    plugin = tmp_path / "plugin"
+    plugin = tmp_path / "site-packages"
     (plugin / "qcli_test_keyring-1.0.dist-info").mkdir(parents=True)
     (plugin / "qcli_test_keyring-1.0.dist-info" / "METADATA").write_text(
         "Metadata-Version: 2.1\nName: qcli-test-keyring\nVersion: 1.0\n")
@@ -76,12 +116,13 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
     env = base_env()  # without QCLI_* and PYTHON_KEYRING_BACKEND
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)  # a desktop's Secret Service is not viable here
     env.update({
-        "PYTHONPATH": os.pathsep.join([str(home / "plugin"), env["PYTHONPATH"]]),
+        "PYTHONPATH": os.pathsep.join([str(home / "site-packages"), env["PYTHONPATH"]]),
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / "xdg-config"),  # keyring's keyringrc.cfg would be here
         "XDG_CACHE_HOME": str(home / "cache"),
         "QCLI_TEST_KEYRING_FILE": str(home / "keyring.json"),
         "QCLI_TEST_DETECTIONS": str(home / "detections"),
+        "QCLI_TEST_CALLS": str(home / "calls"),
     })
     env.update(extra)
     return env
@@ -99,64 +140,110 @@ def _detections(home: Path) -> int:
     return len(path.read_text().splitlines()) if path.exists() else 0
 
 
+def _calls(home: Path) -> list[str]:
+    path = home / "calls"
+    calls = path.read_text().splitlines() if path.exists() else []
+    path.unlink(missing_ok=True)
+    return calls
+
+
 def _memory(home: Path) -> Path:
     return home / "cache" / "qcli" / "keyring-backend.txt"
 
 
 def _remember(home: Path, name: str) -> None:
-    _memory(home).parent.mkdir(parents=True, exist_ok=True)
-    _memory(home).write_text(f"{BACKEND_FORM}\n{name}\n")
+    """A memory naming `name`, current (the state of the installed packages as qcli saw it)."""
+    stamp = _memory(home).read_text().splitlines()[2]
+    _memory(home).write_text(f"{FORM}\n{name}\n{stamp}\n")
 
 
 def test_the_backend_detection_chose_is_remembered_and_asked_directly(home: Path) -> None:
     assert _probe(home, "set") == {"value": "keyring", "backend": "Detected", "detected": True}
-    assert _memory(home).read_text() == f"{BACKEND_FORM}\ntest_keyring_plugin.Detected\n"
+    name, _stamp = _memory(home).read_text().splitlines()[1:]
+    assert name == "test_keyring_plugin.Detected"
     assert oct(_memory(home).stat().st_mode & 0o777) == "0o600"
     # later runs: the same backend and secret, without detection
     for _ in range(2):
         assert _probe(home) == {"value": "s3cret", "backend": "Detected", "detected": False}
 
 
-def test_a_remembered_backend_that_is_gone_sends_back_to_detection(home: Path) -> None:
+@pytest.mark.parametrize("name", [
+    "no_such_module.Keyring",  # uninstalled
+    "test_keyring_plugin.Empty",  # holds no such secret
+    "test_keyring_plugin.Failing",  # fails (a locked keyring)
+    "test_keyring_plugin.NotViable",  # its priority raises, as keyring's backends do
+    "test_keyring_plugin.Null",  # priority -1: detection would never choose it
+    "keyring.backends.fail.Keyring",  # priority 0: no keyring
+    "test_keyring_plugin", "os.path", "", "a..b", "\x00",  # not a backend class
+])
+def test_a_remembered_backend_of_no_use_sends_back_to_detection(home: Path, name: str) -> None:
     _probe(home, "set")
-    _remember(home, "no_such_module.Keyring")
+    _remember(home, name)
+    _calls(home)
     assert _probe(home) == {"value": "s3cret", "backend": "Detected", "detected": True}
+    asked = _calls(home)
+    assert asked[-1] == "Detected" and set(asked[:-1]) <= {name.rpartition(".")[2]}
     assert _memory(home).read_text().splitlines()[1] == "test_keyring_plugin.Detected"
     assert _probe(home)["detected"] is False
 
 
-def test_a_remembered_backend_without_the_secret_sends_back_to_detection(home: Path) -> None:
+def test_a_secret_stored_where_the_remembered_backend_fails_goes_where_detection_says(
+        home: Path) -> None:
     _probe(home, "set")
-    _remember(home, "test_keyring_plugin.Empty")
-    assert _probe(home) == {"value": "s3cret", "backend": "Detected", "detected": True}
+    _remember(home, "test_keyring_plugin.Other")  # viable, refuses to store
+    assert _probe(home, "set") == {"value": "keyring", "backend": "Detected", "detected": True}
     assert _memory(home).read_text().splitlines()[1] == "test_keyring_plugin.Detected"
 
 
-@pytest.mark.parametrize("junk", ["keyring.backends.fail.Keyring", "", "\x00"])
-def test_a_memory_of_no_use_is_not_taken(home: Path, junk: str) -> None:
+def test_a_remembered_backend_that_fails_is_not_asked_twice(home: Path) -> None:
+    """A locked keyring whose unlock prompt the user dismissed: detection finds the same
+    backend, which is not asked again (a second prompt); the secret is not found."""
     _probe(home, "set")
-    _remember(home, junk)
+    _calls(home)
+    assert _probe(home, QCLI_TEST_LOCKED="1") == {
+        "value": None, "backend": "Detected", "detected": True}
+    assert _calls(home) == ["Detected"]
+
+
+def test_a_memory_from_before_a_package_was_installed_is_not_used(home: Path) -> None:
+    """Installing or removing a package (a new backend may come with it) changes its
+    site-packages folder: the memory is then out of date, and keyring detects again."""
+    _probe(home, "set")
+    assert _probe(home)["detected"] is False
+    (home / "site-packages" / "new_backend-1.0.dist-info").mkdir()
+    assert _probe(home)["detected"] is True
+    assert _probe(home)["detected"] is False  # remembered again, with the new state
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="file modes are POSIX")
+def test_a_memory_others_could_write_is_not_used(home: Path) -> None:
+    _probe(home, "set")
+    _remember(home, "test_keyring_plugin.Other")
+    _memory(home).chmod(0o666)
     assert _probe(home) == {"value": "s3cret", "backend": "Detected", "detected": True}
 
 
 def test_the_users_own_choice_is_left_to_keyring(home: Path) -> None:
     """PYTHON_KEYRING_BACKEND or keyringrc.cfg: keyring reads them before detecting; the memory
-    is neither read nor written."""
+    (here a backend holding another secret) is neither read nor written."""
     _probe(home, "set")
-    _remember(home, "test_keyring_plugin.Empty")
+    _remember(home, "test_keyring_plugin.Other")
+    assert _probe(home)["value"] == "other-secret"  # the memory is taken when nothing says no
     chosen = _probe(home, PYTHON_KEYRING_BACKEND="keyring_backend.FileKeyring")
     assert chosen == {"value": "s3cret", "backend": "FileKeyring", "detected": False}
     config = home / "xdg-config" / "python_keyring" / "keyringrc.cfg"
     config.parent.mkdir(parents=True)
     config.write_text("[backend]\ndefault-keyring=keyring_backend.FileKeyring\n")
     assert _probe(home) == {"value": "s3cret", "backend": "FileKeyring", "detected": False}
-    assert _memory(home).read_text().splitlines()[1] == "test_keyring_plugin.Empty"
+    assert _memory(home).read_text().splitlines()[1] == "test_keyring_plugin.Other"
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="elsewhere the OS keyring is viable (and "
+                    "this would write to it)")
 def test_no_keyring_at_all_forgets_the_memory(home: Path) -> None:
     """Detection finds no viable backend (the plugin gone): the secret goes to the 0600 file,
     and a memory naming the gone backend is removed, not tried again at every run."""
-    _remember(home, "test_keyring_plugin.Detected")
+    _probe(home, "set")
     env = {"PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent)])}
     assert _probe(home, "set", **env)["value"] == "file"
     assert not _memory(home).exists()
