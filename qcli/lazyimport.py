@@ -7,8 +7,10 @@ header parser), anyio and certifi (httpcore's async and default-TLS paths), idna
 names), and so on. `defer()` puts a placeholder for each in `sys.modules`, before typer and httpx
 load; the module's code runs at the first access to one of its attributes. A module whose
 attribute is read while typer or httpx loads (or that is named in a `from ... import`) simply
-loads then: no gain, no harm. tests/test_lazyimport.py fails when a module in the list is no
-longer deferred through `qcli extension ls`, so that the list cannot rot.
+loads then: no gain, no harm. tests/cli/test_lazy_imports.py fails when a module in the list is no
+longer deferred through `qcli extension ls` (and tests/config/test_credentials.py when one of
+keyring's is no longer deferred through a key read from a remembered backend), so that the list
+cannot rot.
 
 Why not `importlib.util.LazyLoader` as it is: its placeholder loads on any attribute access,
 `__spec__` included, and the import system reads `__spec__` every time an `import` statement
@@ -45,6 +47,11 @@ DEFERRED = (
     "email.errors",  # email.message, http.client: defect and parse-error classes
     "numbers",  # typer (is_number_type, when a command with a number option is built)
     "stringprep",  # the idna codec, for non-ASCII host names only
+    # imported by keyring (a key in the OS keyring) and used only when it detects its backend,
+    # which a remembered backend spares (qcli.config.keyring_choice): ~7 ms
+    "importlib_metadata",  # keyring.compat.py312: entry points, for detection
+    "configparser",  # keyring.core: keyringrc.cfg, read only where one exists
+    "more_itertools",  # jaraco.functools, in functions keyring does not call
 )
 
 _locks: dict[str, Any] = {}  # one per deferred module: its loader holds it, other threads wait

@@ -86,6 +86,8 @@ class Null(Other):  # keyring.backends.null's priority
 PROBE = '''
 import json, sys
 from pathlib import Path
+from qcli.lazyimport import defer, still_deferred
+defer()  # as qcli.main does
 import keyring
 from qcli.config.credentials import CredentialStore
 from qcli.iostreams import IOStreams
@@ -95,6 +97,7 @@ value = store.set("ctx", "api-key", "s3cret") if sys.argv[2] == "set" else store
     "ctx", "api-key")
 print(json.dumps({"value": value, "backend": type(keyring.get_keyring()).__name__,
                   "detected": "test_keyring_sentinel" in sys.modules}))
+print(json.dumps(still_deferred(("importlib_metadata", "configparser", "more_itertools"))))
 '''
 
 
@@ -129,10 +132,16 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def _probe(home: Path, op: str = "get", **extra: str) -> dict[str, object]:
+    return _probe_run(home, op, **extra)[0]
+
+
+def _probe_run(home: Path, op: str = "get", **extra: str) -> tuple[dict[str, object], list[str]]:
+    """What the store answered, and which of keyring's deferred modules stayed unloaded."""
     proc = subprocess.run([sys.executable, "-c", PROBE, str(home / "config"), op],
                           env=_env(home, **extra), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+    answer, deferred = proc.stdout.splitlines()
+    return json.loads(answer), json.loads(deferred)
 
 
 def _detections(home: Path) -> int:
@@ -165,6 +174,9 @@ def test_the_backend_detection_chose_is_remembered_and_asked_directly(home: Path
     # later runs: the same backend and secret, without detection
     for _ in range(2):
         assert _probe(home) == {"value": "s3cret", "backend": "Detected", "detected": False}
+    # the modules keyring imports for detection only were never loaded (qcli.lazyimport): a
+    # module keyring starts to use comes off that list
+    assert _probe_run(home)[1] == ["importlib_metadata", "configparser", "more_itertools"]
 
 
 @pytest.mark.parametrize("name", [
