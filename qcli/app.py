@@ -66,7 +66,7 @@ class Application:
         """Called once the command line is parsed: options that change the streams."""
         if self.options.no_color:
             self.io.color_disabled = True
-        if self.options.no_progress:
+        if self.options.no_progress or self.options.quiet:  # -q: the IDs, nothing else
             self.io.progress_disabled = True
 
     # -- configuration ---------------------------------------------------------------------------

@@ -310,6 +310,37 @@ class Qcli:
                               cwd=self.home)  # files a command writes by default land here
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
+    def on_a_terminal(self, *args: str, env: dict[str, str] | None = None
+                      ) -> tuple[int, str, bytes]:
+        """Run qcli with stderr on a pty (stdout a pipe): exit code, what the terminal got,
+        stdout."""
+        import pty
+        import select
+
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "qcli", *args],
+                                env=dict(self.env, **(env or {}), TERM="xterm", COLUMNS="160"),
+                                stdout=subprocess.PIPE, stderr=follower,
+                                stdin=subprocess.DEVNULL, cwd=self.home)
+        os.close(follower)
+        seen = b""
+        while True:
+            ready, _, _ = select.select([leader], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            elif proc.poll() is not None:
+                break
+        out = proc.stdout.read() if proc.stdout else b""
+        proc.wait(10)
+        os.close(leader)
+        return proc.returncode, seen.decode("utf-8", "replace"), out
+
     def after_extension_ls(self, emulator: Emulator, report: str) -> str:
         """Run `extension ls -o json` against `emulator` in a fresh Python through qcli.main,
         then evaluate `report` there (sys is imported): its text, printed to stderr."""

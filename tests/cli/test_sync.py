@@ -358,48 +358,19 @@ def test_ctrl_c_stops_at_once_and_the_rerun_finishes(qcli: Qcli, emu: Emulator,
     _matches(qcli, emu, prefix, files)
 
 
-def _on_a_terminal(qcli: Qcli, emu: Emulator, args: list[str]) -> tuple[int, str, bytes]:
-    """Run qcli with stderr on a pty: exit code, what the terminal got, stdout."""
-    import pty
-    import select
-
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "qcli", *args],
-                            env=dict(qcli.env, **_env(emu), TERM="xterm", COLUMNS="160"),
-                            stdout=subprocess.PIPE, stderr=follower, stdin=subprocess.DEVNULL)
-    os.close(follower)
-    seen = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        elif proc.poll() is not None:
-            break
-    out = proc.stdout.read() if proc.stdout else b""
-    proc.wait(10)
-    os.close(leader)
-    return proc.returncode, seen.decode("utf-8", "replace"), out
-
-
 def test_one_progress_line_on_a_terminal_none_without_or_with_q(qcli: Qcli, emu: Emulator,
                                                                 tmp_path: Path) -> None:
     tree = _tree(tmp_path / "src", {f"f{i:02}.csv": os.urandom(2000) for i in range(29)})
     (tree / "big.bin").write_bytes(os.urandom(BIG))  # its upload draws no bar of its own
     # the display updates as files finish: hold a few creates so it is drawn more than once
     emu.add_faults({"delay": 0.3, "method": "POST", "path": FILES, "nth": [5, 15, 25]})
-    code, text, out = _on_a_terminal(qcli, emu, ["data-file", "sync", str(tree), "--prefix",
-                                                 _prefix(), "-o", "json", "--parallel", "2"])
+    code, text, out = qcli.on_a_terminal("data-file", "sync", str(tree), "--prefix", _prefix(),
+                                         "-o", "json", "--parallel", "2", env=_env(emu))
     assert code == 0, text[-1000:]
     assert "/30 files" in text and "Traceback" not in text, text[-500:]
     assert json.loads(out) and b"files" not in out  # stdout: data only
-    code, text, out = _on_a_terminal(qcli, emu, ["data-file", "sync", str(tree), "--prefix",
-                                                 _prefix(), "-o", "json", "-q"])
+    code, text, out = qcli.on_a_terminal("data-file", "sync", str(tree), "--prefix", _prefix(),
+                                         "-o", "json", "-q", env=_env(emu))
     assert code == 0 and "files" not in text and text.strip() == ""
     plain = _sync(qcli, emu, str(tree), "--prefix", _prefix())  # stderr is a pipe here
     assert plain.code == 0 and plain.err == ""
@@ -434,8 +405,8 @@ def test_the_display_counts_a_large_files_bytes_as_they_go(qcli: Qcli, emu: Emul
     # hold the answer to the second PATCH: the first 8 MiB are sent, the file is not done
     emu.add_faults({"delay": 1.0, "at": "response", "method": "PATCH",
                     "path": "/api/v1/temp-contents/files/*", "nth": [2]})
-    code, text, _ = _on_a_terminal(qcli, emu, ["data-file", "sync", str(tree), "--prefix",
-                                               _prefix(), "-o", "json"])
+    code, text, _ = qcli.on_a_terminal("data-file", "sync", str(tree), "--prefix", _prefix(),
+                                       "-o", "json", env=_env(emu))
     assert code == 0, text[-1000:]
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
     part = [float(m) for m in re.findall(r"0/1 files\s+([0-9.]+)/", plain)]

@@ -462,3 +462,27 @@ def test_shown_details_are_the_servers_json_byte_for_byte(
                        env=_env(emu))
             assert shown.code == raw.code == 0, shown.err + raw.err
             assert shown.out == raw.out and shown.out.strip(), fmt
+
+
+def test_q_draws_no_progress_on_a_terminal(qcli: Qcli, emu: Emulator, tmp_path: Path) -> None:
+    """A transfer draws a bar on a terminal's stderr; with -q the terminal gets nothing at all
+    (upload, download, data-file create), and stdout has the ID alone."""
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(3 * 1024 * 1024))
+    # hold one PATCH so that the bar is drawn while the upload is under way
+    emu.add_faults({"delay": 0.5, "method": "PATCH", "path": "/api/v1/temp-contents/files/*",
+                    "nth": [1]})
+    code, text, out = qcli.on_a_terminal("temp-content", "create", str(big), "-o", "json",
+                                         env=_env(emu))
+    assert code == 0 and "MB" in text, text[-500:]
+    temp_id = json.loads(out)["ID"]
+    emu.add_faults({"delay": 0.5, "method": "PATCH", "path": "/api/v1/temp-contents/files/*",
+                    "nth": [1]})
+    for args in (["temp-content", "create", str(big), "-q"],
+                 ["temp-content", "download", temp_id, "--output-file", str(tmp_path / "back"),
+                  "-q"],
+                 ["data-file", "create", str(big), "--name", f"q-{os.getpid()}.bin", "-q"]):
+        code, text, out = qcli.on_a_terminal(*args, env=_env(emu))
+        assert code == 0 and text.strip() == "", (args, text[-500:])
+        assert args[1] == "download" or len(out.split()) == 1, out
+    assert (tmp_path / "back").read_bytes() == big.read_bytes()

@@ -55,7 +55,8 @@ def _global_options(
                               "default: table on a terminal, else json]"),
     json: bool = _opt("--json", flag=True, help="Same as -o json"),
     quiet: bool = _opt("-q", "--quiet", flag=True,
-                       help="Print only the IDs of the result, one per line"),
+                       help="Print only the IDs of the result, one per line; no progress "
+                       "bars or notes"),
     query: str | None = _opt("--query", metavar="EXPR",
                              help="JMESPath expression applied to the JSON result"),
     verbose: bool = _opt("-v", "--verbose", flag=True, help="Log each HTTP request on stderr "
