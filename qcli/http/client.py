@@ -253,7 +253,8 @@ class HttpClient:
                 pause = attempts.delay()
                 sent = not isinstance(exc, _NOT_SENT)
                 if (pause is not None and self.classifier.error(method, sent=sent)
-                        and not _is_tls_failure(exc) and time.monotonic() + pause < deadline - 0.05):
+                        and not _cannot_succeed(exc)
+                        and time.monotonic() + pause < deadline - 0.05):
                     self._announce_retry(attempts.failures, _short_reason(exc), pause, method,
                                          attempt.url)
                     attempts.wait(pause)
@@ -484,6 +485,18 @@ class HttpClient:
                 hint="pass --ca-cert PATH (or set QCLI_CA_CERT) with the CA that signed it, "
                 "or --insecure to skip verification",
             )
+        if _speaks_no_tls(exc):
+            plain = "http://" + host
+            return NetworkError(
+                f"cannot connect to {self.conn.server}: the server there does not speak TLS "
+                f"({_reason(exc)}; {method} {url})",
+                hint=f"for a plain-HTTP server, such as the emulator started without "
+                f"--tls-cert, use {plain}")
+        if _no_such_host(exc):
+            return NetworkError(
+                f"cannot connect to {self.conn.server}: no such host ({_reason(exc)}; "
+                f"{method} {url})", hint="check the server name: a Qlik Cloud tenant is "
+                "TENANT.REGION.qlikcloud.com")
         if isinstance(exc, httpx.TimeoutException):
             return NetworkError(
                 f"{method} {url} timed out: no complete answer within {self.conn.timeout:g} s"
@@ -807,6 +820,27 @@ def _is_tls_failure(exc: BaseException) -> bool:
     """A certificate the client does not trust (asking again cannot help)."""
     return any(isinstance(seen, ssl.SSLCertVerificationError)
                or "CERTIFICATE_VERIFY_FAILED" in str(seen) for seen in _chain(exc))
+
+
+def _speaks_no_tls(exc: BaseException) -> bool:
+    """A TLS handshake answered with something else: a plain-HTTP server on that port."""
+    return any(isinstance(seen, ssl.SSLError) and seen.reason == "WRONG_VERSION_NUMBER"
+               for seen in _chain(exc))
+
+
+def _no_such_host(exc: BaseException) -> bool:
+    """The host name has no address (not a resolver that failed for now: EAI_AGAIN)."""
+    import socket
+
+    return any(isinstance(seen, socket.gaierror) and seen.errno in (
+        socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME))
+        for seen in _chain(exc))
+
+
+def _cannot_succeed(exc: BaseException) -> bool:
+    """A failure that asking again cannot mend: an untrusted certificate, no TLS on the port,
+    no such host."""
+    return _is_tls_failure(exc) or _speaks_no_tls(exc) or _no_such_host(exc)
 
 
 def _tls_reason(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import API_KEY, Emulator, Qcli, make_extension_dir
 
@@ -48,6 +49,33 @@ def test_server_down_exits_6(qcli: Qcli) -> None:
     last = result.err.splitlines()[-1]  # after a "retrying (n/5)" line per retry
     assert last.startswith(f"error: cannot connect to http://127.0.0.1:{port}")
     assert time.monotonic() - started < 30
+
+
+def test_https_to_a_plain_http_server_fails_at_once_with_a_hint(qcli: Qcli,
+                                                                 emu: Emulator) -> None:
+    """A TLS handshake answered in plain HTTP cannot succeed on a second try: one line, no
+    retries, and the http:// URL to use."""
+    server = emu.url.replace("http://", "https://")
+    result = qcli("extension", "ls", env={"QCLI_SERVER": server, "QCLI_API_KEY": API_KEY})
+    assert result.code == 6
+    assert result.err.count("\n") == 1 and "retrying" not in result.err, result.err
+    assert result.err.startswith(f"error: cannot connect to {server}: the server there does "
+                                 "not speak TLS")
+    assert f"use {emu.url}" in result.err
+
+
+def test_a_host_that_does_not_exist_fails_at_once(qcli: Qcli) -> None:
+    """No address for the name (.invalid never resolves, RFC 6761): no retries."""
+    try:
+        socket.getaddrinfo("tenant.invalid", 443)
+    except socket.gaierror as exc:
+        if exc.errno != socket.EAI_NONAME:  # a resolver that cannot be reached: retried
+            pytest.skip(f"this machine's resolver answers {exc}")
+    result = qcli("extension", "ls", env={"QCLI_SERVER": "https://tenant.invalid",
+                                          "QCLI_API_KEY": API_KEY})
+    assert result.code == 6
+    assert "retrying" not in result.err and result.err.count("\n") == 1, result.err
+    assert result.err.startswith("error: cannot connect to https://tenant.invalid: no such host")
 
 
 def test_global_options_before_group_and_after_leaf(qcli: Qcli, emu: Emulator) -> None:
