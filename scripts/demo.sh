@@ -24,7 +24,15 @@ url="$(head -n1 "$work/url")"
 [ -n "$url" ] || { cat "$work/emulator.log"; echo "the emulator did not start" >&2; exit 1; }
 echo "# emulator running at $url (data in $work/tenant)"
 
-run() { printf '\n$ qcli %s\n' "$*"; "$Q" "$@"; }
+quote() {  # the arguments as a shell reads them back: plain, or in single quotes
+  local out="" a q="'"
+  for a in "$@"; do
+    if [[ "$a" =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then out+=" $a"
+    else out+=" '${a//$q/$q\\$q$q}'"; fi
+  done
+  printf '%s' "${out# }"
+}
+run() { printf '\n$ qcli %s\n' "$(quote "$@")"; "$Q" "$@"; }
 
 mkdir -p "$work/hello-chart"
 cat >"$work/hello-chart/hello-chart.qext" <<'QEXT'

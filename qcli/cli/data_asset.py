@@ -28,7 +28,7 @@ document_verbs(app, Resource(
     "data asset", "qcli.api.catalog:DataAssetsApi", "DataAssetBody", AssetFields,
     complete_data_asset, examples=(
         ("create", "qcli data-asset create --data-store-id STORE_ID --app-type QIX-DF "
-                   "--technical-name sales"),
+                   "--technical-name sales --name Sales"),
         ("create", "qcli data-asset create --file asset.json -q"),
         ("get", "qcli data-asset get 65a1f3c2e4b0a1b2c3d4e5f7 -o yaml"),
         ("update", "qcli data-asset update ID --description 'Sales, EU'"),

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -174,6 +174,12 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
     return errors_response(405, f"{request.method} is not allowed on {request.url.path}")
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client left while its body was read (Ctrl-C, a kill): nobody reads the answer, and
+    nothing is logged (a tenant does not print a traceback for it either)."""
+    return Response(status_code=400)
+
+
 def create_app(config: EmulatorConfig, emulator: Emulator | None = None) -> Any:
     emulator = emulator or Emulator(config)
     if config.seed:
@@ -181,7 +187,8 @@ def create_app(config: EmulatorConfig, emulator: Emulator | None = None) -> Any:
     app = Starlette(
         routes=[*admin_routes, *identity.routes, *extensions.routes, *tempcontents.routes,
                 *datafiles.routes, *datastores.routes, *dataassets.routes, *datasets.routes],
-        exception_handlers={404: not_found, 405: method_not_allowed, Problem: problem_response},
+        exception_handlers={404: not_found, 405: method_not_allowed, Problem: problem_response,
+                            ClientDisconnect: client_gone},
     )
     app.state.emulator = emulator
     return FaultMiddleware(_wrapped(AuthMiddleware(app, emulator)), emulator.faults)
