@@ -98,6 +98,8 @@ def create(
 ) -> None:
     """Create a context. The API key is read from a hidden prompt, --api-key-stdin or QCLI_API_KEY.
 
+    The first context becomes the current one; after that, 'qcli context use NAME' switches.
+
     \b
     Examples:
       qcli context create prod --server https://acme.eu.qlikcloud.com

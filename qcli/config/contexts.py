@@ -44,6 +44,10 @@ def normalize_server(url: str) -> str:
     if not url:
         raise UsageError("the server URL is empty")
     if "://" not in url:
+        scheme, colon, rest = url.partition(":")
+        if colon and rest.startswith("/") and scheme.isalpha():  # htp:/host, https:/host
+            raise UsageError(f"invalid server URL {given!r}: the scheme must be followed by "
+                             f"'://'; {example}")
         url = "https://" + url
     try:
         parts = urlsplit(url)
@@ -54,7 +58,10 @@ def normalize_server(url: str) -> str:
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise UsageError("a server URL must not hold a user name or password (user:pass@): "
                          "give the host only, and the key with --api-key-stdin or QCLI_API_KEY")
-    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+    if parts.scheme not in ("http", "https"):
+        raise UsageError(f"invalid server URL {given!r}: the scheme must be https (or http, "
+                         f"for the emulator), not {parts.scheme!r}; {example}")
+    if not parts.hostname or port == 0:
         raise UsageError(f"invalid server URL {given!r}: {example}")
     host = parts.hostname
     if not _HOST.match(host):

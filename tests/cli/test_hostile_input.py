@@ -103,6 +103,9 @@ def test_redaction_catches_escaped_and_partial_forms() -> None:
     ("https://acme.example/#top", "it has a fragment"),
     ("http://[::1", "Invalid IPv6 URL"),
     ("http://acme.example:99999", "Port out of range"),
+    ("htp:/127.0.0.1:8270", "the scheme must be followed by '://'"),
+    ("https:/acme.example", "the scheme must be followed by '://'"),
+    ("ftp://acme.example", "the scheme must be https (or http, for the emulator), not 'ftp'"),
 ])
 def test_bad_server_urls_are_refused(qcli: Qcli, server: str, says: str) -> None:
     for args in (["extension", "ls", "--server", server],
