@@ -131,7 +131,12 @@ class CredentialStore:
 
     def _file_get(self, context: str, kind: str) -> str | None:
         value = self._file_load().get(context, {}).get(kind)
-        return None if value is None else str(value)  # a hand-written number is text too
+        if value is not None and not isinstance(value, str):  # a hand edit: 0123 is read as
+            raise ConfigError(  # 83 (octal), 1_000 as 1000: never guess which text was meant
+                f"{self.path}: the {kind} of context {context!r} is not text",
+                hint="write it in single quotes ('...'), or store it again with 'qcli "
+                "context update'")
+        return value
 
     def _file_delete(self, context: str, kind: str) -> None:
         if not self.path.exists():

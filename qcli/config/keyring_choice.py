@@ -79,7 +79,7 @@ def installed() -> str:
     come with it): the modification times of the site-packages folders on sys.path."""
     stamps = []
     for entry in sys.path:
-        if os.path.basename(entry) in ("site-packages", "dist-packages"):
+        if os.path.basename(entry.rstrip(os.sep)) in ("site-packages", "dist-packages"):
             try:
                 stamps.append(f"{os.stat(entry).st_mtime_ns}")
             except OSError:

@@ -5,7 +5,7 @@ regex of every printable Unicode range, its resolver and constructor a dozen mor
 tenth of `qcli extension ls`. The files qcli writes are nested mappings of plain or
 single-quoted scalars, one per line: `load` reads exactly that and returns None for anything
 else (a list, a double-quoted or folded scalar, an anchor, a tab, a comment after a value, a
-number, a non-ASCII character, an indentation other than two spaces a level, ...), and the
+number, a control character, an indentation other than two spaces a level, ...), and the
 caller then asks PyYAML. So a hand-edited file is never read differently from PyYAML, only more
 slowly. tests/config/test_plainyaml.py holds `load` to `yaml.safe_load` over files qcli writes
 and over random edits of them.
@@ -24,16 +24,20 @@ _PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 _START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz/")
 _DIGITS = frozenset("0123456789")
 _DECIMAL = frozenset("0123456789_")
-_PRINTABLE = frozenset(chr(c) for c in range(0x20, 0x7F))
 # plain words YAML 1.1 (PyYAML) reads as booleans or null: the three taken, the rest left to PyYAML
 _WORDS = {"true": True, "false": False, "null": None}
 _OTHER_WORDS = frozenset({"yes", "no", "on", "off", "true", "false", "null"})
 _NO = object()  # not a scalar `load` takes
+MAX_KEY = 128  # PyYAML refuses a plain key over 1024 characters; its dumper writes longer than
+# 128 in another form ("? key")
+MAX_DEPTH = 50  # PyYAML's recursion gives out near 1000 levels; qcli writes 3
 
 
 def load(text: str) -> dict[str, Any] | None:
     """The mapping `text` holds if it is in the subset described above, else None."""
-    if "\r" in text or not text.isascii():  # PyYAML breaks lines at \r, \x85, \u2028 too
+    # PyYAML breaks lines at \r, \x85 and \u2028 too, and refuses control characters anywhere
+    # (in a comment as well)
+    if not text.replace("\n", "").replace("\t", "").isprintable():
         return None
     root: dict[str, Any] = {}
     stack = [root]  # stack[d]: the mapping whose keys are indented 2 * d spaces
@@ -46,6 +50,8 @@ def load(text: str) -> dict[str, Any] | None:
         if indent % 2:
             return None
         depth = indent // 2
+        if depth > MAX_DEPTH:
+            return None
         if depth > len(stack) - 1 + opened or (opened and depth != len(stack)):
             return None
         if opened:
@@ -54,6 +60,8 @@ def load(text: str) -> dict[str, Any] | None:
             stack.append(child)
         del stack[depth + 1:]
         key_text, colon, rest = body.partition(":")
+        if len(key_text) > MAX_KEY:
+            return None
         key = _scalar(key_text)
         if not colon or not isinstance(key, str):  # a repeated key: the last wins, as in PyYAML
             return None
@@ -72,7 +80,7 @@ def _scalar(text: str) -> Any:
     """The value of one scalar written on one line, or _NO if it is not one `load` takes."""
     if len(text) >= 2 and text[0] == "'" and text[-1] == "'":
         inner = text[1:-1]
-        if not set(inner) <= _PRINTABLE or "'" in inner.replace("''", ""):
+        if "'" in inner.replace("''", ""):
             return _NO
         return inner.replace("''", "'")
     if text in _WORDS:

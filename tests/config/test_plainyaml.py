@@ -36,7 +36,8 @@ def agrees(text: str) -> bool:
 
 NAME = string.ascii_lowercase + string.digits + "-_."
 HEXISH = "0123456789abcdefxbABCDEFXB_.:-"  # what numbers, dates and hex IDs are made of
-NASTY = " :#'\"-?&*!|>{}[],%@`~\\/=+\t\u00e9\u2603\n0123456789aZ.yesnoNULLtrue"
+NASTY = (" :#'\"-?&*!|>{}[],%@`~\\/=+\t\u00e9\u2603\n0123456789aZ.yesnoNULLtrue"
+         "\x00\x07\x0b\x0c\x1b\x7f\x85\u2028")  # control characters and line breaks
 
 
 def usual_contexts(rng: random.Random) -> ContextFile:
@@ -118,7 +119,8 @@ def test_random_edits_are_read_alike_or_left_to_pyyaml() -> None:
 TOKENS = [": ", " #", "# ", "- ", "? ", ":", "'", "''", '"', "&a ", "*a", "!!str ", "|", ">",
           "{}", "[a]", "<<", "=", "~", "\t", "  ", "yes", "No", "ON", "True", "null", "NULL",
           "1.5", "1e3", "1_000", "0x1f", "0b1", "017", "1:30", "2001-12-14", ".inf", "7Df4",
-          "a", "0", "-", ".", "%", "@", "`", ",", "\\", "\u00e9"]
+          "a", "0", "-", ".", "%", "@", "`", ",", "\\", "\u00e9", "\x00", "\x07", "\x7f",
+          "\r", "\x85", "\u2028", "k" * 130]
 
 
 def value(rng: random.Random) -> str:
@@ -172,7 +174,11 @@ def edit(rng: random.Random, text: str) -> str:
     ("current:\n", None), ("a: 1\na: 2\n", None), ("a:\n   b: c\n", None),
     ("a:\tb\n", None), ("- a\n", None), ("a: [b]\n", None), ("a: &x b\n", None),
     ("a: b\r\n", None), ("# c\ra: b\n", None), ("# c\u2028a: b\n", None), ("# c\x85a: b\n", None),
-    ("\ta: b\n", None), ("a:\n\tb: c\n", None), ("a: caf\u00e9\n", None), ("", None), ("---\na: b\n", None),
+    ("\ta: b\n", None), ("a:\n\tb: c\n", None), ("a: b\n# \x07\n", None),
+    ("a: b\n  #x\x7f\n", None), ("a: 'it's'\n", None), ("a: 'x' 'y'\n", None),
+    ("a: b\n#\x00\n", None), ("k" * 1025 + ": v\n", None),
+    ("".join(f"{'  ' * d}k{d}:\n" for d in range(60)) + "  " * 60 + "k: v\n", None),
+    ("a: caf\u00e9\n", None), ("", None), ("---\na: b\n", None),
     ("a: b:\n", None), ("a:b\n", None), ("a:  b\n", None), ("a: 'b\n", None),
     ("a: b\n  c\n", None), ("<<: b\n", None), ("a: |\n  b\n", None),
     ("a: 1_000\n", None), ("a: 0x1f\n", None), ("a: 0b11\n", None), ("a: 1:30\n", None),
