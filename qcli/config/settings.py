@@ -166,7 +166,9 @@ def resolve_connection(
             )
         raise UsageError(
             f"no credentials for {server}",
-            hint="set QCLI_API_KEY or run 'qcli context update NAME --api-key-stdin'",
+            hint=f"run 'qcli context update {ctx.name} --api-key-stdin'" if ctx is not None
+            else "set QCLI_API_KEY, or save the server and its key with 'qcli context create "
+            "NAME --server SERVER'",
         )
 
     conn.insecure = opts.insecure or (ctx.insecure if ctx and ctx_applies else False)

@@ -25,6 +25,11 @@ def dig(obj: Any, key: str) -> Any:
     return obj
 
 
+def _reason(exc: BaseException) -> str:
+    """jmespath's message on one line (its text repeats the expression under it, with a caret)."""
+    return str(exc).splitlines()[0].removesuffix(", for expression:").rstrip(":")
+
+
 class Printer:
     def __init__(self, io: IOStreams, fmt: str, *, quiet: bool = False, query: str | None = None):
         self.io = io
@@ -38,7 +43,9 @@ class Printer:
             try:
                 self.query = jmespath.compile(query)
             except jmespath.exceptions.JMESPathError as exc:
-                raise UsageError(f"invalid --query expression {query!r}: {exc}") from None
+                raise UsageError(f"invalid --query expression {query!r}: {_reason(exc)}"
+                                 ) from None
+        self._expression = query
 
     # -- entry points ----------------------------------------------------------------------------
     def item(self, obj: Any, *, columns: Sequence[Column] | None = None, id_key: str = "id") -> None:
@@ -47,8 +54,7 @@ class Printer:
         if hasattr(obj, "to_json"):
             obj = obj.to_json()
         whole = _ids(obj if isinstance(obj, list) else [obj])
-        self._value(obj if self.query is None else self.query.search(obj), columns, id_key,
-                    whole)
+        self._value(obj if self.query is None else self._search(obj), columns, id_key, whole)
 
     def items(
         self, items: Iterable[Any], *, columns: Sequence[Column] | None = None, id_key: str = "id"
@@ -56,9 +62,21 @@ class Printer:
         """A list, streamed where the format allows."""
         if self.query is not None:
             source = list(items)
-            self._value(self.query.search(source), columns, id_key, _ids(source))
+            self._value(self._search(source), columns, id_key, _ids(source))
         else:
             self._list(items, columns, id_key)
+
+    def _search(self, value: Any) -> Any:
+        """--query applied; a function given the wrong arguments or types (`length(@, @)`,
+        `sum(name)`) is the expression's fault: exit 2, one line."""
+        import jmespath.exceptions
+
+        assert self.query is not None
+        try:
+            return self.query.search(value)
+        except jmespath.exceptions.JMESPathError as exc:
+            raise UsageError(f"--query {self._expression!r} failed on the result: "
+                             f"{_reason(exc)}") from None
 
     # -- dispatch --------------------------------------------------------------------------------
     def _list(self, items: Iterable[Any], columns: Sequence[Column] | None, id_key: str) -> None:

@@ -156,6 +156,23 @@ def test_usage_errors_are_one_line(qcli: Qcli) -> None:
     assert len(result.err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(("typed", "says"), [
+    (["extention", "ls"], "No such command 'extention'. Did you mean 'extension'?"),  # a group
+    (["data_file", "ls"], "Did you mean 'data-file'?"),  # not imported yet
+    (["extension", "lst"], "No such command 'lst'. Did you mean 'ls'?"),  # a leaf
+])
+def test_a_mistyped_command_gets_a_suggestion(qcli: Qcli, typed: list[str], says: str) -> None:
+    result = qcli(*typed)
+    assert result.code == 2 and says in result.err and len(result.err.splitlines()) == 1
+
+
+def test_no_key_hints_at_what_would_give_one(qcli: Qcli, emu: Emulator) -> None:
+    """Without contexts: QCLI_API_KEY or context create (there is no context to update)."""
+    result = qcli("extension", "ls", env={"QCLI_SERVER": emu.url})
+    assert result.code == 2 and "no credentials for" in result.err
+    assert "context create NAME --server SERVER" in result.err and "update" not in result.err
+
+
 def test_version_is_fast_path(qcli: Qcli) -> None:
     from qcli import __version__
 

@@ -97,3 +97,19 @@ def test_the_commands_own_objects_keep_its_columns_even_with_a_key_missing() -> 
     assert tabular(own, columns, {id(o) for o in own}) == (own, columns)
     made = [{"id": "a"}]  # a projection's new object: its own keys
     assert tabular(made, columns, {id(o) for o in own}) == (made, [("ID", "id")])
+
+
+def test_a_bad_query_is_one_line_and_exit_2(qcli: Qcli, emu: Emulator) -> None:
+    """A query that does not parse, and one that fails on the result (a function given the
+    wrong number or types of arguments): one line each, exit 2, before or instead of output."""
+    qcli.login(emu)
+    prefix, _ = _seed(emu)
+    mine = f"[?starts_with(name, '{prefix}')]"
+    for query, says in (("[.bad", "invalid --query expression '[.bad': invalid token"),
+                        ("foo[", "invalid --query expression 'foo[': "),
+                        (f"length({mine}, @)", "failed on the result: Expected 1 argument"),
+                        (f"sum({mine}[].name)", "failed on the result: ")):
+        result = qcli("data-file", "ls", "-o", "json", "--query", query)
+        assert result.code == 2 and result.out == "", (query, result.err)
+        assert result.err.startswith("error: ") and says in result.err, result.err
+        assert len(result.err.splitlines()) == 1, result.err

@@ -24,6 +24,7 @@ ClickException = _click.exceptions.ClickException
 NoArgsIsHelp = _click.exceptions.NoArgsIsHelpError
 NoSuchOption = _click.exceptions.NoSuchOption
 BadParameter = _click.exceptions.BadParameter
+UsageError = _click.exceptions.UsageError
 
 _SIMPLE_TYPES: dict[Any, tuple[type, bool]] = {}
 for _t in (str, bool, int, float):

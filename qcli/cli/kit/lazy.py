@@ -49,6 +49,23 @@ class LazyGroupMixin:
                 self.get_command(ctx, name)
         return cmd
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """typer suggests close names among the commands built so far, which leaves out the
+        groups not imported yet (`qcli extention`): suggest among every name."""
+        from qcli.cli.kit.adapter import UsageError
+
+        try:
+            return super().resolve_command(ctx, args)  # type: ignore[misc]
+        except UsageError as exc:
+            if args and "Did you mean" not in exc.message:
+                from difflib import get_close_matches
+
+                matches = get_close_matches(args[0], self.list_commands(ctx))
+                if matches:
+                    names = ", ".join(repr(m) for m in matches)
+                    exc.message = f"{exc.message.rstrip('.')}. Did you mean {names}?"
+            raise
+
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """The short help of a group not loaded yet comes from `lazy_commands` (no import)."""
         rows = []
