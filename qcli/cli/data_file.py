@@ -403,7 +403,18 @@ def rm(
         raise UsageError("give data file IDs, --delete-all-by-space SPACE_ID or "
                          "--delete-all-from-personal-space")
     delete_batch(a, file_ids, a.data_files.delete_data_files, "data file", yes=yes,
-                 delete_one=a.data_files.delete_data_file)
+                 delete_one=a.data_files.delete_data_file, impossible=_not_a_file_id)
+
+
+def _not_a_file_id(file_id: str) -> str | None:
+    """Data file IDs are UUIDs (the spec's format): a batch with another ID is refused whole."""
+    import uuid
+
+    try:
+        uuid.UUID(file_id)
+    except ValueError:
+        return "no data file has this ID (data file IDs are UUIDs)"
+    return None
 
 
 @command(app, "change-owner")

@@ -124,6 +124,30 @@ def test_data_file_rm_of_only_missing_ids_exits_4(qcli: Qcli, emu: Emulator) -> 
     assert "2 of 2 deletions failed" in result.err
 
 
+def test_data_file_rm_of_ids_no_file_can_have_reports_each(qcli: Qcli, emu: Emulator,
+                                                            tmp_path: Path) -> None:
+    """Data file IDs are UUIDs, and the batch delete refuses a batch holding another ID as a
+    whole (400): such IDs are failures of their own, as not found, and only the others are
+    sent. All of them such: exit 4, no request."""
+    qcli.login(emu)
+    emu.clear_requests()
+    typo = qcli("data-file", "rm", "nosuch1", "nosuch2", "--yes")
+    assert typo.code == 4, typo.err
+    assert typo.err.splitlines() == [
+        "error: nosuch1: no data file has this ID (data file IDs are UUIDs)",
+        "error: nosuch2: no data file has this ID (data file IDs are UUIDs)",
+        "error: 2 of 2 deletions failed"]
+    assert not [r for r in emu.requests() if r["path"].startswith("/api/v1/data-files")]
+    (tmp_path / "keep.csv").write_text("a\n")
+    made = qcli("data-file", "create", str(tmp_path / "keep.csv"), "--name",
+                f"rm-{uuid.uuid4().hex[:8]}.csv", "-q")
+    assert made.code == 0, made.err
+    mixed = qcli("data-file", "rm", "nosuch1", made.out.strip(), "--yes", "--json")
+    assert mixed.code == 1, mixed.err  # one deleted: a partial failure
+    assert [i["status"] for i in mixed.json()] == [204]
+    assert "nosuch1: no data file has this ID" in mixed.err and "1 of 2 deletions" in mixed.err
+
+
 # -- a quoting hint for --value -----------------------------------------------------------------
 def test_unquoted_text_value_gets_a_quoting_hint(qcli: Qcli, emu: Emulator) -> None:
     qcli.login(emu)
