@@ -40,23 +40,44 @@ class ResumeStore:
         write_private(self._file(key), json.dumps(entry, indent=2).encode())
 
     def remove(self, key: str) -> None:
+        """Forget the upload; its lock file goes too, unless a process holds it."""
         with contextlib.suppress(FileNotFoundError):
             self._file(key).unlink()
+        with contextlib.suppress(OSError), self.exclusive(key, create=False):
+            pass  # taken (not held elsewhere): with no state left, the lock file goes
 
     @contextlib.contextmanager
-    def exclusive(self, key: str) -> Iterator[bool]:
-        """Hold the upload's lock for the block; yields False when another process holds it."""
+    def exclusive(self, key: str, *, create: bool = True) -> Iterator[bool]:
+        """Hold the upload's lock for the block; yields False when another process holds it.
+        The lock file goes when the block ends with no upload left to resume (done, or never
+        begun), so that a lock file is left only beside an upload's state. Without `create`,
+        a missing lock file is FileNotFoundError."""
         import fcntl
         import os
 
-        ensure_private_dir(self.directory)
-        fd = os.open(self.directory / f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
+        if create:
+            ensure_private_dir(self.directory)
+        path = self.directory / f"{key}.lock"
+        while True:
+            fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
+                os.close(fd)
                 yield False
                 return
+            try:  # still the file at that path (its holder may have removed it meanwhile)?
+                here = os.stat(path)
+                mine = os.fstat(fd)
+                if (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino):
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(fd)  # a removed lock file: lock the one at the path now
+        try:
             yield True
         finally:
+            if not self._file(key).exists():
+                with contextlib.suppress(OSError):
+                    path.unlink()  # while held: a later locker opens a new file
             os.close(fd)

@@ -60,6 +60,13 @@ def _kill_at(qcli: Qcli, emu: Emulator, args: list[str], point: tuple) -> None:
         assert held[0]["bodySize"] >= HALF  # the server had part of the chunk when qcli died
 
 
+def _uploads_left(qcli: Qcli) -> list[str]:
+    """What the upload state folder holds: nothing once every upload finished (no resume
+    entry, and no lock file beside none)."""
+    folder = qcli.home / "state" / "qcli" / "uploads"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
 def _patched_bytes(emu: Emulator) -> int:
     return sum(r["bodySize"] for r in emu.requests() if r["method"] == "PATCH")
 
@@ -77,6 +84,7 @@ def test_data_file_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, poin
     assert len(listed) == 1, listed  # exactly one data file
     assert listed[0]["size"] == SIZE
     assert emu.data_file_bytes(listed[0]["id"]) == src.read_bytes()
+    assert _uploads_left(qcli) == []
 
 
 @pytest.mark.parametrize("point", POINTS, ids=[p[0] for p in POINTS])
@@ -89,6 +97,7 @@ def test_temp_content_create_killed(qcli: Qcli, emu: Emulator, tmp_path: Path, p
     assert again.code == 0, again.err
     assert _patched_bytes(emu) <= SIZE + MiB
     assert emu.download(f"/api/v1/temp-contents/{again.out.strip()}") == src.read_bytes()
+    assert _uploads_left(qcli) == []
 
 
 def test_emulator_killed_mid_upload_stays_consistent(qcli: Qcli, tmp_path: Path) -> None:
