@@ -310,10 +310,10 @@ class Qcli:
                               cwd=self.home)  # files a command writes by default land here
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
-    def on_a_terminal(self, *args: str, env: dict[str, str] | None = None
-                      ) -> tuple[int, str, bytes]:
-        """Run qcli with stderr on a pty (stdout a pipe): exit code, what the terminal got,
-        stdout."""
+    def on_a_terminal(self, *args: str, env: dict[str, str] | None = None,
+                      timeout: float = 120) -> tuple[int, str, bytes]:
+        """Run qcli with stderr on a pty (stdout a pipe, read as it comes): exit code, what
+        the terminal got, stdout."""
         import pty
         import select
 
@@ -323,21 +323,30 @@ class Qcli:
                                 stdout=subprocess.PIPE, stderr=follower,
                                 stdin=subprocess.DEVNULL, cwd=self.home)
         os.close(follower)
-        seen = b""
-        while True:
-            ready, _, _ = select.select([leader], [], [], 0.1)
-            if ready:
+        assert proc.stdout is not None
+        seen, out = b"", b""
+        open_fds = {leader, proc.stdout.fileno()}
+        deadline = time.monotonic() + timeout
+        while open_fds:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError(f"qcli {' '.join(args)} still running after {timeout} s")
+            ready, _, _ = select.select(list(open_fds), [], [], 0.1)
+            for fd in ready:
                 try:
-                    chunk = os.read(leader, 65536)
-                except OSError:
-                    break
+                    chunk = os.read(fd, 65536)
+                except OSError:  # the pty's other end closed (EIO)
+                    chunk = b""
                 if not chunk:
-                    break
-                seen += chunk
-            elif proc.poll() is not None:
-                break
-        out = proc.stdout.read() if proc.stdout else b""
+                    open_fds.discard(fd)
+                elif fd == leader:
+                    seen += chunk
+                else:
+                    out += chunk
+            if not ready and proc.poll() is not None and leader in open_fds:
+                open_fds.discard(leader)  # exited; a pty may never say EOF
         proc.wait(10)
+        proc.stdout.close()
         os.close(leader)
         return proc.returncode, seen.decode("utf-8", "replace"), out
 

@@ -13,7 +13,7 @@ from qcli.cli.inputs import check_counts
 from qcli.cli.kit import application, command, new_typer
 from qcli.cli.kit import options as opts
 from qcli.cli.kit.fields import option, wire_fields, with_options
-from qcli.cli.kit.verbs import delete_batch, report_results
+from qcli.cli.kit.verbs import delete_batch, report_results, split_impossible
 from qcli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -396,8 +396,9 @@ def rm(
         if not yes:
             raise UsageError(f"refusing to delete every data file of {', '.join(targets)} "
                              "without --yes")
-        report_results(a, a.data_files.delete_data_files(file_ids, all_by_space=spaces,
-                                                  all_personal=all_personal), "deletions")
+        sent, refused = split_impossible(file_ids, _not_a_file_id)
+        report_results(a, [*refused, *a.data_files.delete_data_files(
+            sent, all_by_space=spaces, all_personal=all_personal)], "deletions")
         return
     if not file_ids:
         raise UsageError("give data file IDs, --delete-all-by-space SPACE_ID or "
@@ -411,10 +412,10 @@ def _not_a_file_id(file_id: str) -> str | None:
     import uuid
 
     try:
-        uuid.UUID(file_id)
+        canonical = str(uuid.UUID(file_id)) == file_id.lower()  # not {...}, urn:uuid:, bare hex
     except ValueError:
-        return "no data file has this ID (data file IDs are UUIDs)"
-    return None
+        canonical = False
+    return None if canonical else "no data file has this ID (data file IDs are UUIDs)"
 
 
 @command(app, "change-owner")

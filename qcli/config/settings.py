@@ -166,7 +166,9 @@ def resolve_connection(
             )
         raise UsageError(
             f"no credentials for {server}",
-            hint=f"run 'qcli context update {ctx.name} --api-key-stdin'" if ctx is not None
+            hint=f"run 'qcli context update {ctx.name} --"
+            f"{'oauth-client-secret' if ctx.auth == 'oauth' else 'api-key'}-stdin'"
+            if ctx is not None
             else "set QCLI_API_KEY, or save the server and its key with 'qcli context create "
             "NAME --server SERVER'",
         )

@@ -253,7 +253,7 @@ class HttpClient:
                 pause = attempts.delay()
                 sent = not isinstance(exc, _NOT_SENT)
                 if (pause is not None and self.classifier.error(method, sent=sent)
-                        and not _cannot_succeed(exc)
+                        and not cannot_succeed(exc)
                         and time.monotonic() + pause < deadline - 0.05):
                     self._announce_retry(attempts.failures, _short_reason(exc), pause, method,
                                          attempt.url)
@@ -486,17 +486,20 @@ class HttpClient:
                 "or --insecure to skip verification",
             )
         if _speaks_no_tls(exc):
-            plain = "http://" + host
+            # a plain-HTTP server on that port, or a proxy or portal in the way: http:// is
+            # suggested only for a server on this machine (the emulator), never for a tenant
+            # (the key would go in clear text)
+            local = urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
             return NetworkError(
-                f"cannot connect to {self.conn.server}: the server there does not speak TLS "
+                f"cannot connect to {host}: what answered the TLS handshake does not speak TLS "
                 f"({_reason(exc)}; {method} {url})",
-                hint=f"for a plain-HTTP server, such as the emulator started without "
-                f"--tls-cert, use {plain}")
-        if _no_such_host(exc):
+                hint=f"for the emulator started without --tls-cert, use http://{host}" if local
+                else "check the server URL, and any proxy (HTTPS_PROXY) between here and there")
+        if _unresolved(exc):
             return NetworkError(
-                f"cannot connect to {self.conn.server}: no such host ({_reason(exc)}; "
-                f"{method} {url})", hint="check the server name: a Qlik Cloud tenant is "
-                "TENANT.REGION.qlikcloud.com")
+                f"cannot connect to {host}: its name does not resolve ({_reason(exc)}; "
+                f"{method} {url})", hint="check the server name (a Qlik Cloud tenant is "
+                "TENANT.REGION.qlikcloud.com) and the network")
         if isinstance(exc, httpx.TimeoutException):
             return NetworkError(
                 f"{method} {url} timed out: no complete answer within {self.conn.timeout:g} s"
@@ -828,8 +831,9 @@ def _speaks_no_tls(exc: BaseException) -> bool:
                for seen in _chain(exc))
 
 
-def _no_such_host(exc: BaseException) -> bool:
-    """The host name has no address (not a resolver that failed for now: EAI_AGAIN)."""
+def _unresolved(exc: BaseException) -> bool:
+    """The host name has no address: EAI_NONAME or EAI_NODATA (a resolver that failed for now
+    says EAI_AGAIN)."""
     import socket
 
     return any(isinstance(seen, socket.gaierror) and seen.errno in (
@@ -837,10 +841,14 @@ def _no_such_host(exc: BaseException) -> bool:
         for seen in _chain(exc))
 
 
-def _cannot_succeed(exc: BaseException) -> bool:
+def cannot_succeed(exc: BaseException) -> bool:
     """A failure that asking again cannot mend: an untrusted certificate, no TLS on the port,
-    no such host."""
-    return _is_tls_failure(exc) or _speaks_no_tls(exc) or _no_such_host(exc)
+    a host name with no address. The last only on Linux, whose resolver (glibc, musl) says
+    EAI_AGAIN when it cannot ask; macOS says EAI_NONAME offline too, so there it is retried."""
+    import sys
+
+    return (_is_tls_failure(exc) or _speaks_no_tls(exc)
+            or (sys.platform == "linux" and _unresolved(exc)))
 
 
 def _tls_reason(exc: BaseException) -> str:

@@ -18,6 +18,7 @@ from qcli.config.paths import ensure_private_dir
 class ResumeStore:
     def __init__(self, directory: Path):
         self.directory = directory
+        self._held: set[str] = set()  # the keys whose lock this process holds (exclusive)
 
     @staticmethod
     def key(path: Path, size: int, mtime_ns: int, server: str) -> str:
@@ -43,6 +44,8 @@ class ResumeStore:
         """Forget the upload; its lock file goes too, unless a process holds it."""
         with contextlib.suppress(FileNotFoundError):
             self._file(key).unlink()
+        if key in self._held:  # the holder's block removes it as it ends (locking it again
+            return  # here would release the lock where flock is POSIX locks: NFS)
         with contextlib.suppress(OSError), self.exclusive(key, create=False):
             pass  # taken (not held elsewhere): with no state left, the lock file goes
 
@@ -74,9 +77,11 @@ class ResumeStore:
             except FileNotFoundError:
                 pass
             os.close(fd)  # a removed lock file: lock the one at the path now
+        self._held.add(key)
         try:
             yield True
         finally:
+            self._held.discard(key)
             if not self._file(key).exists():
                 with contextlib.suppress(OSError):
                     path.unlink()  # while held: a later locker opens a new file

@@ -22,7 +22,7 @@ from typing import Protocol
 import httpx
 
 from qcli.errors import ApiError, ExitCode, NetworkError, QcliError
-from qcli.http.client import same_origin
+from qcli.http.client import cannot_succeed, same_origin
 from qcli.http.filebody import PIECE, FileSlice
 from qcli.http.retry import (
     STALE_UPLOAD,
@@ -322,7 +322,8 @@ class TusUploader:
         would start past the window's limit (as the HTTP client's _send decides: a wait the
         server asked for with Retry-After, or a 429's, moves the limit on)."""
         retry_after = response.headers.get("Retry-After") if response is not None else None
-        wait = tries.delay(retry_after)
+        hopeless = exc is not None and cannot_succeed(exc)  # no TLS there, no such host, ...
+        wait = None if hopeless else tries.delay(retry_after)
         if wait is not None and window.at is not None:
             if response is not None and (parse_retry_after(retry_after) is not None
                                          or response.status_code in THROTTLED):
@@ -339,7 +340,7 @@ class TusUploader:
             else:
                 assert response is not None
                 error = self.api.error_for(response)
-            error.hint = hint or error.hint
+            error.hint = error.hint if hopeless else hint or error.hint
             raise error
         self.api.announce_retry(tries.failures, exc, response, wait, method, url,
                                 self.retry.attempts)

@@ -127,16 +127,17 @@ def test_data_file_rm_of_only_missing_ids_exits_4(qcli: Qcli, emu: Emulator) -> 
 def test_data_file_rm_of_ids_no_file_can_have_reports_each(qcli: Qcli, emu: Emulator,
                                                             tmp_path: Path) -> None:
     """Data file IDs are UUIDs, and the batch delete refuses a batch holding another ID as a
-    whole (400): such IDs are failures of their own, as not found, and only the others are
-    sent. All of them such: exit 4, no request."""
+    whole (400): such IDs (a typo, a braced UUID) get a result of their own, not found, and
+    only the others are sent. All of them such: exit 4, no request."""
     qcli.login(emu)
     emu.clear_requests()
-    typo = qcli("data-file", "rm", "nosuch1", "nosuch2", "--yes")
+    typo = qcli("data-file", "rm", "nosuch1", "nosuch1", "{" + str(uuid.uuid4()) + "}", "--yes",
+                "--json")
     assert typo.code == 4, typo.err
-    assert typo.err.splitlines() == [
-        "error: nosuch1: no data file has this ID (data file IDs are UUIDs)",
-        "error: nosuch2: no data file has this ID (data file IDs are UUIDs)",
-        "error: 2 of 2 deletions failed"]
+    assert [(r["id"][:1], r["status"]) for r in typo.json()] == [("n", 404), ("n", 404),
+                                                                ("{", 404)]
+    assert typo.err.count("no data file has this ID (data file IDs are UUIDs)") == 3
+    assert typo.err.splitlines()[-1] == "error: 3 of 3 deletions failed"
     assert not [r for r in emu.requests() if r["path"].startswith("/api/v1/data-files")]
     (tmp_path / "keep.csv").write_text("a\n")
     made = qcli("data-file", "create", str(tmp_path / "keep.csv"), "--name",
@@ -144,8 +145,18 @@ def test_data_file_rm_of_ids_no_file_can_have_reports_each(qcli: Qcli, emu: Emul
     assert made.code == 0, made.err
     mixed = qcli("data-file", "rm", "nosuch1", made.out.strip(), "--yes", "--json")
     assert mixed.code == 1, mixed.err  # one deleted: a partial failure
-    assert [i["status"] for i in mixed.json()] == [204]
-    assert "nosuch1: no data file has this ID" in mixed.err and "1 of 2 deletions" in mixed.err
+    assert [i["status"] for i in mixed.json()] == [404, 204]
+    assert "nosuch1: 404 Not Found: no data file has this ID" in mixed.err
+    assert "1 of 2 deletions" in mixed.err
+    # with a whole space's deletion (a space without files), too: the request goes, without
+    # the typo, which is its own failure
+    emu.clear_requests()
+    space = qcli("data-file", "rm", "nosuch1", "--delete-all-by-space",
+                 "617979737a9f56e49dea2e6e", "--yes", "--json")
+    assert space.code == 4, space.err
+    assert space.json() == [{"id": "nosuch1", "status": 404, "title": "Not Found",
+                             "detail": "no data file has this ID (data file IDs are UUIDs)"}]
+    assert [r["path"] for r in emu.requests()] == ["/api/v1/data-files/actions/delete"]
 
 
 # -- a quoting hint for --value -----------------------------------------------------------------

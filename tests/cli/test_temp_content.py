@@ -476,12 +476,16 @@ def test_q_draws_no_progress_on_a_terminal(qcli: Qcli, emu: Emulator, tmp_path: 
                                          env=_env(emu))
     assert code == 0 and "MB" in text, text[-500:]
     temp_id = json.loads(out)["ID"]
+    code, text, _ = qcli.on_a_terminal("data-file", "create", str(big), "--resumable",
+                                       "--name", f"bar-{os.getpid()}.bin", env=_env(emu))
+    assert code == 0 and "MB" in text, text[-500:]  # without -q: a bar
     emu.add_faults({"delay": 0.5, "method": "PATCH", "path": "/api/v1/temp-contents/files/*",
                     "nth": [1]})
     for args in (["temp-content", "create", str(big), "-q"],
                  ["temp-content", "download", temp_id, "--output-file", str(tmp_path / "back"),
                   "-q"],
-                 ["data-file", "create", str(big), "--name", f"q-{os.getpid()}.bin", "-q"]):
+                 ["data-file", "create", str(big), "--resumable", "--name",
+                  f"q-{os.getpid()}.bin", "-q"]):  # staged: the upload draws a bar
         code, text, out = qcli.on_a_terminal(*args, env=_env(emu))
         assert code == 0 and text.strip() == "", (args, text[-500:])
         assert args[1] == "download" or len(out.split()) == 1, out

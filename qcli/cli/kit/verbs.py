@@ -68,13 +68,6 @@ def delete_each(a: Application, ids: list[str], delete: Callable[[str], Any], no
 
 def report_results(a: Application, results: list[dict[str, Any]], action: str) -> None:
     """A 207 answer, item by item (each failure also on stderr); then the batch rule."""
-    codes = _reported(a, results)
-    if codes:
-        raise batch_error(codes, len(results), action)
-
-
-def _reported(a: Application, results: list[dict[str, Any]]) -> list[int]:
-    """A 207 answer's results on stdout, each failure on stderr; the failures' exit codes."""
     from qcli.errors import exit_code_for_status
 
     a.printer.items(results, columns=RESULT_COLUMNS)
@@ -82,7 +75,9 @@ def _reported(a: Application, results: list[dict[str, Any]]) -> list[int]:
     for item in failed:
         a.io.error_line(f"{item.get('id')}: {item.get('status')} {item.get('title') or ''}: "
                         f"{item.get('detail') or ''}".rstrip(": "))
-    return [exit_code_for_status(int(r.get("status") or 0)) for r in failed]
+    if failed:
+        raise batch_error([exit_code_for_status(int(r.get("status") or 0)) for r in failed],
+                          len(results), action)
 
 
 def delete_batch(a: Application, ids: list[str], delete_many: Callable[[list[str]], Any],
@@ -90,25 +85,31 @@ def delete_batch(a: Application, ids: list[str], delete_many: Callable[[list[str
                  impossible: Callable[[str], str | None] | None = None) -> None:
     """Strategy 2: one batch request answered 207 with a result per ID (one ID alone goes
     through `delete_one` when the API has it). With several IDs, those `impossible` says no
-    item can have (the API refuses the whole batch for one of them) are not sent: each is a
-    failure of its own, as not found."""
-    from qcli.errors import ExitCode
-
+    item can have (the API refuses the whole batch for one of them) are not sent: each gets a
+    result of its own, not found."""
     confirm_delete(a, ids, noun, yes=yes)
     if len(ids) == 1 and delete_one is not None:
         delete_one(ids[0])
         a.say(f"Deleted {noun} {ids[0]}.")
         return
-    refused = {i: why for i in ids if impossible is not None and (why := impossible(i))}
-    for item_id, why in refused.items():
-        a.io.error_line(f"{item_id}: {why}")
-    sent = [i for i in ids if i not in refused]
-    codes = [int(ExitCode.NOT_FOUND)] * len(refused)
+    sent, refused = split_impossible(ids, impossible)
     results = delete_many(sent) if sent else []
-    if sent:
-        codes += _reported(a, results)
-    if codes:
-        raise batch_error(codes, len(refused) + len(results), "deletions")
+    report_results(a, [*refused, *results], "deletions")
+
+
+def split_impossible(ids: list[str], impossible: Callable[[str], str | None] | None
+                     ) -> tuple[list[str], list[dict[str, Any]]]:
+    """The IDs to send, and a result (as a 207 answer gives it, a 404) for each ID that
+    `impossible` says no item can have."""
+    sent: list[str] = []
+    refused: list[dict[str, Any]] = []
+    for item_id in ids:
+        why = impossible(item_id) if impossible is not None else None
+        if why is None:
+            sent.append(item_id)
+        else:
+            refused.append({"id": item_id, "status": 404, "title": "Not Found", "detail": why})
+    return sent, refused
 
 
 def delete_in_body(a: Application, ids: list[str], delete_all: Callable[[list[str]], Any],
