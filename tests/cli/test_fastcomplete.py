@@ -273,12 +273,15 @@ def test_with_a_context_a_warm_tab_reads_no_yaml_and_sees_changes(tmp_path: Path
     _cache(cache, ["prod-chart"])
     tab = {"_QCLI_COMPLETE": "complete_bash", "COMP_WORDS": "qcli extension get ",
            "COMP_CWORD": "3"}
-    first = _complete(env, **tab)  # reads contexts.yml once, and keeps a summary
-    assert first.stdout == "prod-chart\n" and "yaml" in _loaded(first)
-    again = _complete(env, **tab)
+    # reads contexts.yml once (qcli.config.contexts; without PyYAML, qcli.config.plainyaml),
+    # and keeps a summary
+    watch = ("typer", "httpx", "rich", "yaml", "qcli.config.contexts")
+    first = _complete(env, watch, **tab)
+    assert first.stdout == "prod-chart\n" and _loaded(first) == "qcli.config.contexts"
+    again = _complete(env, watch, **tab)
     assert again.stdout == "prod-chart\n" and _loaded(again) == ""
-    names = _complete(env, _QCLI_COMPLETE="complete_bash", COMP_WORDS="qcli --context p",
-                      COMP_CWORD="2")
+    names = _complete(env, watch, _QCLI_COMPLETE="complete_bash",
+                      COMP_WORDS="qcli --context p", COMP_CWORD="2")
     assert names.stdout == "prod\n" and _loaded(names) == ""
     add("pre", "https://pre.example")  # contexts.yml changed: the summary follows
     names = _complete(env, _QCLI_COMPLETE="complete_bash", COMP_WORDS="qcli --context p",
