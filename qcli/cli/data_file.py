@@ -377,7 +377,7 @@ def rm(
     \b
     Examples:
       qcli data-file rm 1f7b6d0e-7b51-4f83-9a1c-8a6a3e4e0c11
-      qcli data-file ls --name old.csv -q | xargs qcli data-file rm --yes
+      qcli data-file ls --name old.csv -q | xargs -r qcli data-file rm --yes
       qcli data-file rm --delete-all-by-space 617979737a9f56e49dea2e6e --yes
       qcli data-file rm --delete-all-from-personal-space --yes
     """

@@ -184,7 +184,7 @@ def rm(
     \b
     Examples:
       qcli extension rm my-chart
-      qcli extension ls -q | xargs qcli extension rm --yes
+      qcli extension ls -q | xargs -r qcli extension rm --yes
     """
     a = application(ctx)
     delete_each(a, extension_ids, a.extensions.delete_extension, "extension", yes=yes)

@@ -171,7 +171,7 @@ def sync(a: Application, options: Options) -> None:
     if options.dry_run:
         for item in items:
             item.outcome("planned")
-        a.printer.items([i.result for i in items], columns=_columns())
+        a.printer.items([i.result for i in items], columns=_columns(), id_key="name")
         return
     if deletes and not options.yes:
         a.confirm_destructive(f"delete {len(deletes)} data file"

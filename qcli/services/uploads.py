@@ -136,18 +136,28 @@ def parse_chunk_size(text: str | None) -> int | None:
 def make_uploader(a: Application, chunk: int | None) -> TusUploader:
     import httpx
 
-    from qcli.config.paths import state_dir
+    from qcli.config.paths import ensure_private_dir, state_dir
     from qcli.transfer.resume import ResumeStore
     from qcli.transfer.tus import TusUploader
 
     timeout = a.connection.timeout
+    folder = state_dir() / "uploads"
+    store: ResumeStore | None = ResumeStore(folder)
+    try:
+        ensure_private_dir(folder)
+    except OSError as exc:  # a read-only HOME (a container run as another user): upload anyway
+        a.io.warn(f"cannot keep upload state in {folder} ({exc.strerror or exc}): an interrupted "
+                  "upload will start again; set XDG_STATE_HOME to a writable folder to resume "
+                  "uploads", once_key="no-upload-state")
+        store = None
     return TusUploader(
         a.temp_contents,
         chunk_size=chunk,
-        store=ResumeStore(state_dir() / "uploads"),
+        store=store,
         server=a.connection.server,
         log=a.say,
-        patch_timeout=httpx.Timeout(timeout, read=max(timeout, 120.0)),
+        # --timeout: the server has that long to answer a PATCH once its body is sent
+        patch_timeout=httpx.Timeout(timeout),
         timeout=timeout,
     )
 

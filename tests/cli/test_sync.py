@@ -92,6 +92,10 @@ def test_plan_create_update_skip_delete_with_unicode_nested_and_globs(
         f"{prefix}café/naïve ü.csv": "skip", f"{prefix}fresh/ñew.csv": "create",
         f"{prefix}logs/keep.csv": "skip"}  # skip.tmp: not included; drop.log: excluded, kept
     assert {r["status"] for r in plan.json()} == {"planned"}
+    names = qcli("data-file", "sync", str(tree), "--prefix", prefix, "--include", "*.csv",
+                 "--include", "logs/*", "--exclude", "logs/*.log", "--delete", "--dry-run",
+                 "-q", env=_env(emu))  # -q: the names, as without --dry-run
+    assert sorted(names.out.splitlines()) == sorted(actions), names.err
     assert _changing(emu) == [], "--dry-run sent a request that changes the tenant"
     assert emu.requests(), "the plan reads the tenant"
     before = _remote(qcli, emu, prefix)

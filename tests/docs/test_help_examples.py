@@ -35,7 +35,7 @@ def example_lines(help_text: str) -> list[str]:
 
 def qcli_commands(line: str) -> list[list[str]]:
     """The arguments of each qcli run in a shell line: split at pipes, redirections, `;`, `&&`
-    and process substitutions; `xargs qcli ...` gets the argument xargs appends."""
+    and process substitutions; `xargs [-r] qcli ...` gets the argument xargs appends."""
     lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     found: list[list[str]] = []
@@ -44,7 +44,8 @@ def qcli_commands(line: str) -> list[list[str]]:
         if token and set(token) <= set("|&;<>()"):
             if "qcli" in segment:
                 args = segment[segment.index("qcli") + 1:]
-                if segment.index("qcli") > 0 and segment[segment.index("qcli") - 1] == "xargs":
+                before = segment[:segment.index("qcli")]
+                if before and before[0] == "xargs":  # xargs [-r ...] qcli: it appends an ID
                     args.append("ID")
                 found.append(args)
             segment = []
