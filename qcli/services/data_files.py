@@ -157,16 +157,16 @@ def _staged(a: Application, path: Any, source: str, model: dict[str, Any], chunk
         _refuse_if_taken(a, model, source)  # before sending a byte
     result, uploader = upload_resumable(a, path, model["name"], ttl=STAGING_TTL, chunk=chunk,
                                         resume=True, keep_entry=True)
-    store = uploader.store
-    assert store is not None
-    entry = store.load(result.key) or {}
+    store = uploader.store  # None: no state folder to write (a read-only HOME)
+    entry = (store.load(result.key) if store is not None else None) or {}
     posted = creating and _posted_before(entry, model, result.id)
     if creating and not posted:
         _refuse_if_taken(a, model, source)
         entry = dict(entry, posting={
             "tempContentId": result.id,
             "scope": {k: model.get(k) for k in ("name", "connectionId", "appId")}})
-        store.save(result.key, entry)  # before the POST: a re-run knows it may have landed
+        if store is not None:  # before the POST: a re-run knows it may have landed
+            store.save(result.key, entry)
     staged = dict(model, tempContentFileId=result.id)
     try:
         created = _write(a, file_id, staged, None)
@@ -175,7 +175,7 @@ def _staged(a: Application, path: Any, source: str, model: dict[str, Any], chunk
                         "run the same command again to finish (nothing is uploaded twice)",
                         exit_code=ExitCode.INTERRUPTED) from None
     except ApiError as exc:
-        if creating:  # the answer was heard: this POST made nothing
+        if creating and store is not None:  # the answer was heard: this POST made nothing
             store.save(result.key, {k: v for k, v in entry.items() if k != "posting"})
         if exc.status != 409 or not creating:
             raise

@@ -3,6 +3,7 @@ how to read it (a regular file, or a stream: stdin, a pipe, a FIFO), and the res
 
 from __future__ import annotations
 
+import errno
 import os
 import stat as stat_mod
 from collections.abc import Iterator
@@ -145,6 +146,8 @@ def make_uploader(a: Application, chunk: int | None) -> TusUploader:
     store: ResumeStore | None = ResumeStore(folder)
     try:
         ensure_private_dir(folder)
+        if not os.access(folder, os.W_OK):  # there, but another user's (a container's image)
+            raise PermissionError(errno.EACCES, "Permission denied")
     except OSError as exc:  # a read-only HOME (a container run as another user): upload anyway
         a.io.warn(f"cannot keep upload state in {folder} ({exc.strerror or exc}): an interrupted "
                   "upload will start again; set XDG_STATE_HOME to a writable folder to resume "
@@ -156,8 +159,9 @@ def make_uploader(a: Application, chunk: int | None) -> TusUploader:
         store=store,
         server=a.connection.server,
         log=a.say,
-        # --timeout: the server has that long to answer a PATCH once its body is sent
-        patch_timeout=httpx.Timeout(timeout),
+        # a PATCH's answer may come after the server has written the whole chunk (fsync, a
+        # part flushed to object storage; chunks grow to seconds of throughput): at least 120 s
+        patch_timeout=httpx.Timeout(timeout, read=max(timeout, 120.0)),
         timeout=timeout,
     )
 
