@@ -142,7 +142,11 @@ def download_resumable(
                         os.fsync(fh.fileno())
                 break
             except QcliError as exc:  # the .part keeps what came: the next try resumes
-                retryable = exc.exit_code == ExitCode.NETWORK and DOWNLOAD.error("GET")
+                # only a try that brought bytes is worth another: one that got none already
+                # spent --timeout in the HTTP client's own tries (a server that never answers)
+                moved = (part.stat().st_size if part.exists() else 0) > start
+                retryable = (exc.exit_code == ExitCode.NETWORK and DOWNLOAD.error("GET")
+                             and moved)
                 wait = tries.delay() if retryable else None
                 if wait is None:
                     raise

@@ -510,3 +510,41 @@ def test_an_upload_without_a_writable_state_folder_still_goes(qcli: Qcli, emu: E
                 "--name", name, "-o", "json", env=no_state)
     assert made.code == 0, made.err
     assert emu.data_file_bytes(made.json()["id"]) == src.read_bytes()
+
+
+def test_a_download_from_a_server_that_never_answers_ends_near_timeout(qcli: Qcli,
+                                                                       tmp_path: Path) -> None:
+    """A try that brought no byte is not tried again: the HTTP client's own tries already spent
+    --timeout (five more tries took 5 x --timeout)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:  # accept, read nothing, answer nothing
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        result = qcli("temp-content", "download", "abc", "--output-file",
+                      str(tmp_path / "x.bin"), "--timeout", "2",
+                      env={"QCLI_SERVER": f"http://127.0.0.1:{server.getsockname()[1]}",
+                           "QCLI_API_KEY": API_KEY}, timeout=9)  # 5 x 2 s fails the test
+    finally:
+        stop.set()
+        thread.join(5)
+        for conn in accepted:
+            conn.close()
+        server.close()
+    assert result.code == 6, result.err
+    assert "timed out" in result.err and "resuming" not in result.err, result.err
