@@ -94,8 +94,10 @@ def download_resumable(
         while True:
             start = part.stat().st_size if part.exists() else 0
             if_range = (side.get("etag") or side.get("lastModified")) if start else None
+            answered = False
             try:
                 with open_at(start, if_range) as download:
+                    answered = True
                     status = download.status
                     if status == 204:
                         raise QcliError(f"{label} is not complete yet (204): the upload is still "
@@ -142,11 +144,11 @@ def download_resumable(
                         os.fsync(fh.fileno())
                 break
             except QcliError as exc:  # the .part keeps what came: the next try resumes
-                # only a try that brought bytes is worth another: one that got none already
-                # spent --timeout in the HTTP client's own tries (a server that never answers)
-                moved = (part.stat().st_size if part.exists() else 0) > start
+                # a body cut after the answer began is tried again; a request that got no
+                # answer already spent --timeout in the HTTP client's own tries (a server that
+                # never answers)
                 retryable = (exc.exit_code == ExitCode.NETWORK and DOWNLOAD.error("GET")
-                             and moved)
+                             and answered)
                 wait = tries.delay() if retryable else None
                 if wait is None:
                     raise

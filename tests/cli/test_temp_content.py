@@ -514,8 +514,9 @@ def test_an_upload_without_a_writable_state_folder_still_goes(qcli: Qcli, emu: E
 
 def test_a_download_from_a_server_that_never_answers_ends_near_timeout(qcli: Qcli,
                                                                        tmp_path: Path) -> None:
-    """A try that brought no byte is not tried again: the HTTP client's own tries already spent
-    --timeout (five more tries took 5 x --timeout)."""
+    """A request that got no answer is not tried again: the HTTP client's own tries already
+    spent --timeout (five more tries took 5 x --timeout). A body cut after the answer began is
+    (test_download_survives_a_dropped_connection, test_download_cut_part_way_...)."""
     import socket
     import threading
 
