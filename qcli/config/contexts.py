@@ -198,20 +198,14 @@ class ContextStore:
     def _parse(self, raw: str) -> ContextFile:
         from qcli.config import plainyaml
 
-        doc = plainyaml.load(raw)  # the file as qcli writes it, without importing PyYAML
-        if doc is None:
-            import yaml
-
-            try:
-                doc = yaml.safe_load(raw)
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f" line {mark.line + 1}" if mark is not None else ""
-                problem = getattr(exc, "problem", None) or "invalid YAML"
-                raise ConfigError(
-                    f"{self.path}{where}: {problem}",
-                    hint="fix or remove the file, then run 'qcli context create'",
-                ) from None
+        try:
+            doc = plainyaml.safe_load(raw)  # as qcli writes it: without importing PyYAML
+        except plainyaml.Invalid as exc:
+            where = f" line {exc.line}" if exc.line is not None else ""
+            raise ConfigError(
+                f"{self.path}{where}: {exc.problem}",
+                hint="fix or remove the file, then run 'qcli context create'",
+            ) from None
         if doc is None:
             return ContextFile()
         if not isinstance(doc, dict):

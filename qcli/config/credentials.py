@@ -101,14 +101,10 @@ class CredentialStore:
             raw = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
-        doc: Any = plainyaml.load(raw)  # the file as qcli writes it, without importing PyYAML
-        if doc is None:
-            import yaml
-
-            try:
-                doc = yaml.safe_load(raw) or {}
-            except yaml.YAMLError:
-                raise ConfigError(f"{self.path}: invalid YAML") from None
+        try:
+            doc = plainyaml.safe_load(raw) or {}  # as qcli writes it: without importing PyYAML
+        except plainyaml.Invalid:
+            raise ConfigError(f"{self.path}: invalid YAML") from None
         if not isinstance(doc, dict) or not all(isinstance(v, dict) or v is None
                                                 for v in doc.values()):
             raise ConfigError(f"{self.path}: expected a mapping of context names to mappings")

@@ -68,8 +68,8 @@ def remember(keyring: Any) -> None:
         if name in NOT_REMEMBERED:
             if os.path.exists(path):
                 os.unlink(path)
-        elif read(path, FORM) != [name, installed()]:
-            write(path, [name, installed()], FORM)
+        elif read(path, FORM) != (lines := [name, installed()]):
+            write(path, lines, FORM)
     except OSError:
         pass
 

@@ -33,6 +33,31 @@ MAX_KEY = 128  # PyYAML refuses a plain key over 1024 characters; its dumper wri
 MAX_DEPTH = 50  # PyYAML's recursion gives out near 1000 levels; qcli writes 3
 
 
+class Invalid(ValueError):
+    """PyYAML refused the text: its problem, and the line (from 1) where it says."""
+
+    def __init__(self, problem: str, line: int | None):
+        super().__init__(problem)
+        self.problem = problem
+        self.line = line
+
+
+def safe_load(text: str) -> Any:
+    """What `yaml.safe_load(text)` gives: read by `load` where it can, else by PyYAML (imported
+    only then); Invalid where PyYAML refuses the text."""
+    doc = load(text)
+    if doc is not None:
+        return doc
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise Invalid(getattr(exc, "problem", None) or "invalid YAML",
+                      None if mark is None else mark.line + 1) from None
+
+
 def load(text: str) -> dict[str, Any] | None:
     """The mapping `text` holds if it is in the subset described above, else None."""
     # PyYAML breaks lines at \r, \x85 and \u2028 too, and refuses control characters anywhere

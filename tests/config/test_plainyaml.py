@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import string
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -189,3 +190,18 @@ def test_cases(text: str, expected: Any) -> None:
     assert plainyaml.load(text) == expected
     if expected is not None:
         assert typed(expected) == typed(yaml.safe_load(text))
+
+
+def test_a_file_pyyaml_refuses_says_where(tmp_path: Path) -> None:
+    """safe_load: PyYAML's problem and line, for contexts.yml's one-line error."""
+    from qcli.config.contexts import ContextStore
+    from qcli.errors import ConfigError
+
+    with pytest.raises(plainyaml.Invalid) as refused:
+        plainyaml.safe_load("current: a\ncontexts:\n  a: [\n")
+    assert (refused.value.problem, refused.value.line) == (
+        "expected the node content, but found '<stream end>'", 4)
+    assert plainyaml.safe_load("a: b\n") == {"a": "b"} and plainyaml.safe_load("- a\n") == ["a"]
+    (tmp_path / "contexts.yml").write_text("current: a\ncontexts:\n  a: [\n")
+    with pytest.raises(ConfigError, match=r"contexts\.yml line 4: expected the node content"):
+        ContextStore(tmp_path).load()
